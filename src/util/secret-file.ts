@@ -1,0 +1,24 @@
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Writes a file that holds a secret (a private key, credentials): created 0600 from the start so it is never
+ * readable by others, written to a temporary name, fsynced and renamed so a crash leaves the old file or the new one.
+ */
+export function writeSecretFile(path: string, contents: string | Uint8Array): void {
+  writeFileAtomically(path, contents, 0o600);
+}
+
+export function writeFileAtomically(path: string, contents: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w', mode);
+  try {
+    writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(temporary, mode);
+  renameSync(temporary, path);
+}
