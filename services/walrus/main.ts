@@ -1,0 +1,4 @@
+import { runDaemon } from '../../src/runtime/daemon.js';
+import { walrusComponent } from './component.js';
+
+await runDaemon(walrusComponent);

@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliError } from '../cli/cli-error.js';
+import { renderAwsConfig } from '../cloud/aws-config.js';
+import { readCloudFile, writeCloudFile, type CloudFile } from '../cloud/cloud-file.js';
+import { generateAccessKey } from '../cloud/credentials.js';
+import { PkiStore } from '../pki/pki-store.js';
+import { callPeer, type PeerTls } from '../runtime/peer-client.js';
+import type { ComponentName, ServiceConfig } from '../runtime/service-config.js';
+import { DaemonStartError, isDaemonRunning, launchDaemon, stopDaemon } from '../supervisor/daemon-process.js';
+import { writeFileAtomically, writeSecretFile } from '../util/secret-file.js';
+import { ensureLibvirtd } from './libvirtd.js';
+
+export type LocalHypervisor = 'test' | 'qemu';
+
+export const hypervisorUris: Record<LocalHypervisor, string> = { test: 'test:///default', qemu: 'qemu:///system' };
+
+/** One daemon of a local cloud, as recorded in DIR/run/daemons.json. */
+export interface LocalDaemon {
+  name: string;
+  component: ComponentName;
+  pid: number;
+  url: string;
+  config: string;
+  log: string;
+}
+
+export interface DaemonStatus extends LocalDaemon {
+  state: 'healthy' | 'unhealthy' | 'stopped';
+  detail?: string;
+  health?: Record<string, unknown>;
+}
+
+export interface LocalUpResult {
+  dir: string;
+  cloudFile: string;
+  awsConfig: string;
+  cloud: CloudFile;
+  daemons: LocalDaemon[];
+  libvirtd?: 'running' | 'started';
+  seconds: number;
+}
+
+const localHost = 'local';
+const localAddresses = ['127.0.0.1', '::1', 'localhost'];
+const region = 'mallee-1';
+const zone = 'mallee-1a';
+
+/** Where everything of a local cloud lives under its folder. */
+export function localLayout(dir: string) {
+  const root = resolve(dir);
+  return {
+    root,
+    cloudFile: join(root, 'cloud.json'),
+    awsConfig: join(root, 'aws-config'),
+    pki: join(root, 'pki'),
+    daemonsFile: join(root, 'run', 'daemons.json'),
+    config: (name: string) => join(root, 'etc', `${name}.json`),
+    data: (name: string) => join(root, 'data', name),
+    log: (name: string) => join(root, 'logs', `${name}.log`),
+  };
+}
+
+/** The daemons of an all-in-one cloud in start order: each is started after the peers it talks to. */
+function localDaemonPlan(hypervisor: LocalHypervisor) {
+  return [
+    { name: 'nc-local', component: 'nc', zone, hypervisor: hypervisorUris[hypervisor], peers: {} },
+    { name: `sc-${zone}`, component: 'sc', zone, peers: {} },
+    { name: `cc-${zone}`, component: 'cc', zone, peers: { nc: 'nc-local' } },
+    { name: 'walrus', component: 'walrus', peers: {} },
+    { name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}`, walrus: 'walrus' } },
+  ] as const;
+}
+
+function readDaemons(dir: string): LocalDaemon[] | undefined {
+  const file = localLayout(dir).daemonsFile;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as LocalDaemon[];
+}
+
+/**
+ * Starts an all-in-one cloud under DIR: a CA and host certificate, the first admin's access key (kept across
+ * restarts), and every daemon on a free loopback port; waits until all are healthy, then writes cloud.json and
+ * aws-config. If any daemon fails, the ones already started are stopped again.
+ */
+export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise<LocalUpResult> {
+  const started = Date.now();
+  const layout = localLayout(dir);
+  const running = (readDaemons(dir) ?? []).filter((daemon) => isDaemonRunning(daemon.pid, daemon.config));
+  if (running.length > 0) {
+    throw new CliError(
+      'conflict',
+      `A local cloud is already running in ${layout.root} (${running.map((d) => d.name).join(', ')}).`,
+      `See it with \`cloudctl local status --dir ${dir}\`, or stop it with \`cloudctl local down --dir ${dir}\`.`,
+    );
+  }
+  const libvirtd = hypervisor === 'qemu' ? await ensureLibvirtd() : undefined;
+
+  mkdirSync(layout.root, { recursive: true });
+  const pki = await PkiStore.init(layout.pki, 'local');
+  await pki.ensureHost(localHost, localAddresses);
+  const tlsFiles = writeHostTlsFiles(pki, layout.root);
+  const previous = existsSync(layout.cloudFile) ? readCloudFile(layout.cloudFile) : undefined;
+  const credentials = previous?.credentials ?? generateAccessKey();
+
+  const daemons: LocalDaemon[] = [];
+  const urls = new Map<string, string>();
+  try {
+    for (const planned of localDaemonPlan(hypervisor)) {
+      const config: ServiceConfig = {
+        component: planned.component,
+        name: planned.name,
+        listen: { host: '127.0.0.1', port: 0 },
+        tls: tlsFiles,
+        dataDir: layout.data(planned.name),
+        region,
+        zone: 'zone' in planned ? planned.zone : undefined,
+        hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
+        peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
+        settings: planned.component === 'clc' ? { adminCredentials: credentials } : undefined,
+      };
+      mkdirSync(config.dataDir, { recursive: true });
+      const configPath = layout.config(planned.name);
+      writeSecretFile(configPath, JSON.stringify(config, null, 2) + '\n');
+      const launched = await launchDaemon(planned.component, configPath, layout.log(planned.name));
+      urls.set(planned.name, launched.url);
+      daemons.push({ name: planned.name, component: planned.component, pid: launched.pid, url: launched.url, config: configPath, log: layout.log(planned.name) });
+      writeFileAtomically(layout.daemonsFile, JSON.stringify(daemons, null, 2) + '\n');
+    }
+    await waitUntilHealthy(daemons, pki.hostCredentials(localHost));
+  } catch (error) {
+    await Promise.all(daemons.map((daemon) => stopDaemon(daemon.pid, daemon.config)));
+    rmSync(layout.daemonsFile, { force: true });
+    if (error instanceof DaemonStartError) {
+      throw new CliError('unhealthy', error.message, `Its log is ${error.logPath}.`);
+    }
+    throw error;
+  }
+
+  const clc = urls.get('clc')!;
+  const cloud: CloudFile = {
+    name: 'local',
+    region,
+    zone,
+    endpoints: { ec2: clc, s3: urls.get('walrus')!, iam: clc, sts: clc },
+    credentials,
+    caBundle: join(layout.pki, 'ca.pem'),
+    pkiDir: layout.pki,
+  };
+  writeCloudFile(layout.cloudFile, cloud);
+  writeSecretFile(layout.awsConfig, renderAwsConfig(cloud));
+  return {
+    dir: layout.root,
+    cloudFile: layout.cloudFile,
+    awsConfig: layout.awsConfig,
+    cloud,
+    daemons,
+    libvirtd,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** The daemons read their TLS material from files; the host's certificate and key are the store's own. */
+function writeHostTlsFiles(pki: PkiStore, root: string): ServiceConfig['tls'] {
+  const credentials = pki.hostCredentials(localHost);
+  const tls = { ca: join(root, 'pki', 'ca.pem'), cert: join(root, 'run', 'tls', 'host.pem'), key: join(root, 'run', 'tls', 'host-key.pem') };
+  writeFileAtomically(tls.cert, credentials.cert);
+  writeSecretFile(tls.key, credentials.key);
+  return tls;
+}
+
+async function probeHealth(daemon: LocalDaemon, tls: PeerTls): Promise<DaemonStatus> {
+  if (!isDaemonRunning(daemon.pid, daemon.config)) return { ...daemon, state: 'stopped', detail: 'process not running' };
+  try {
+    const answer = await callPeer(new URL('/healthz', daemon.url).toString(), tls, { timeoutMs: 5000 });
+    const health = JSON.parse(answer.body) as Record<string, unknown>;
+    return answer.status === 200
+      ? { ...daemon, state: 'healthy', health }
+      : { ...daemon, state: 'unhealthy', detail: String(health.error ?? `healthz answered ${answer.status}`), health };
+  } catch (error) {
+    return { ...daemon, state: 'unhealthy', detail: (error as Error).message };
+  }
+}
+
+async function waitUntilHealthy(daemons: LocalDaemon[], tls: PeerTls, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await Promise.all(daemons.map((daemon) => probeHealth(daemon, tls)));
+    const sick = statuses.filter((status) => status.state !== 'healthy');
+    if (sick.length === 0) return;
+    if (Date.now() > deadline || sick.some((status) => status.state === 'stopped')) {
+      const first = sick[0]!;
+      throw new CliError(
+        'unhealthy',
+        `${first.name} is ${first.state}: ${first.detail}`,
+        `Its log is ${first.log}; after fixing the cause run \`cloudctl local up\` again.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function requireDaemons(dir: string): LocalDaemon[] {
+  const daemons = readDaemons(dir);
+  if (!daemons) {
+    throw new CliError(
+      'notFound',
+      `No local cloud in ${resolve(dir)}.`,
+      `Start one with \`cloudctl local up --dir ${dir}\`.`,
+    );
+  }
+  return daemons;
+}
+
+/** Each daemon of the local cloud in DIR with its process and health. */
+export async function localStatus(dir: string): Promise<DaemonStatus[]> {
+  const daemons = requireDaemons(dir);
+  const tls = (await PkiStore.init(localLayout(dir).pki, 'local')).hostCredentials(localHost);
+  return Promise.all(daemons.map((daemon) => probeHealth(daemon, tls)));
+}
+
+/** Stops every daemon of the local cloud in DIR, last started first; data, keys and certificates stay. */
+export async function localDown(dir: string): Promise<{ name: string; pid: number; result: string }[]> {
+  const layout = localLayout(dir);
+  const daemons = requireDaemons(dir);
+  const results = [];
+  for (const daemon of [...daemons].reverse()) {
+    results.push({ name: daemon.name, pid: daemon.pid, result: await stopDaemon(daemon.pid, daemon.config) });
+  }
+  rmSync(layout.daemonsFile, { force: true });
+  return results;
+}

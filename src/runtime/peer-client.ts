@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import type { ServiceConfig } from './service-config.js';
+
+/** TLS material a component presents to its peers: the same host certificate it serves with. */
+export interface PeerTls {
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export function peerTlsFromConfig(config: Pick<ServiceConfig, 'tls'>): PeerTls {
+  return { ca: readFileSync(config.tls.ca), cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
+}
+
+export interface PeerResponse {
+  status: number;
+  body: string;
+}
+
+/**
+ * One HTTPS request to another component of the cloud, presenting this host's certificate and trusting only the
+ * cloud CA. Used for health probes now and as the transport of the SOAP clients.
+ */
+export function callPeer(
+  url: string,
+  tls: PeerTls,
+  options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<PeerResponse> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        timeout: options.timeoutMs ?? 5000,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${url} in ${options.timeoutMs ?? 5000} ms`)));
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}

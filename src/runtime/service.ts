@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { pino, type Logger } from 'pino';
+import { requireCloudPeer } from './peer-auth.js';
+import type { ServiceConfig } from './service-config.js';
+import { malleeVersion } from './package-root.js';
+
+/** A check that `/healthz` runs; it throws (or rejects) when the dependency it looks at is not usable. */
+export type HealthCheck = () => Promise<Record<string, unknown> | void>;
+
+/** What a component adds to the shared runtime: its routes, its health checks, and how it shuts down. */
+export interface ComponentDefinition {
+  describe: string;
+  /** Mounts the component's public and component-to-component routes. `internal` routes sit behind mTLS. */
+  mount(routes: { app: Express; internal: express.Router }, context: ServiceContext): Promise<ComponentInstance>;
+}
+
+export interface ComponentInstance {
+  health?: HealthCheck;
+  close?: () => Promise<void>;
+}
+
+export interface ServiceContext {
+  config: ServiceConfig;
+  log: Logger;
+  version: string;
+}
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  url: string;
+  log: Logger;
+  /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then closes. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Starts one daemon: an HTTPS server with the cloud's certificate that asks every client for a certificate but
+ * requires one only on component-to-component routes (`/internal/...`), so the public APIs stay usable by
+ * ordinary AWS clients.
+ */
+export async function startService(
+  config: ServiceConfig,
+  component: ComponentDefinition,
+  log: Logger = createLogger(config),
+): Promise<RunningService> {
+  const version = malleeVersion();
+  const context: ServiceContext = { config, log, version };
+  const startedAt = Date.now();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // 1. Every request gets an id, returned to the client and carried by every log line written for it.
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const requestId = randomUUID();
+    response.locals.requestId = requestId;
+    response.locals.log = log.child({ requestId });
+    response.setHeader('x-mallee-request-id', requestId);
+    next();
+  });
+
+  // 2. One access-log line per request once its response is sent; in-flight responses are tracked for shutdown.
+  const inFlight = new Set<Response>();
+  let stopping = false;
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    inFlight.add(response);
+    if (stopping) response.setHeader('connection', 'close');
+    response.on('close', () => inFlight.delete(response));
+    response.on('finish', () => {
+      const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+      (response.locals.log as Logger).info(
+        { method: request.method, path: request.path, status: response.statusCode, milliseconds },
+        'request',
+      );
+    });
+    next();
+  });
+
+  // 3. Health and version: open to anyone who can reach the port (no secrets in them).
+  let instance: ComponentInstance = {};
+  app.get('/healthz', async (_request: Request, response: Response) => {
+    const body = { status: 'ok', component: config.component, name: config.name, version, uptimeSeconds: 0 };
+    body.uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
+    try {
+      const details = (await instance.health?.()) ?? {};
+      response.json({ ...body, ...details });
+    } catch (error) {
+      response.status(503).json({ ...body, status: 'unhealthy', error: (error as Error).message });
+    }
+  });
+  app.get('/version', (_request: Request, response: Response) => {
+    response.json({ component: config.component, version, node: process.version });
+  });
+
+  // 4. Component-to-component routes: only peers with a certificate from the cloud CA.
+  const internal = express.Router();
+  app.use('/internal', requireCloudPeer, internal);
+  internal.get('/peer', (_request: Request, response: Response) => {
+    response.json({ you: response.locals.peer, me: config.name });
+  });
+
+  // 5. The component's own routes.
+  instance = await component.mount({ app, internal }, context);
+
+  // 6. Anything unhandled is logged with its request id and answered without a stack trace.
+  app.use((error: Error, _request: Request, response: Response, _next: NextFunction) => {
+    (response.locals.log as Logger).error({ err: error }, 'request failed');
+    if (!response.headersSent) {
+      response.status(500).json({ error: 'InternalError', requestId: response.locals.requestId });
+    }
+  });
+
+  const server = createServer({
+    ca: readFileSync(config.tls.ca),
+    cert: readFileSync(config.tls.cert),
+    key: readFileSync(config.tls.key),
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const url = `https://${host}:${port}`;
+  log.info({ url, version, component: config.component }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping = true;
+    closing ??= closeGracefully(server, inFlight, config.shutdownGraceSeconds ?? 30, log, reason).then(() =>
+      instance.close?.(),
+    );
+    return closing;
+  };
+  return { server, port, url, log, shutdown };
+}
+
+async function closeGracefully(
+  server: Server,
+  inFlight: Set<Response>,
+  graceSeconds: number,
+  log: Logger,
+  reason: string,
+): Promise<void> {
+  log.info({ reason, graceSeconds, inFlight: inFlight.size }, 'shutting down: finishing in-flight requests');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive connections close now; busy ones close once their response is out.
+  server.closeIdleConnections();
+  for (const response of inFlight) {
+    if (!response.headersSent) response.setHeader('connection', 'close');
+    response.on('finish', () => setImmediate(() => server.closeIdleConnections()));
+  }
+  const deadline = setTimeout(() => {
+    log.warn('grace period over: closing the connections still open');
+    server.closeAllConnections();
+  }, graceSeconds * 1000);
+  await closed;
+  clearTimeout(deadline);
+  log.info('stopped');
+}
+
+export function createLogger(config: Pick<ServiceConfig, 'name' | 'component' | 'logLevel'>): Logger {
+  // Synchronous writes: lines reach the log in order, and nothing is lost when the daemon exits right after.
+  return pino(
+    { level: config.logLevel ?? 'info', base: { component: config.component, name: config.name } },
+    pino.destination({ fd: 1, sync: true }),
+  );
+}
