@@ -18,7 +18,9 @@ export class HypervisorConnection {
     } catch (error) {
       throw new Error(
         `cannot reach libvirt at ${this.uri}: ${(error as Error).message}` +
-          (this.uri.startsWith('qemu:') ? ' (is libvirtd running? without systemd start `virtlogd -d` and `libvirtd -d`)' : ''),
+          (this.uri.startsWith('qemu:')
+            ? ' (is libvirtd running? without systemd start `virtlogd -d` and `libvirtd -d`)'
+            : ''),
       );
     }
     this.hypervisor = hypervisor;

@@ -124,7 +124,14 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
       writeSecretFile(configPath, JSON.stringify(config, null, 2) + '\n');
       const launched = await launchDaemon(planned.component, configPath, layout.log(planned.name));
       urls.set(planned.name, launched.url);
-      daemons.push({ name: planned.name, component: planned.component, pid: launched.pid, url: launched.url, config: configPath, log: layout.log(planned.name) });
+      daemons.push({
+        name: planned.name,
+        component: planned.component,
+        pid: launched.pid,
+        url: launched.url,
+        config: configPath,
+        log: layout.log(planned.name),
+      });
       writeFileAtomically(layout.daemonsFile, JSON.stringify(daemons, null, 2) + '\n');
     }
     await waitUntilHealthy(daemons, pki.hostCredentials(localHost));
@@ -163,14 +170,19 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
 /** The daemons read their TLS material from files; the host's certificate and key are the store's own. */
 function writeHostTlsFiles(pki: PkiStore, root: string): ServiceConfig['tls'] {
   const credentials = pki.hostCredentials(localHost);
-  const tls = { ca: join(root, 'pki', 'ca.pem'), cert: join(root, 'run', 'tls', 'host.pem'), key: join(root, 'run', 'tls', 'host-key.pem') };
+  const tls = {
+    ca: join(root, 'pki', 'ca.pem'),
+    cert: join(root, 'run', 'tls', 'host.pem'),
+    key: join(root, 'run', 'tls', 'host-key.pem'),
+  };
   writeFileAtomically(tls.cert, credentials.cert);
   writeSecretFile(tls.key, credentials.key);
   return tls;
 }
 
 async function probeHealth(daemon: LocalDaemon, tls: PeerTls): Promise<DaemonStatus> {
-  if (!isDaemonRunning(daemon.pid, daemon.config)) return { ...daemon, state: 'stopped', detail: 'process not running' };
+  if (!isDaemonRunning(daemon.pid, daemon.config))
+    return { ...daemon, state: 'stopped', detail: 'process not running' };
   try {
     const answer = await callPeer(new URL('/healthz', daemon.url).toString(), tls, { timeoutMs: 5000 });
     const health = JSON.parse(answer.body) as Record<string, unknown>;

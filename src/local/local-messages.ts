@@ -33,7 +33,9 @@ export function formatLocalDown(results: { name: string; pid: number; result: st
 }
 
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const render = (row: string[]) =>
     row
       .map((cell, column) => cell.padEnd(widths[column]!))

@@ -45,7 +45,9 @@ export function callPeer(
         response.on('error', reject);
       },
     );
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${url} in ${options.timeoutMs ?? 5000} ms`)));
+    outgoing.on('timeout', () =>
+      outgoing.destroy(new Error(`no answer from ${url} in ${options.timeoutMs ?? 5000} ms`)),
+    );
     outgoing.on('error', reject);
     outgoing.end(options.body);
   });

@@ -17,6 +17,7 @@ export class DaemonStartError extends Error {
     readonly logPath: string,
   ) {
     super(message);
+    this.name = 'DaemonStartError';
   }
 }
 
@@ -46,7 +47,8 @@ export function launchDaemon(component: ComponentName, configPath: string, logPa
     child.once('exit', onExit);
     child.once('error', (error) => reject(new DaemonStartError(error.message, logPath)));
     child.once('message', (message: ReadyMessage) => {
-      if (!message.ready) return reject(new DaemonStartError(`${component} failed to start: ${message.error}`, logPath));
+      if (!message.ready)
+        return reject(new DaemonStartError(`${component} failed to start: ${message.error}`, logPath));
       child.off('exit', onExit);
       child.unref();
       if (child.connected) child.disconnect();
