@@ -53,7 +53,10 @@ async function timeBareServers(count: number, tls: { CERT: string; KEY: string }
 const probeDir = mkdtempSync(join(tmpdir(), 'mallee-bench-tls-'));
 execFileSync(process.execPath, [cloudctl, 'local', 'up', '--dir', probeDir], { stdio: 'ignore' });
 execFileSync(process.execPath, [cloudctl, 'local', 'down', '--dir', probeDir], { stdio: 'ignore' });
-const tls = { CERT: readFileSync(join(probeDir, 'run/tls/host.pem'), 'utf8'), KEY: readFileSync(join(probeDir, 'run/tls/host-key.pem'), 'utf8') };
+const tls = {
+  CERT: readFileSync(join(probeDir, 'run/tls/host.pem'), 'utf8'),
+  KEY: readFileSync(join(probeDir, 'run/tls/host-key.pem'), 'utf8'),
+};
 
 const mallee: number[] = [];
 const reference: number[] = [];
@@ -62,5 +65,9 @@ for (let round = 0; round < rounds; round++) {
   reference.push(await timeBareServers(5, tls));
 }
 console.log(`rounds: ${rounds}, interleaved`);
-console.log(`cloudctl local up (5 daemons, CA, health checks)   median ${(median(mallee) / 1000).toFixed(2)} s   min ${(Math.min(...mallee) / 1000).toFixed(2)} s`);
-console.log(`reference: 5 bare node https servers, sequential    median ${(median(reference) / 1000).toFixed(2)} s   min ${(Math.min(...reference) / 1000).toFixed(2)} s`);
+console.log(
+  `cloudctl local up (5 daemons, CA, health checks)   median ${(median(mallee) / 1000).toFixed(2)} s   min ${(Math.min(...mallee) / 1000).toFixed(2)} s`,
+);
+console.log(
+  `reference: 5 bare node https servers, sequential    median ${(median(reference) / 1000).toFixed(2)} s   min ${(Math.min(...reference) / 1000).toFixed(2)} s`,
+);

@@ -227,7 +227,7 @@ function requireDaemons(dir: string): LocalDaemon[] {
 /** Each daemon of the local cloud in DIR with its process and health. */
 export async function localStatus(dir: string): Promise<DaemonStatus[]> {
   const daemons = requireDaemons(dir);
-  const tls = (await PkiStore.init(localLayout(dir).pki, 'local')).hostCredentials(localHost);
+  const tls = PkiStore.open(localLayout(dir).pki).hostCredentials(localHost);
   return Promise.all(daemons.map((daemon) => probeHealth(daemon, tls)));
 }
 
