@@ -93,6 +93,11 @@ else
 fi
 
 step "Installing Mallee's npm dependencies"
+# Native modules (libvirt, sqlite) build against Node's headers; use the installed ones rather than downloading them.
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ -z "$(npm config get nodedir 2>/dev/null | grep -v '^undefined$')" ] && [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   echo "node_modules is up to date"
 else
