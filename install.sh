@@ -146,6 +146,6 @@ cat <<EOF
 Mallee is installed. Next:
   cloudctl --help                    day-2 operations on a cloud
   faststart --help                   install a cloud on your servers
-  cloudctl --cloud local ...         this machine's cloud (state in $cloud_dir)
+  cloudctl certs list --cloud local  this machine's cloud: commands take --cloud local (state in $cloud_dir)
   npm test                           the test suite
 EOF

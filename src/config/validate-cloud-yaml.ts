@@ -173,6 +173,18 @@ interface HostEntry {
   name?: Field<string>;
 }
 
+/** Reports a name already seen, with the line of its first use; otherwise remembers it. */
+function checkUnique(
+  reader: YamlReader,
+  code: 'duplicate-host' | 'duplicate-zone',
+  name: Field<string>,
+  seen: Map<string, Node>,
+): void {
+  const first = seen.get(name.value);
+  if (first) reader.report(code, name.node, { name: name.value, firstLine: reader.line(first) });
+  else seen.set(name.value, name.node);
+}
+
 function readHosts(reader: YamlReader, list: Field<YAMLSeq> | undefined, cloudDataDir: string): HostEntry[] {
   if (list?.value.items.length === 0) reader.report('empty-list', list.node, { key: 'hosts' });
   const byName = new Map<string, Node>();
@@ -181,11 +193,7 @@ function readHosts(reader: YamlReader, list: Field<YAMLSeq> | undefined, cloudDa
     const owner = owners.host(index, reader.peekString(map, 'name'));
     const host = reader.readMapping(map, hostShape, owner, 'host');
     const { name, address } = host;
-    if (name && checkName(reader, 'name', name, owner, hostName)) {
-      const first = byName.get(name.value);
-      if (first) reader.report('duplicate-host', name.node, { name: name.value, firstLine: reader.line(first) });
-      else byName.set(name.value, name.node);
-    }
+    if (name && checkName(reader, 'name', name, owner, hostName)) checkUnique(reader, 'duplicate-host', name, byName);
     if (address) {
       const first = byAddress.get(address.value);
       if (!isHostAddress(address.value)) {
@@ -235,11 +243,8 @@ function readZones(reader: YamlReader, list: Field<YAMLSeq> | undefined): ZoneEn
     const owner = owners.zone(index, reader.peekString(map, 'name'));
     const zone = reader.readMapping(map, zoneShape, owner, 'zone');
     const { name, subnet } = zone;
-    if (name && checkName(reader, 'name', name, owner, dnsLabelName)) {
-      const first = byName.get(name.value);
-      if (first) reader.report('duplicate-zone', name.node, { name: name.value, firstLine: reader.line(first) });
-      else byName.set(name.value, name.node);
-    }
+    if (name && checkName(reader, 'name', name, owner, dnsLabelName))
+      checkUnique(reader, 'duplicate-zone', name, byName);
     checkCidrField(reader, 'subnet', subnet, owner);
     return { name, map, config: { name: name?.value ?? '', ...(subnet && { subnet: subnet.value }) } };
   });

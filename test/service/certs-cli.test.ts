@@ -1,33 +1,14 @@
 // Drives the built CLIs (run `npx tsc -p tsconfig.json` first) as a user would, in a temporary folder.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
+import { projectRoot, runCli } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(bin: 'faststart' | 'cloudctl', args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, 'bin', `${bin}.js`), ...args],
-      { cwd: root, env },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const root = projectRoot;
+const run = (bin: 'faststart' | 'cloudctl', args: string[], env: NodeJS.ProcessEnv) =>
+  runCli(bin, args, { env, cwd: root });
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
@@ -62,7 +43,7 @@ t.test('faststart certs and cloudctl certs', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'mallee-certs-cli-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const env: NodeJS.ProcessEnv = { ...process.env, MALLEE_HOME: join(work, 'home'), NO_COLOR: '1' };
-  delete env.MALLEE_CLOUD;
+  env.MALLEE_CLOUD = undefined; // undefined, not deleted: runCli merges process.env, and Node drops undefined entries
   const pki = join(work, 'pki');
   const hostFlags = ['--host', 'clc=10.0.0.2', '--host', 'node1=10.0.0.5,node1.lab'];
 

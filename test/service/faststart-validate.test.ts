@@ -1,19 +1,8 @@
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { projectRoot, runCli } from '../helpers/cli.js';
 
 // Drives the built CLI (npm test builds dist/ first), from the project root so paths in messages are relative.
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
-function faststart(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/faststart.js', ...args], { cwd: projectRoot }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const faststart = (...args: string[]) => runCli('faststart', args, { cwd: projectRoot });
 
 t.test('a valid file: exit 0 and a one-line summary', async (t) => {
   const { code, stdout, stderr } = await faststart('validate', 'templates/cloud.example.yaml');
