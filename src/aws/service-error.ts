@@ -1,0 +1,33 @@
+/**
+ * An error an AWS endpoint answers with: its code (`InvalidParameterValue`, `NoSuchBucket` ...), HTTP status and
+ * message. Models and handlers throw these; only the protocol serialiser turns them into bytes (EC2 error XML, Query
+ * `ErrorResponse`, S3 `<Error>`, a SOAP fault), so the same error reads right on every protocol.
+ */
+export class ServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    /** `Sender` (the client's fault) or `Receiver` (ours), as Query protocol errors say. */
+    readonly fault: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender',
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+/** Errors every Query/EC2 endpoint shares; service-specific ones live beside their service. */
+export const commonErrors = {
+  missingAction: () => new ServiceError('MissingAction', 'The request must contain the parameter Action.'),
+  invalidAction: (action: string) =>
+    new ServiceError('InvalidAction', `The action ${action} is not valid for this web service.`),
+  unsupportedOperation: (action: string) =>
+    new ServiceError('UnsupportedOperation', `The operation ${action} is not supported by this cloud yet.`),
+  missingParameter: (name: string) =>
+    new ServiceError('MissingParameter', `The request must contain the parameter ${name}`),
+  invalidParameterValue: (name: string, value: string, why: string) =>
+    new ServiceError('InvalidParameterValue', `Value (${value}) for parameter ${name} is invalid. ${why}`),
+  invalidParameterCombination: (message: string) => new ServiceError('InvalidParameterCombination', message),
+  unknownParameter: (name: string) => new ServiceError('UnknownParameter', `The parameter ${name} is not recognized`),
+  internalError: () => new ServiceError('InternalError', 'An internal error has occurred', 500, 'Receiver'),
+} as const;
