@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { ClientSSLSecurity, createClientAsync, type Client } from 'soap';
+import type { PeerTls } from '../runtime/peer-client.js';
+
+/** A SOAP fault from a Mallee component, with the code and correlation id its detail carries. */
+export class SoapFaultError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly correlationId: string,
+  ) {
+    super(message);
+    this.name = 'SoapFaultError';
+  }
+}
+
+/**
+ * A client built from a WSDL file in this package, talking to `endpoint` over mutual TLS with this host's (or the
+ * operator's) certificate. `call` adds `correlationId` and `userId` to every message, as the contract requires.
+ */
+export class SoapServiceClient {
+  private constructor(
+    private readonly client: Client,
+    private readonly userId: string,
+  ) {}
+
+  static async connect(wsdlFile: string, endpoint: string, tls: PeerTls, userId: string): Promise<SoapServiceClient> {
+    const client = await createClientAsync(wsdlFile, { endpoint });
+    client.setSecurity(new ClientSSLSecurity(Buffer.from(tls.key), Buffer.from(tls.cert), Buffer.from(tls.ca)));
+    return new SoapServiceClient(client, userId);
+  }
+
+  async call<T = Record<string, unknown>>(operation: string, input: Record<string, unknown> = {}): Promise<T> {
+    const correlationId = randomUUID();
+    const method = this.client[`${operation}Async`] as
+      | ((args: Record<string, unknown>) => Promise<[T, string, unknown, string]>)
+      | undefined;
+    if (!method) throw new Error(`the WSDL has no operation ${operation}`);
+    try {
+      const [result] = await method.call(this.client, { correlationId, userId: this.userId, ...input });
+      return result;
+    } catch (error) {
+      throw toFaultError(error, correlationId);
+    }
+  }
+}
+
+function toFaultError(error: unknown, correlationId: string): Error {
+  const fault = (error as { root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> } } } }).root?.Envelope?.Body
+    ?.Fault;
+  if (!fault) return error as Error;
+  const detail = (fault.detail as Record<string, Record<string, string>> | undefined) ?? {};
+  const first = Object.values(detail)[0];
+  if (first?.code) return new SoapFaultError(first.code, first.message ?? '', first.correlationId ?? correlationId);
+  return new SoapFaultError('Fault', String(fault.faultstring ?? 'SOAP fault'), correlationId);
+}
