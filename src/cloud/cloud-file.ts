@@ -9,7 +9,8 @@ export interface CloudFile {
   name: string;
   region: string;
   zone: string;
-  endpoints: { ec2: string; s3: string; iam: string; sts: string };
+  /** `admin`: the clc's admin SOAP interface (wsdl/admin.wsdl), for cloudctl with the `admin` certificate. */
+  endpoints: { ec2: string; s3: string; iam: string; sts: string; admin: string };
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** PEM bundle of the cloud CA: clients verify the endpoints' TLS certificates with it. */
   caBundle: string;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { renderAwsConfig } from '../cloud/aws-config.js';
+import { adminCertificateName, adminServicePath } from '../cloud/admin-client.js';
 import { readCloudFile, writeCloudFile, type CloudFile } from '../cloud/cloud-file.js';
 import { generateAccessKey } from '../cloud/credentials.js';
 import { PkiStore } from '../pki/pki-store.js';
@@ -99,6 +100,8 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
   mkdirSync(layout.root, { recursive: true });
   const pki = await PkiStore.init(layout.pki, 'local');
   await pki.ensureHost(localHost, localAddresses);
+  // cloudctl's identity on the admin interface.
+  await pki.ensureHost(adminCertificateName, []);
   const tlsFiles = writeHostTlsFiles(pki, layout.root);
   const previous = existsSync(layout.cloudFile) ? readCloudFile(layout.cloudFile) : undefined;
   const credentials = previous?.credentials ?? generateAccessKey();
@@ -149,7 +152,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
     name: 'local',
     region,
     zone,
-    endpoints: { ec2: clc, s3: urls.get('walrus')!, iam: clc, sts: clc },
+    endpoints: { ec2: clc, s3: urls.get('walrus')!, iam: clc, sts: clc, admin: `${clc}${adminServicePath}` },
     credentials,
     caBundle: join(layout.pki, 'ca.pem'),
     pkiDir: layout.pki,

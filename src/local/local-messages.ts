@@ -1,3 +1,4 @@
+import { renderTable } from '../cli/table.js';
 import type { DaemonStatus, LocalUpResult } from './local-cloud.js';
 
 /** What `cloudctl local ...` prints for people; `--json` prints the results themselves. */
@@ -25,21 +26,9 @@ export function formatLocalUp(result: LocalUpResult): string {
 
 export function formatLocalStatus(statuses: DaemonStatus[]): string {
   const rows = statuses.map((s) => [s.name, s.component, String(s.pid), s.url, s.state, s.detail ?? '']);
-  return table(['NAME', 'COMPONENT', 'PID', 'URL', 'STATE', 'DETAIL'], rows);
+  return renderTable(['NAME', 'COMPONENT', 'PID', 'URL', 'STATE', 'DETAIL'], rows);
 }
 
 export function formatLocalDown(results: { name: string; pid: number; result: string }[]): string {
   return results.map((r) => `${r.name} (pid ${r.pid}): ${r.result}`).join('\n');
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const render = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-  return [render(header), ...rows.map(render)].join('\n');
 }

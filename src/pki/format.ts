@@ -1,18 +1,6 @@
+import { renderTable } from '../cli/table.js';
 import type { CloudCertificatesResult } from './cloud-certificates.js';
 import type { CertInfo, EnsureHostResult } from './pki-store.js';
-
-/** Plain left-aligned columns, two spaces apart. */
-export function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
 
 export function formatCertificateTable(certificates: CertInfo[]): string {
   return renderTable(

@@ -53,3 +53,20 @@ export function requireCloudPeer(request: Request, response: Response, next: Nex
   response.locals.log?.warn({ refusal }, 'refused a component request');
   response.status(403).json({ error: 'PeerNotTrusted', message: refusal, requestId: response.locals.requestId });
 }
+
+/**
+ * For routes only some peers may use (the admin interface: the `admin` certificate cloudctl presents). Goes after
+ * `requireCloudPeer`, which has verified the certificate chain.
+ */
+export function requirePeerNamed(...commonNames: string[]) {
+  return (_request: Request, response: Response, next: NextFunction): void => {
+    const peer = response.locals.peer as CloudPeer | undefined;
+    if (peer && commonNames.includes(peer.commonName)) {
+      next();
+      return;
+    }
+    const message = `this interface is for ${commonNames.join(', ')} only; the certificate presented is "${peer?.commonName ?? 'none'}"`;
+    response.locals.log?.warn({ peer: peer?.commonName }, 'refused a peer on a restricted route');
+    response.status(403).json({ error: 'PeerNotAllowed', message, requestId: response.locals.requestId });
+  };
+}

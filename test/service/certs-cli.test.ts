@@ -24,6 +24,7 @@ function writeCloud(path: string, pkiDir: string): void {
       s3: 'https://127.0.0.1:8773/services/objectstorage',
       iam: 'https://127.0.0.1:8773/services/Euare',
       sts: 'https://127.0.0.1:8773/services/Tokens',
+      admin: 'https://127.0.0.1:8773/services/admin',
     },
     credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
     caBundle: '',
