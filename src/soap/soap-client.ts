@@ -33,8 +33,7 @@ export class SoapServiceClient {
   async call<T = Record<string, unknown>>(operation: string, input: Record<string, unknown> = {}): Promise<T> {
     const correlationId = randomUUID();
     const method = this.client[`${operation}Async`] as
-      | ((args: Record<string, unknown>) => Promise<[T, string, unknown, string]>)
-      | undefined;
+      ((args: Record<string, unknown>) => Promise<[T, string, unknown, string]>) | undefined;
     if (!method) throw new Error(`the WSDL has no operation ${operation}`);
     try {
       const [result] = await method.call(this.client, { correlationId, userId: this.userId, ...input });
