@@ -8,6 +8,14 @@ export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;
+  ec2_resources: Ec2ResourcesTable;
+  ec2_tags: Ec2TagsTable;
+  key_pairs: KeyPairsTable;
+  security_groups: SecurityGroupsTable;
+  security_group_rules: SecurityGroupRulesTable;
+  security_group_members: SecurityGroupMembersTable;
+  images: ImagesTable;
+  image_launch_permissions: ImageLaunchPermissionsTable;
 }
 
 /** Account states, as AWS Organizations spells them. */
@@ -45,4 +53,106 @@ export interface AccessKeysTable {
   secret_access_key: string;
   status: AccessKeyStatus;
   created_at: string;
+}
+
+/** Every EC2 resource of every type: its id (`i-...`, `sg-...`), owner and type (`instance`, `security-group` ...). */
+export interface Ec2ResourcesTable {
+  resource_id: string;
+  account_id: string;
+  /** As EC2's `resource-type` filter of `DescribeTags` spells it. */
+  resource_type: string;
+  created_at: string;
+}
+
+export interface Ec2TagsTable {
+  resource_id: string;
+  /** The resource's owner, repeated so tag queries stay within one account without a join. */
+  account_id: string;
+  tag_key: string;
+  tag_value: string;
+}
+
+export interface KeyPairsTable {
+  /** `key-` and 17 hex digits. */
+  key_pair_id: string;
+  account_id: string;
+  /** Unique per account. */
+  key_name: string;
+  key_type: 'rsa' | 'ed25519';
+  /** As EC2 reports it, which depends on whether EC2 created the key or it was imported. */
+  fingerprint: string;
+  /** The `authorized_keys` line (`ssh-ed25519 AAAA... comment`). */
+  public_key: string;
+  created_at: string;
+}
+
+export interface SecurityGroupsTable {
+  group_id: string;
+  account_id: string;
+  /** Unique per account; `default` is the group every account has. */
+  group_name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface SecurityGroupRulesTable {
+  /** `sgr-` and 17 hex digits. */
+  rule_id: string;
+  group_id: string;
+  account_id: string;
+  /** 1 for an outbound rule, 0 for an inbound one. */
+  is_egress: number;
+  /** `tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or another protocol number. */
+  ip_protocol: string;
+  /** -1 where the protocol has no ports (for ICMP: the type and code, -1 for all). */
+  from_port: number;
+  to_port: number;
+  /** Exactly one of the three peers is set. */
+  cidr_ipv4: string | null;
+  cidr_ipv6: string | null;
+  referenced_group_id: string | null;
+  description: string | null;
+  /** Direction, protocol, ports and peer in one string: unique per group, so a duplicate rule cannot be stored. */
+  rule_key: string;
+  created_at: string;
+}
+
+/** What is in a security group (an instance id): a group with members cannot be deleted. */
+export interface SecurityGroupMembersTable {
+  group_id: string;
+  member_id: string;
+  account_id: string;
+}
+
+/** Image types, as `DescribeImages` spells them in `ImageType`. */
+export type ImageType = 'machine' | 'kernel' | 'ramdisk';
+
+export interface ImagesTable {
+  /** `ami-`, `aki-` or `ari-` by type. */
+  image_id: string;
+  /** The owner. */
+  account_id: string;
+  /** Unique per owner. */
+  name: string;
+  image_type: ImageType;
+  /** `bucket/key` of the bundle manifest or image in the object store; null for EBS-backed images. */
+  image_location: string | null;
+  architecture: string;
+  virtualization_type: string;
+  /** `instance-store` or `ebs`. */
+  root_device_type: string;
+  root_device_name: string | null;
+  kernel_id: string | null;
+  ramdisk_id: string | null;
+  description: string | null;
+  /** JSON array of EC2 `BlockDeviceMapping`s. */
+  block_device_mappings: string;
+  state: string;
+  created_at: string;
+}
+
+/** Who besides the owner may launch an image: an account id, or `all` (the image is public). */
+export interface ImageLaunchPermissionsTable {
+  image_id: string;
+  grantee: string;
 }

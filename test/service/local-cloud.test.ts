@@ -68,21 +68,50 @@ t.test('local status shows every daemon healthy', async (t) => {
 });
 
 t.test('the aws CLIs reach the cloud through aws-config, over TLS checked against the cloud CA', async (t) => {
-  // Both CLIs get EC2's answer for an action the controller does not offer yet: the request arrived and was parsed.
-  const v1 = await runCommand('aws', ['ec2', 'describe-regions'], { env: awsEnv });
-  t.equal(v1.code, 255, 'AWS CLI v1 exits 255 on a service error');
-  t.match(v1.stderr, /\(InvalidAction\) when calling the DescribeRegions operation/);
-  const v2 = await runCommand('/usr/bin/aws', ['--endpoint-url', cloud.endpoints.ec2, 'ec2', 'describe-regions'], {
+  // Both CLIs sign with the admin key from aws-config and the clc knows it: the request arrived, verified, answered.
+  const v1 = await runCommand('aws', ['sts', 'get-caller-identity'], { env: awsEnv });
+  t.equal(v1.code, 0, v1.stderr);
+  t.equal(JSON.parse(v1.stdout).Arn, 'arn:aws:iam::000000000000:root');
+  const v2 = await runCommand('/usr/bin/aws', ['--endpoint-url', cloud.endpoints.sts, 'sts', 'get-caller-identity'], {
     env: awsEnv,
   });
-  t.equal(v2.code, 254, 'AWS CLI v2 exits 254 on a service error');
-  t.match(v2.stderr, /\(InvalidAction\) when calling the DescribeRegions operation/);
+  t.equal(v2.code, 0, v2.stderr);
+  t.equal(JSON.parse(v2.stdout).Account, '000000000000');
+  const notYet = await runCommand('aws', ['ec2', 'describe-vpn-gateways'], { env: awsEnv });
+  t.equal(notYet.code, 255, 'AWS CLI v1 exits 255 on a service error');
+  t.match(notYet.stderr, /\(UnsupportedOperation\) when calling the DescribeVpnGateways operation/);
   const s3 = await runCommand('aws', ['s3api', 'list-buckets'], { env: awsEnv });
   t.match(s3.stderr, /\(NotImplemented\) when calling the ListBuckets operation/);
-  const untrusted = await runCommand('aws', ['ec2', 'describe-regions'], {
+  const untrusted = await runCommand('aws', ['sts', 'get-caller-identity'], {
     env: { ...awsEnv, AWS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt', AWS_MAX_ATTEMPTS: '1' },
   });
   t.match(untrusted.stderr, /SSL validation failed/, 'without the cloud CA the endpoint is not trusted');
+});
+
+t.test('cloudctl accounts create, list and delete through the admin interface', async (t) => {
+  const cloudFlag = ['--cloud', join(dir, 'cloud.json')];
+  const created = await runCli('cloudctl', ['accounts', 'create', 'research', ...cloudFlag, '--json']);
+  t.equal(created.code, 0, created.stderr);
+  const { account, rootAccessKey } = JSON.parse(created.stdout);
+  t.match(account, { accountName: 'research', accountId: /^\d{12}$/, status: 'ACTIVE' });
+  const asResearch = await runCommand('aws', ['sts', 'get-caller-identity'], {
+    env: {
+      ...awsEnv,
+      AWS_ACCESS_KEY_ID: rootAccessKey.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rootAccessKey.secretAccessKey,
+    },
+  });
+  t.equal(asResearch.code, 0, asResearch.stderr);
+  t.equal(JSON.parse(asResearch.stdout).Account, account.accountId, 'the new root key signs for the new account');
+  const again = await runCli('cloudctl', ['accounts', 'create', 'research', ...cloudFlag]);
+  t.equal(again.code, 6, 'a second account of the same name is a conflict');
+  const listed = await runCli('cloudctl', ['accounts', 'list', ...cloudFlag]);
+  t.match(listed.stdout, /^ACCOUNT ID\s+NAME\s+STATUS\s+CREATED\n/);
+  t.match(listed.stdout, new RegExp(`${account.accountId}\\s+research\\s+ACTIVE`));
+  const deleted = await runCli('cloudctl', ['accounts', 'delete', 'research', ...cloudFlag, '--yes']);
+  t.equal(deleted.code, 0, deleted.stderr);
+  const gone = await runCli('cloudctl', ['accounts', 'delete', 'research', ...cloudFlag, '--yes']);
+  t.equal(gone.code, 4, 'deleting it twice: not found');
 });
 
 t.test('a second local up in the same folder is refused', async (t) => {

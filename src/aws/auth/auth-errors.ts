@@ -161,7 +161,8 @@ function queryStyleErrors(dialect: 'ec2' | 'query'): QueryDialectErrors {
         : error('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
     unknownAccessKey: () =>
       ec2 ? error('AuthFailure', EC2_AUTH_FAILURE, 401) : error('InvalidClientTokenId', INVALID_TOKEN, 403),
-    signatureMismatch: () => mismatch(SIGNATURE_MISMATCH),
+    // EC2 answers a wrong secret as it answers an unknown key: AuthFailure, 401 (clients and Eucalyptus alike).
+    signatureMismatch: () => (ec2 ? error('AuthFailure', EC2_AUTH_FAILURE, 401) : mismatch(SIGNATURE_MISMATCH)),
     securityTokenUnsupported: () =>
       ec2
         ? error('AuthFailure', `${EC2_AUTH_FAILURE}: ${NO_SESSION_TOKENS}`, 401)

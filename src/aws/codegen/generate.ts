@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { malleePackage } from '../../runtime/package-root.js';
 import { generatedDir, renderGeneratedFiles } from './generated-files.js';
 
 /**
  * `npm run generate` writes the AWS service models and types into src/aws/generated/ (and removes files there it no
- * longer writes); `npm run generate:check` (`--check`) writes nothing and fails when any file differs.
+ * longer writes) and wsdl/ec2.wsdl; `npm run generate:check` (`--check`) writes nothing and fails when any differs.
  */
 const check = process.argv.includes('--check');
 const root = malleePackage().root;
@@ -21,7 +21,7 @@ for (const file of files) {
   if (current === file.content) continue;
   stale.push(file.path);
   if (!check) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.content);
   }
 }

@@ -40,12 +40,7 @@ export function createQueryDispatcher<Ops, Context extends DispatchContext = Dis
   handlers: QueryHandlers<Ops, Context>,
 ): QueryDispatcher<Context> {
   const { protocol, apiVersion, xmlNamespace } = service.metadata;
-  const table = new Map<string, QueryHandler<Record<string, unknown>, unknown, Context>>();
-  for (const [name, handler] of Object.entries(handlers)) {
-    if (!service.operations.has(name)) throw new Error(`${service.metadata.serviceId} has no operation ${name}`);
-    if (typeof handler === 'function')
-      table.set(name, handler as QueryHandler<Record<string, unknown>, unknown, Context>);
-  }
+  const table = handlerTable(service, handlers);
 
   return async (params, context) => {
     let operation: string | undefined;
@@ -62,13 +57,28 @@ export function createQueryDispatcher<Ops, Context extends DispatchContext = Dis
       const body = serializeQueryResponse(service, operation, output ?? {}, context.requestId);
       return { status: 200, contentType: xmlContentType, body, operation };
     } catch (error) {
-      const answer = error instanceof ServiceError ? error : unexpected(error, operation, context);
+      const answer = error instanceof ServiceError ? error : unexpectedError(error, operation, context);
       return { ...serializeError(protocol, answer, context.requestId, xmlNamespace), ...(operation && { operation }) };
     }
   };
 }
 
-function unexpected(error: unknown, operation: string | undefined, context: DispatchContext): ServiceError {
+/** The handlers by operation, checked against the model; shared by every wire form of a service (EC2 SOAP). */
+export function handlerTable<Ops, Context>(
+  service: ServiceModel<Ops>,
+  handlers: QueryHandlers<Ops, Context>,
+): ReadonlyMap<string, QueryHandler<Record<string, unknown>, unknown, Context>> {
+  const table = new Map<string, QueryHandler<Record<string, unknown>, unknown, Context>>();
+  for (const [name, handler] of Object.entries(handlers)) {
+    if (!service.operations.has(name)) throw new Error(`${service.metadata.serviceId} has no operation ${name}`);
+    if (typeof handler === 'function')
+      table.set(name, handler as QueryHandler<Record<string, unknown>, unknown, Context>);
+  }
+  return table;
+}
+
+/** A handler's failure that is not a ServiceError: logged with its details, answered as `InternalError`. */
+export function unexpectedError(error: unknown, operation: string | undefined, context: DispatchContext): ServiceError {
   try {
     context.log?.error({ err: error, operation, requestId: context.requestId }, 'AWS request handler failed');
   } catch {

@@ -27,14 +27,14 @@ export function serializeQueryResponse(
   const writer = new XmlWriter().declaration().open(root, { xmlns: service.metadata.xmlNamespace });
   if (protocol === 'ec2') {
     writer.element('requestId', requestId);
-    if (model.output) writeMembers(writer, model.output, output, 'output');
+    if (model.output) writeMembers(writer, model.output, output, 'output', listItemName);
     // EC2 answers actions that return nothing with <return>true</return>; the SDKs ignore it.
     else writer.element('return', 'true');
   } else if (protocol === 'query') {
     if (model.output) {
       const wrapper = model.resultWrapper ?? `${operation}Result`;
       writer.open(wrapper);
-      writeMembers(writer, model.output, output, 'output');
+      writeMembers(writer, model.output, output, 'output', listItemName);
       writer.close(wrapper);
     }
     writer.open('ResponseMetadata').element('RequestId', requestId).close('ResponseMetadata');
@@ -42,6 +42,22 @@ export function serializeQueryResponse(
     throw new Error(`${service.metadata.serviceId} uses the ${protocol} protocol, not a query protocol`);
   }
   return writer.close(root).toString();
+}
+
+/** The element wrapping each item of a list: the query protocols use the list member's `locationName`. */
+export type ListItemNaming = (list: ShapeRef) => string;
+
+/**
+ * The shape walk alone, for documents other than the query responses (EC2 over SOAP): writes `value`'s members as
+ * elements into `writer`, named and ordered as the query serialiser names them, and no root element.
+ */
+export function writeStructureMembers(
+  writer: XmlWriter,
+  structure: StructureShape,
+  value: unknown,
+  itemName: ListItemNaming = listItemName,
+): void {
+  writeMembers(writer, structure, value, 'output', itemName);
 }
 
 /** A structure's members with their element names, and whether any is an attribute: worked out once. */
@@ -66,7 +82,13 @@ function planOf(structure: StructureShape): StructurePlan {
   return plan;
 }
 
-function writeMembers(writer: XmlWriter, structure: StructureShape, value: unknown, path: string): void {
+function writeMembers(
+  writer: XmlWriter,
+  structure: StructureShape,
+  value: unknown,
+  path: string,
+  itemName: ListItemNaming,
+): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${path} must be an object (${structure.name})`);
   }
@@ -74,7 +96,7 @@ function writeMembers(writer: XmlWriter, structure: StructureShape, value: unkno
   for (const [member, ref, element] of planOf(structure).members) {
     const memberValue = record[member];
     if (memberValue === undefined || memberValue === null) continue;
-    writeValue(writer, element, ref, memberValue, path, member);
+    writeValue(writer, element, ref, memberValue, path, member, itemName);
   }
 }
 
@@ -101,6 +123,7 @@ function writeValue(
   value: unknown,
   parent: string,
   step: string | number,
+  itemName: ListItemNaming,
 ): void {
   const path = (): string => (typeof step === 'number' ? `${parent}[${step}]` : `${parent}.${step}`);
   switch (ref.type) {
@@ -110,18 +133,18 @@ function writeValue(
         throw new TypeError(`${path()} must be an object (${structure.name})`);
       }
       writer.open(name, attributesOf(ref, value as Record<string, unknown>));
-      writeMembers(writer, structure, value, path());
+      writeMembers(writer, structure, value, path(), itemName);
       writer.close(name);
       return;
     }
     case 'list': {
       if (!Array.isArray(value)) throw new TypeError(`${path()} must be an array`);
       const member = ref.member as ShapeRef;
-      const itemName = ref.flattened ? name : listItemName(ref);
+      const item = ref.flattened ? name : itemName(ref);
       const itemsPath = path();
       if (!ref.flattened) writer.open(name);
       for (let index = 0; index < value.length; index++) {
-        writeValue(writer, itemName, member, value[index], itemsPath, index);
+        writeValue(writer, item, member, value[index], itemsPath, index, itemName);
       }
       if (!ref.flattened) writer.close(name);
       return;
@@ -138,7 +161,7 @@ function writeValue(
         if (entryValue === undefined || entryValue === null) continue;
         writer.open(ref.flattened ? name : 'entry');
         writer.element(keyName, scalarText(keyRef, key, `${path()} key`));
-        writeValue(writer, valueName, valueRef, entryValue, path(), String(key));
+        writeValue(writer, valueName, valueRef, entryValue, path(), String(key), itemName);
         writer.close(ref.flattened ? name : 'entry');
       }
       if (!ref.flattened) writer.close(name);

@@ -1,5 +1,15 @@
 import { accountsMigration } from './0001-accounts.js';
+import { ec2ResourcesMigration } from './0002-ec2-resources.js';
+import { keyPairsMigration } from './0003-key-pairs.js';
+import { securityGroupsMigration } from './0004-security-groups.js';
+import { imagesMigration } from './0005-images.js';
 import type { SchemaMigration } from './migration.js';
 
 /** Every migration this code knows, in the order they apply. */
-export const schemaMigrations: readonly SchemaMigration[] = [accountsMigration];
+export const schemaMigrations: readonly SchemaMigration[] = [
+  accountsMigration,
+  ec2ResourcesMigration,
+  keyPairsMigration,
+  securityGroupsMigration,
+  imagesMigration,
+];

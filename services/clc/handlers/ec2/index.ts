@@ -1,0 +1,16 @@
+import type { Ec2Operations } from '../../../../src/aws/generated/ec2-types.js';
+import type { QueryHandlers } from '../../../../src/aws/protocol/query-dispatcher.js';
+import type { ClcContext } from '../context.js';
+import { imageHandlers } from './images.js';
+import { regionHandlers } from './regions.js';
+import { tagHandlers } from './tags.js';
+
+/**
+ * Every EC2 action the clc implements, by wire action name; each file holds the handlers of one resource type. The
+ * rest of the model's actions answer `UnsupportedOperation`.
+ */
+export const ec2Handlers: QueryHandlers<Ec2Operations, ClcContext> = {
+  ...tagHandlers,
+  ...imageHandlers,
+  ...regionHandlers,
+};

@@ -1,0 +1,162 @@
+import { writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Test } from 'tap';
+import { generateAccessKey } from '../../src/cloud/credentials.js';
+import { PkiStore } from '../../src/pki/pki-store.js';
+import type { ServiceConfig } from '../../src/runtime/service-config.js';
+import { SoapServiceClient } from '../../src/soap/soap-client.js';
+import { launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
+import { projectRoot, temporaryDir } from './cli.js';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface TestAccount extends Credentials {
+  accountId: string;
+  accountName: string;
+}
+
+export interface TestClc {
+  url: string;
+  region: string;
+  zones: string[];
+  dir: string;
+  pid: number;
+  /** The admin account's root key (account 000000000000). */
+  admin: Credentials;
+  /** PEM file of the cloud CA the endpoint's certificate chains to. */
+  caBundle: string;
+  /** Clients of the real SDK for this endpoint, trusting only the test cloud's CA; the admin's key by default. */
+  ec2(credentials?: Credentials): EC2Client;
+  iam(credentials?: Credentials): IAMClient;
+  sts(credentials?: Credentials): STSClient;
+  /** A new account through the admin SOAP interface, with its root key. */
+  newAccount(name: string): Promise<TestAccount>;
+  /** Environment for the `aws` CLIs (v1 on PATH, v2 at /usr/bin/aws) against this endpoint. */
+  awsEnv(credentials?: Credentials): NodeJS.ProcessEnv;
+  /** The admin SOAP client (cloudctl's identity). */
+  adminClient(): Promise<SoapServiceClient>;
+  /** Stops the daemon (SIGTERM, then SIGKILL after its grace); also done at teardown. */
+  stop(): Promise<void>;
+  /** SIGKILL, no goodbye: for durability tests. */
+  kill(): void;
+  /** Starts the daemon again on the same data (and database), on a new port. */
+  restart(): Promise<void>;
+}
+
+export interface StartClcOptions {
+  /** PostgreSQL instead of the SQLite file in the data directory. */
+  databaseUrl?: string;
+  zones?: string[];
+}
+
+let counter = 0;
+
+/**
+ * A real clc daemon, started from dist/ (npm test builds first) as `cloudctl local up` starts it: its own CA and
+ * certificates, SQLite (or PostgreSQL) under a temp dir, a random loopback port. Stopped when the test ends.
+ */
+export async function startClc(t: Test, options: StartClcOptions = {}): Promise<TestClc> {
+  const dir = temporaryDir('clc');
+  const pki = await PkiStore.init(join(dir, 'pki'), `clc-test-${process.pid}-${++counter}`);
+  await pki.ensureHost('local', ['127.0.0.1', '::1', 'localhost']);
+  await pki.ensureHost('admin', []);
+  const host = pki.hostCredentials('local');
+  const caBundle = join(dir, 'pki', 'ca.pem');
+  const tls = { ca: caBundle, cert: join(dir, 'host.pem'), key: join(dir, 'host-key.pem') };
+  writeFileSync(tls.cert, host.cert);
+  writeFileSync(tls.key, host.key, { mode: 0o600 });
+  const admin = generateAccessKey();
+  const region = 'mallee-test-1';
+  const zones = options.zones ?? [`${region}a`];
+  const config: ServiceConfig = {
+    component: 'clc',
+    name: 'clc',
+    listen: { host: '127.0.0.1', port: 0 },
+    tls,
+    dataDir: join(dir, 'data'),
+    region,
+    shutdownGraceSeconds: 5,
+    settings: {
+      adminCredentials: admin,
+      zones,
+      ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
+    },
+  };
+  const configPath = join(dir, 'clc.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const logPath = join(dir, 'clc.log');
+
+  let daemon = await launchDaemon('clc', configPath, logPath);
+  const agent = new Agent({ ca: host.ca, keepAlive: true });
+  t.teardown(async () => {
+    agent.destroy();
+    await stopDaemon(daemon.pid, configPath);
+  });
+  const requestHandler = () => new NodeHttpHandler({ httpsAgent: agent });
+  const clientConfig = (credentials: Credentials = admin) => ({
+    endpoint: daemon.url,
+    region,
+    credentials,
+    requestHandler: requestHandler(),
+    maxAttempts: 1,
+  });
+  const clc: TestClc = {
+    get url() {
+      return daemon.url;
+    },
+    region,
+    zones,
+    dir,
+    get pid() {
+      return daemon.pid;
+    },
+    admin,
+    caBundle,
+    ec2: (credentials) => new EC2Client(clientConfig(credentials)),
+    iam: (credentials) => new IAMClient(clientConfig(credentials)),
+    sts: (credentials) => new STSClient(clientConfig(credentials)),
+    adminClient: () =>
+      SoapServiceClient.connect(
+        join(projectRoot, 'wsdl', 'admin.wsdl'),
+        `${daemon.url}/services/admin`,
+        pki.hostCredentials('admin'),
+        'test-operator',
+      ),
+    async newAccount(accountName) {
+      const client = await clc.adminClient();
+      const created = await client.call<{
+        account: { accountId: string; accountName: string };
+        rootAccessKey: Credentials;
+      }>('CreateAccount', { accountName });
+      return { ...created.account, ...created.rootAccessKey };
+    },
+    awsEnv: (credentials = admin) => ({
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_DEFAULT_REGION: region,
+      AWS_CA_BUNDLE: caBundle,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_PAGER: '',
+    }),
+    async stop() {
+      await stopDaemon(daemon.pid, configPath);
+    },
+    kill() {
+      process.kill(daemon.pid, 'SIGKILL');
+    },
+    async restart() {
+      daemon = await launchDaemon('clc', configPath, logPath);
+    },
+  };
+  return clc;
+}
