@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { fromIncomingMessage } from '../../src/aws/auth/index.js';
+import { ClusterControllerClient } from '../../src/clients/cc-client.js';
 import { adminCertificateName, adminServicePath } from '../../src/cloud/admin-client.js';
 import { defaultSqliteFile, openDatabase } from '../../src/db/open-database.js';
 import { malleePackage } from '../../src/runtime/package-root.js';
@@ -12,9 +13,12 @@ import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { mountSoapService } from '../../src/soap/soap-service.js';
 import { adminOperations } from './admin-service.js';
-import type { CloudTopology } from './handlers/context.js';
+import type { ZoneTopology } from './handlers/context.js';
+import { Scheduler } from './scheduler.js';
+import { ec2Handlers } from './handlers/ec2/index.js';
 import { bootstrapAdmin } from './models/accounts.js';
-import { createAwsPipeline, requestParams } from './request-pipeline.js';
+import { createAwsPipeline, requestParams, withDryRun } from './request-pipeline.js';
+import { mountEc2Soap } from './soap-compute.js';
 
 /** What the clc reads from its config's `settings`. */
 export interface ClcSettings {
@@ -22,8 +26,15 @@ export interface ClcSettings {
   adminCredentials: { accessKeyId: string; secretAccessKey: string };
   /** A `postgres://` URL; the SQLite file in the data directory when absent. */
   databaseUrl?: string;
-  /** The zones of the cloud; the config's own `zone` when absent. */
-  zones?: string[];
+  /** The zones of the cloud and their cluster controllers; the config's own `zone` and `peers.cc` when absent. */
+  zones?: (string | { name: string; clusterUrl?: string })[];
+  /**
+   * Where nodes fetch images from: the prefix of an image's `bucket/key` (the object store's internal URL, or a
+   * `file://` folder every node has). Images cannot run without it.
+   */
+  imageUrlBase?: string;
+  /** How often the zones are asked about their instances (default 2 s). */
+  syncSeconds?: number;
   /** The public EC2 URL, when clients reach the clc through a name or proxy; else the URL each request reached. */
   ec2Endpoint?: string;
 }
@@ -31,19 +42,24 @@ export interface ClcSettings {
 /** Largest Query request accepted: EC2's own limit on user data is 16 KiB, and requests are small otherwise. */
 const queryBodyLimit = '2mb';
 
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
 function clcSettings(config: ServiceConfig): ClcSettings {
   const settings = (config.settings ?? {}) as Partial<ClcSettings>;
   if (!settings.adminCredentials) throw new Error('clc settings lack adminCredentials');
   return settings as ClcSettings;
 }
 
-function topologyOf(config: ServiceConfig, settings: ClcSettings): Omit<CloudTopology, 'ec2Endpoint'> {
-  const names = settings.zones ?? (config.zone ? [config.zone] : [`${config.region}a`]);
+function zonesOf(config: ServiceConfig, settings: ClcSettings): ZoneTopology[] {
   const clusters = [config.peers?.cc ?? []].flat();
-  return {
-    region: config.region,
-    zones: [...names].sort().map((name, index) => ({ name, clusterUrl: clusters[index] })),
-  };
+  const declared = settings.zones ?? [config.zone ?? `${config.region}a`];
+  // A single zone without its own cc URL is served by the one cc the config names.
+  const zones = declared.map((zone) =>
+    typeof zone === 'string' ? { name: zone, clusterUrl: declared.length === 1 ? clusters[0] : undefined } : zone,
+  );
+  return zones.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
@@ -61,9 +77,27 @@ export const clcComponent: ComponentDefinition = {
     );
     const bootstrap = await bootstrapAdmin(db, settings.adminCredentials);
     if (bootstrap.accountCreated) log.info({ accountId: bootstrap.account.accountId }, 'admin account created');
+    const zones = zonesOf(config, settings);
+    const tls = peerTlsFromConfig(config);
+    const scheduler = new Scheduler({
+      db,
+      zones,
+      connect: (url) => ClusterControllerClient.connect(url, tls, config.name),
+      log,
+      imageUrl: (location) =>
+        new URL(location, withSlash(settings.imageUrlBase ?? `file://${config.dataDir}/images/`)).toString(),
+      syncIntervalMs: (settings.syncSeconds ?? 2) * 1000,
+    });
+    scheduler.start();
     const pipeline = createAwsPipeline({
       db,
-      cloud: { ...topologyOf(config, settings), ec2Endpoint: settings.ec2Endpoint },
+      cloud: {
+        region: config.region,
+        zones,
+        ec2Endpoint: settings.ec2Endpoint,
+        instances: scheduler,
+        capacity: scheduler,
+      },
     });
 
     // The admin interface: only the cloud CA's admin certificate.
@@ -75,6 +109,14 @@ export const clcComponent: ComponentDefinition = {
       port: 'AdminPort',
       operations: adminOperations(db),
       log,
+    });
+
+    // EC2 over SOAP at /services/compute, with the Query API's verifier and handlers.
+    mountEc2Soap(app, {
+      verifier: pipeline.services.ec2.verifier,
+      contextFor: pipeline.contextFor,
+      handlers: withDryRun(ec2Handlers),
+      publicEndpoint: settings.ec2Endpoint,
     });
 
     // EC2, IAM and STS over Query: GET with parameters in the URL, or POST with a form body.
@@ -100,13 +142,15 @@ export const clcComponent: ComponentDefinition = {
       },
     );
 
-    const tls = peerTlsFromConfig(config);
     return {
       health: async () => {
         await db.selectFrom('accounts').select('account_id').limit(1).execute();
         return { database: settings.databaseUrl ? 'postgresql' : 'sqlite', peers: await probePeers(config, tls) };
       },
-      close: () => db.destroy(),
+      close: async () => {
+        await scheduler.stop();
+        await db.destroy();
+      },
     };
   },
 };

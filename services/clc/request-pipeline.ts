@@ -171,7 +171,9 @@ export function requestParams(rawQuery: string, formBody: string | undefined): Q
  * EC2's `DryRun`: once the caller is authenticated and the input parsed, a dry run answers `DryRunOperation`
  * instead of acting. Every caller may do everything in its own account, so the answer needs no further check.
  */
-function withDryRun(handlers: QueryHandlers<Ec2Operations, ClcContext>): QueryHandlers<Ec2Operations, ClcContext> {
+export function withDryRun(
+  handlers: QueryHandlers<Ec2Operations, ClcContext>,
+): QueryHandlers<Ec2Operations, ClcContext> {
   const wrapped: Record<string, unknown> = {};
   for (const [action, handler] of Object.entries(handlers)) {
     const run = handler as (input: { DryRun?: boolean }, context: ClcContext) => Promise<unknown>;

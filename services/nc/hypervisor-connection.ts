@@ -1,14 +1,30 @@
 import { existsSync } from 'node:fs';
-import { Hypervisor } from '@unraid/libvirt';
+import { arch } from 'node:os';
+import { Hypervisor, type Domain } from '@unraid/libvirt';
+import { execa } from 'execa';
+
+export type Virtualization = 'kvm' | 'qemu' | 'test';
 
 /**
  * The node controller's link to libvirt. Opened lazily and reopened after a failure, so an nc started before
- * libvirtd reports itself unhealthy with the reason and recovers by itself once libvirtd answers.
+ * libvirtd reports itself unhealthy with the reason and recovers by itself once libvirtd answers. The connection
+ * stays open for the daemon's lifetime: `test:///default` keeps its simulated domains only while it is open.
  */
 export class HypervisorConnection {
   private hypervisor: Hypervisor | undefined;
+  private virtualizationFound: Virtualization | undefined;
 
   constructor(readonly uri: string) {}
+
+  /** Whether the driver lives in this process (`test:///...`): its domains exist only while this connection does. */
+  get inProcess(): boolean {
+    return /^test:\/\//.test(this.uri);
+  }
+
+  /** libvirt's simulated driver, wherever it runs (`test:///`, `test+unix:///`): it cannot hot-plug devices. */
+  get simulated(): boolean {
+    return /^test[:+]/.test(this.uri);
+  }
 
   async open(): Promise<Hypervisor> {
     if (this.hypervisor) return this.hypervisor;
@@ -27,6 +43,47 @@ export class HypervisorConnection {
     return hypervisor;
   }
 
+  /** The domain named `name`, or undefined when libvirt has none. */
+  async lookup(name: string): Promise<Domain | undefined> {
+    const hypervisor = await this.open();
+    try {
+      return await hypervisor.domainLookupByName(name);
+    } catch (error) {
+      // The binding reports every error with code -1: the message is all there is to tell "no such domain".
+      if (/not found|no domain/i.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * How guests run here, from what libvirt reports: `kvm` when its capabilities offer a kvm domain for this
+   * architecture, `qemu` (software emulation) otherwise, `test` for the simulated driver.
+   */
+  async virtualization(): Promise<Virtualization> {
+    if (this.virtualizationFound) return this.virtualizationFound;
+    if (this.simulated) return (this.virtualizationFound = 'test');
+    const capabilities = await this.virsh(['capabilities'], { reject: false });
+    let found: Virtualization;
+    if (capabilities.exitCode === 0) {
+      const hostArch = arch() === 'x64' ? 'x86_64' : arch() === 'arm64' ? 'aarch64' : arch();
+      const guest = capabilities.stdout
+        .split('<guest>')
+        .find((section) => section.includes(`<arch name='${hostArch}'>`));
+      found = guest?.includes("<domain type='kvm'") ? 'kvm' : 'qemu';
+    } else {
+      found = existsSync('/dev/kvm') ? 'kvm' : 'qemu';
+    }
+    return (this.virtualizationFound = found);
+  }
+
+  /**
+   * `virsh -c URI ...`: for what the binding does not cover (capabilities, device hot-plug). Not for `test:///`,
+   * where virsh would open a simulated driver of its own that does not see this one's domains.
+   */
+  virsh(args: readonly string[], options: { reject?: boolean } = {}) {
+    return execa('virsh', ['-q', '-c', this.uri, ...args], { reject: options.reject ?? true, timeout: 60_000 });
+  }
+
   /** What `/healthz` reports about the hypervisor; throws when libvirt does not answer. */
   async describe(): Promise<Record<string, unknown>> {
     const hypervisor = await this.open();
@@ -39,8 +96,11 @@ export class HypervisorConnection {
         virtualization: existsSync('/dev/kvm') ? 'kvm' : 'software emulation (no /dev/kvm)',
       };
     } catch (error) {
-      this.hypervisor = undefined;
-      await hypervisor.connectClose().catch(() => undefined);
+      // A simulated driver's state lives in this connection: never drop it.
+      if (!this.inProcess) {
+        this.hypervisor = undefined;
+        await hypervisor.connectClose().catch(() => undefined);
+      }
       throw error;
     }
   }

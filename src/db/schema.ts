@@ -10,6 +10,8 @@ export interface Database {
   access_keys: AccessKeysTable;
   ec2_resources: Ec2ResourcesTable;
   ec2_tags: Ec2TagsTable;
+  reservations: ReservationsTable;
+  instances: InstancesTable;
   key_pairs: KeyPairsTable;
   security_groups: SecurityGroupsTable;
   security_group_rules: SecurityGroupRulesTable;
@@ -114,6 +116,8 @@ export interface SecurityGroupRulesTable {
   description: string | null;
   /** Direction, protocol, ports and peer in one string: unique per group, so a duplicate rule cannot be stored. */
   rule_key: string;
+  /** The order rules were added in, within their group, which is the order EC2 lists them in. */
+  position: number;
   created_at: string;
 }
 
@@ -155,4 +159,50 @@ export interface ImagesTable {
 export interface ImageLaunchPermissionsTable {
   image_id: string;
   grantee: string;
+}
+
+export interface ReservationsTable {
+  reservation_id: string;
+  account_id: string;
+  client_token: string | null;
+  request_hash: string;
+  created_at: string;
+}
+
+export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+/** An operation accepted by the API and not yet carried out by the zone's cluster controller. */
+export type InstanceAction = 'terminate' | 'stop' | 'start' | 'reboot';
+
+export interface InstancesTable {
+  instance_id: string;
+  account_id: string;
+  reservation_id: string;
+  launch_index: number;
+  zone: string;
+  image_id: string;
+  kernel_id: string | null;
+  ramdisk_id: string | null;
+  instance_type: string;
+  architecture: string;
+  virtualization_type: string;
+  key_name: string | null;
+  /** Base64, as the API took it. */
+  user_data: string | null;
+  client_token: string | null;
+  mac_address: string;
+  state: InstanceStateName;
+  state_reason_code: string | null;
+  state_reason_message: string | null;
+  state_transition_reason: string | null;
+  /** 1 once the zone's cluster controller has taken the instance. */
+  dispatched: number;
+  pending_action: InstanceAction | null;
+  node_name: string | null;
+  /** 0 while the node running it does not answer (its status is impaired). */
+  node_reachable: number;
+  private_ip_address: string | null;
+  public_ip_address: string | null;
+  launch_time: string;
+  state_changed_at: string;
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CliError } from '../cli/cli-error.js';
 import { renderAwsConfig } from '../cloud/aws-config.js';
 import { adminCertificateName, adminServicePath } from '../cloud/admin-client.js';
@@ -56,6 +57,8 @@ export function localLayout(dir: string) {
     awsConfig: join(root, 'aws-config'),
     pki: join(root, 'pki'),
     daemonsFile: join(root, 'run', 'daemons.json'),
+    /** Images the nodes fetch, by `bucket/key`. */
+    images: join(root, 'images'),
     config: (name: string) => join(root, 'etc', `${name}.json`),
     data: (name: string) => join(root, 'data', name),
     log: (name: string) => join(root, 'logs', `${name}.log`),
@@ -71,6 +74,23 @@ function localDaemonPlan(hypervisor: LocalHypervisor) {
     { name: 'walrus', component: 'walrus', peers: {} },
     { name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}`, walrus: 'walrus' } },
   ] as const;
+}
+
+/**
+ * Component settings of an all-in-one cloud: the clc's first admin and where its nodes find images (a folder of
+ * this machine, `DIR/images/BUCKET/KEY`, until the object store serves them), the cc's one node by name.
+ */
+function settingsOf(
+  component: ComponentName,
+  layout: ReturnType<typeof localLayout>,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  urls: ReadonlyMap<string, string>,
+): Record<string, unknown> | undefined {
+  if (component === 'clc') {
+    return { adminCredentials: credentials, imageUrlBase: pathToFileURL(`${layout.images}/`).toString() };
+  }
+  if (component === 'cc') return { nodes: [{ nodeName: 'nc-local', url: urls.get('nc-local') }] };
+  return undefined;
 }
 
 function readDaemons(dir: string): LocalDaemon[] | undefined {
@@ -97,7 +117,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
   }
   const libvirtd = hypervisor === 'qemu' ? await ensureLibvirtd() : undefined;
 
-  mkdirSync(layout.root, { recursive: true });
+  mkdirSync(layout.images, { recursive: true });
   const pki = await PkiStore.init(layout.pki, 'local');
   await pki.ensureHost(localHost, localAddresses);
   // cloudctl's identity on the admin interface.
@@ -120,7 +140,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
         zone: 'zone' in planned ? planned.zone : undefined,
         hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
         peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
-        settings: planned.component === 'clc' ? { adminCredentials: credentials } : undefined,
+        settings: settingsOf(planned.component, layout, credentials, urls),
       };
       mkdirSync(config.dataDir, { recursive: true });
       const configPath = layout.config(planned.name);

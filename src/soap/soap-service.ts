@@ -23,6 +23,8 @@ export interface SoapServiceOptions {
   /** Dispatch as data: wire operation name to handler. */
   operations: Record<string, SoapOperation>;
   log: Logger;
+  /** The WSDL's fault element, which carries `correlationId`, `code` and `message` (default `AdminFault`). */
+  faultElement?: string;
 }
 
 /**
@@ -42,14 +44,14 @@ export function mountSoapService(router: Router, options: SoapServiceOptions): v
         const output = await operation(input, { correlationId, userId, log });
         return { correlationId, ...(toWire(output) as Record<string, unknown>) };
       } catch (error) {
-        throw soapFault(error, correlationId, log);
+        throw soapFault(error, correlationId, log, options.faultElement ?? 'AdminFault');
       }
     };
   }
   listen(router as never, { path: '/', services: { [options.service]: { [options.port]: port } }, xml: wsdlXml });
 }
 
-function soapFault(error: unknown, correlationId: string, log: Logger) {
+function soapFault(error: unknown, correlationId: string, log: Logger, faultElement: string) {
   const known = error instanceof ServiceError;
   if (!known) log.error({ err: error }, 'SOAP operation failed');
   const code = known ? error.code : 'InternalError';
@@ -58,7 +60,7 @@ function soapFault(error: unknown, correlationId: string, log: Logger) {
     Fault: {
       faultcode: known && error.fault === 'Sender' ? 'soap:Client' : 'soap:Server',
       faultstring: `${code}: ${message}`,
-      detail: { AdminFault: { correlationId, code, message } },
+      detail: { [faultElement]: { correlationId, code, message } },
       statusCode: 500,
     },
   };

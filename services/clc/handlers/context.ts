@@ -4,6 +4,7 @@ import type { Database } from '../../../src/db/schema.js';
 import type { Principal } from '../models/accounts.js';
 import type { ImageStore } from '../models/images.js';
 import type { ZoneCapacity } from '../models/instance-types.js';
+import type { InstanceScheduler } from '../scheduler.js';
 
 /** The cloud as the clc's handlers see it: its region, its zones and its public endpoints. */
 export interface CloudTopology {
@@ -16,6 +17,8 @@ export interface CloudTopology {
   capacity?: ZoneCapacity;
   /** Checks that a registered image's bundle is in the object store; absent until Walrus is registered. */
   imageStore?: ImageStore;
+  /** Runs instances at the zones' cluster controllers; absent when no zone has one. */
+  instances?: InstanceScheduler;
 }
 
 export interface ZoneTopology {

@@ -6,10 +6,8 @@ import { ServiceError } from '../../../src/aws/service-error.js';
  * one that does not exist.
  */
 export const ec2Errors = {
-  dryRun: () =>
-    new ServiceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
-  notFound: (code: string, what: string, id: string) =>
-    new ServiceError(code, `The ${what} '${id}' does not exist`),
+  dryRun: () => new ServiceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
+  notFound: (code: string, what: string, id: string) => new ServiceError(code, `The ${what} '${id}' does not exist`),
   malformed: (code: string, id: string) => new ServiceError(code, `Invalid id: "${id}"`),
   duplicate: (code: string, message: string) => new ServiceError(code, message),
   invalidFilter: (name: string) => new ServiceError('InvalidParameterValue', `The filter '${name}' is invalid`),
@@ -33,6 +31,11 @@ export const ec2Errors = {
   invalidParameterValue: (message: string) => new ServiceError('InvalidParameterValue', message),
   invalidParameter: (message: string) => new ServiceError('InvalidParameter', message),
   dependencyViolation: (message: string) => new ServiceError('DependencyViolation', message),
+  idempotentParameterMismatch: () =>
+    new ServiceError(
+      'IdempotentParameterMismatch',
+      'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+    ),
   insufficientCapacity: (message: string) => new ServiceError('InsufficientInstanceCapacity', message, 500),
   incorrectState: (code: string, message: string) => new ServiceError(code, message),
   keyPairDuplicate: (name: string) =>

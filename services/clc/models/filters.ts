@@ -73,7 +73,8 @@ export function valuePattern(value: string): RegExp {
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  // Only what is special outside a class: with the `u` flag, needless escapes such as `\-` are syntax errors.
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** `MaxResults` bounds, which differ a little between actions (`DescribeInstances`: 5 to 1000). */

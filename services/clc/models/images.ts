@@ -157,7 +157,6 @@ function planRegistration(input: RegisterImageInput): RegistrationPlan {
       `Descriptions are at most ${imageLimits.descriptionLength} characters.`,
     );
   }
-  const mappings = (input.BlockDeviceMappings ?? []).map(checkMapping);
   if (input.ImageLocation === undefined) {
     if (input.RootDeviceName !== undefined || (input.BlockDeviceMappings ?? []).some((m) => m.Ebs)) {
       throw ec2Errors.unsupported(
@@ -168,6 +167,7 @@ function planRegistration(input: RegisterImageInput): RegistrationPlan {
     throw commonErrors.missingParameter('ImageLocation');
   }
   const location = parseImageLocation(input.ImageLocation);
+  const mappings = (input.BlockDeviceMappings ?? []).map(checkMapping);
   const architecture = input.Architecture ?? 'x86_64';
   if (!(architectures as readonly string[]).includes(architecture)) {
     throw commonErrors.invalidParameterValue(
@@ -256,7 +256,7 @@ export function parseImageLocation(location: string): { bucket: string; key: str
   const key = slash < 0 ? '' : location.slice(slash + 1);
   if (
     location.length > imageLimits.locationLength ||
-    !/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(bucket) ||
+    !/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/.test(bucket) ||
     key.length === 0 ||
     key.startsWith('/')
   ) {
@@ -336,7 +336,7 @@ async function visibleImages(db: Db, accountId: string, ids?: readonly string[])
   return query.orderBy('image_id').execute();
 }
 
-/** The grantees of each image, in order (`all` sorts before account ids). */
+/** The grantees of each image, in byte order (account ids, then `all`). */
 async function granteesOf(db: Db, ids: readonly string[]): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (let i = 0; i < ids.length; i += 500) {

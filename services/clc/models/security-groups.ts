@@ -165,8 +165,7 @@ export async function listSecurityGroups(
     .selectFrom('security_group_rules')
     .selectAll()
     .where('account_id', '=', accountId)
-    .orderBy('created_at')
-    .orderBy('rule_id')
+    .orderBy('position')
     .execute();
   const tags = await tagsOf(
     db,
@@ -504,6 +503,12 @@ function describeRule(rule: Rule): string {
 async function insertRules(db: Db, accountId: string, groupId: string, rules: readonly Rule[]): Promise<RuleRow[]> {
   const rows: RuleRow[] = [];
   const createdAt = new Date().toISOString();
+  const last = await db
+    .selectFrom('security_group_rules')
+    .select((eb) => eb.fn.max('position').as('position'))
+    .where('group_id', '=', groupId)
+    .executeTakeFirst();
+  let position = Number(last?.position ?? 0);
   for (const rule of rules) {
     const row: RuleRow = {
       rule_id: newResourceId('security-group-rule'),
@@ -518,6 +523,7 @@ async function insertRules(db: Db, accountId: string, groupId: string, rules: re
       referenced_group_id: rule.peer.kind === 'group' ? rule.peer.groupId : null,
       description: rule.description ?? null,
       rule_key: ruleKey(rule),
+      position: ++position,
       created_at: createdAt,
     };
     await registerResource(db, accountId, 'security-group-rule', row.rule_id);

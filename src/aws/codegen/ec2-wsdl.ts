@@ -2,21 +2,6 @@ import type { ServiceModel, ShapeRef, StructureShape } from '../model/service-mo
 import { soapElementName, soapListItem } from '../protocol/ec2-soap.js';
 import { escapeXmlAttribute } from '../protocol/xml-writer.js';
 
-/**
- * Renders `wsdl/ec2.wsdl`, EC2 over SOAP as Amazon's own historic ec2.wsdl described it, from the service model:
- * SOAP 1.1, document/literal, target namespace the model's (`http://ec2.amazonaws.com/doc/2016-11-15/`), one request
- * element per action named after it (`RunInstances`) and one response element (`RunInstancesResponse`).
- *
- * The types are the model's structures, one `complexType` each, with the element names the EC2 query protocol's
- * responses use (`locationName`, else the member name), members in model order. Every list is a wrapper element of
- * `item` children, in requests as in responses; every response starts with `requestId`, and an action that answers
- * nothing else has `return`, as the query responses do. Every member is optional except those the model requires.
- *
- * Every operation of the model is described (a client may call any; the unimplemented ones answer the
- * `UnsupportedOperation` fault, as on the Query API), unless `operations` narrows the list. Faults are not declared
- * per operation, as in Amazon's WSDL: any operation may answer a SOAP 1.1 fault whose `detail` holds EC2's
- * `<Errors><Error><Code/><Message/></Error></Errors><RequestID/>`.
- */
 export interface Ec2WsdlOptions {
   /** The actions to describe; every operation of the model when absent. */
   operations?: readonly string[];
@@ -26,6 +11,7 @@ export interface Ec2WsdlOptions {
   header?: readonly string[];
 }
 
+/** The address the file carries; the clc serves `?wsdl` with its own in its place. */
 export const ec2WsdlDefaultLocation = 'https://localhost:8773/services/compute';
 
 const wsdlNamespace = 'http://schemas.xmlsoap.org/wsdl/';
@@ -47,6 +33,22 @@ const scalarTypes: Readonly<Record<string, string>> = {
 // An XML NCName, as far as names in AWS models go.
 const ncName = /^[A-Za-z_][\w.-]*$/;
 
+/**
+ * Renders `wsdl/ec2.wsdl`, EC2 over SOAP as Amazon's own historic ec2.wsdl described it, from the service model:
+ * SOAP 1.1, document/literal, target namespace the model's (`http://ec2.amazonaws.com/doc/2016-11-15/`), one request
+ * element per action named after it (`RunInstances`) and one response element (`RunInstancesResponse`).
+ *
+ * The types are the model's structures, one `complexType` each (an output structure is written inline in its
+ * response element), with the element names the EC2 query protocol's responses use (`locationName`, else the member
+ * name), members in model order. Every list is a wrapper element of
+ * `item` children, in requests as in responses; every response starts with `requestId`, and an action that answers
+ * nothing else has `return`, as the query responses do. Every member is optional except those the model requires.
+ *
+ * Every operation of the model is described (a client may call any; the unimplemented ones answer the
+ * `UnsupportedOperation` fault, as on the Query API), unless `operations` narrows the list. Faults are not declared
+ * per operation, as in Amazon's WSDL: any operation may answer a SOAP 1.1 fault whose `detail` holds EC2's
+ * `<Errors><Error><Code/><Message/></Error></Errors><RequestID/>`.
+ */
 export function renderEc2Wsdl(service: ServiceModel, options: Ec2WsdlOptions = {}): string {
   const { xmlNamespace, protocol, serviceId } = service.metadata;
   if (protocol !== 'ec2' || !xmlNamespace) throw new Error(`${serviceId} does not use the ec2 protocol`);

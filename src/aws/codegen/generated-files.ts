@@ -5,6 +5,11 @@ import { loadServiceModel } from '../model/service-model.js';
 import { renderEc2Wsdl } from './ec2-wsdl.js';
 import { renderModelModule, renderTypesModule, type ServiceNames } from './emit.js';
 import { normalizeModel, type RawModel } from './normalize-model.js';
+import { clusterContract } from '../../clients/cc-contract.js';
+import { renderWsdl, type WsdlContract } from '../../soap/wsdl-contract.js';
+
+/** Inter-component WSDLs generated from their contracts, by path. */
+export const componentWsdls: readonly [string, WsdlContract][] = [[join('wsdl', 'cc.wsdl'), clusterContract]];
 
 /** The services generated into `src/aws/generated/`, each from its model in the pinned `aws-sdk` package. */
 export const generatedServices: readonly (ServiceNames & { model: string })[] = [
@@ -52,5 +57,7 @@ export function renderGeneratedFiles(): GeneratedFile[] {
       files.push({ path: ec2WsdlPath, content: renderEc2Wsdl(loadServiceModel(source), { header: wsdlHeader }) });
     }
   }
+  // The component WSDLs rendered from their contracts (src/clients/*-contract.ts).
+  for (const [path, contract] of componentWsdls) files.push({ path, content: renderWsdl(contract) });
   return files;
 }

@@ -64,7 +64,8 @@ const soapFaultCodes: Readonly<Record<string, string>> = {
 /** The operation the body names and its typed input, exactly as `parseQueryRequest` gives them; throws ServiceError. */
 export function parseEc2SoapRequest(service: ServiceModel, body: string | Buffer): ParsedQueryRequest {
   const { apiVersion, serviceId, xmlNamespace = '' } = service.metadata;
-  const request = bodyElement(parseXml(typeof body === 'string' ? body : body.toString('utf8')));
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const request = bodyElement(parseXml(text.replace(/^\uFEFF/, '')));
   const version = versionOf(request.namespace, xmlNamespace, apiVersion);
   if (version === undefined) {
     throw soapErrors.invalidRequest(`the body element ${request.name} must be in the namespace ${xmlNamespace}.`);

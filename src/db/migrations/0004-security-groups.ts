@@ -33,6 +33,7 @@ export const securityGroupsMigration: SchemaMigration = {
       .addColumn('referenced_group_id', binaryText(dialect))
       .addColumn('description', 'text')
       .addColumn('rule_key', binaryText(dialect), (col) => col.notNull())
+      .addColumn('position', 'integer', (col) => col.notNull())
       .addColumn('created_at', 'text', (col) => col.notNull())
       .addUniqueConstraint('security_group_rules_key', ['group_id', 'rule_key'])
       .execute();

@@ -3,6 +3,7 @@ import { ec2ResourcesMigration } from './0002-ec2-resources.js';
 import { keyPairsMigration } from './0003-key-pairs.js';
 import { securityGroupsMigration } from './0004-security-groups.js';
 import { imagesMigration } from './0005-images.js';
+import { instancesMigration } from './0006-instances.js';
 import type { SchemaMigration } from './migration.js';
 
 /** Every migration this code knows, in the order they apply. */
@@ -12,4 +13,5 @@ export const schemaMigrations: readonly SchemaMigration[] = [
   keyPairsMigration,
   securityGroupsMigration,
   imagesMigration,
+  instancesMigration,
 ];

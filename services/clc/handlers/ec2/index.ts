@@ -2,7 +2,10 @@ import type { Ec2Operations } from '../../../../src/aws/generated/ec2-types.js';
 import type { QueryHandlers } from '../../../../src/aws/protocol/query-dispatcher.js';
 import type { ClcContext } from '../context.js';
 import { imageHandlers } from './images.js';
+import { instanceHandlers } from './instances.js';
+import { keyPairHandlers } from './key-pairs.js';
 import { regionHandlers } from './regions.js';
+import { securityGroupHandlers } from './security-groups.js';
 import { tagHandlers } from './tags.js';
 
 /**
@@ -11,6 +14,9 @@ import { tagHandlers } from './tags.js';
  */
 export const ec2Handlers: QueryHandlers<Ec2Operations, ClcContext> = {
   ...tagHandlers,
+  ...keyPairHandlers,
+  ...securityGroupHandlers,
   ...imageHandlers,
+  ...instanceHandlers,
   ...regionHandlers,
 };
