@@ -54,7 +54,7 @@ esac
 
 # Packages Mallee needs at run time (libvirt, qemu) and to build its native modules (libvirt-dev, g++, make).
 packages=(ca-certificates openssh-client libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
-  g++ make python3)
+  genisoimage g++ make python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

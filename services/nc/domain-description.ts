@@ -90,6 +90,15 @@ function text(value: unknown): string {
 function memoryMiB(value: unknown): number {
   const amount = Number(text(value));
   const unit = value && typeof value === 'object' ? String((value as Node)['@unit'] ?? 'KiB') : 'KiB';
-  const bytes: Record<string, number> = { b: 1, bytes: 1, KiB: 1024, k: 1024, MiB: 2 ** 20, M: 2 ** 20, GiB: 2 ** 30, G: 2 ** 30 };
+  const bytes: Record<string, number> = {
+    b: 1,
+    bytes: 1,
+    KiB: 1024,
+    k: 1024,
+    MiB: 2 ** 20,
+    M: 2 ** 20,
+    GiB: 2 ** 30,
+    G: 2 ** 30,
+  };
   return Math.round((amount * (bytes[unit] ?? 1024)) / 2 ** 20);
 }

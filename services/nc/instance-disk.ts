@@ -14,5 +14,16 @@ export async function createOverlay(input: {
   const virtualSize = Number((JSON.parse(info.stdout) as { 'virtual-size': number })['virtual-size']);
   const wanted = input.sizeGiB * 2 ** 30;
   const size = wanted > virtualSize ? [String(wanted)] : [];
-  await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', input.base, '-F', input.baseFormat, input.path, ...size]);
+  await execa('qemu-img', [
+    'create',
+    '-q',
+    '-f',
+    'qcow2',
+    '-b',
+    input.base,
+    '-F',
+    input.baseFormat,
+    input.path,
+    ...size,
+  ]);
 }

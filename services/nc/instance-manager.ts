@@ -32,6 +32,12 @@ export interface NcSettings {
   stopTimeoutSeconds?: number;
   /** How long ncRunInstance waits for the launch before answering `pending` (default 30 s). */
   runWaitSeconds?: number;
+  /**
+   * The cores and memory the node offers instances, instead of the host's own (Eucalyptus's MAX_CORES and MAX_MEM):
+   * more cores than the host has overcommits its CPUs, which small or idle guests bear well.
+   */
+  maxCores?: number;
+  maxMemoryMiB?: number;
 }
 
 export interface InstanceManagerOptions {
@@ -232,7 +238,9 @@ export class InstanceManager implements NodeController {
         diskAllocatedBytes: await allocatedBytes(join(this.instanceDir(item.facts.name), 'disk.qcow2')),
       })),
     );
-    const launching = [...this.launches.values()].filter((launch) => !found.some((item) => item.facts.name === launch.spec.instanceId));
+    const launching = [...this.launches.values()].filter(
+      (launch) => !found.some((item) => item.facts.name === launch.spec.instanceId),
+    );
     for (const launch of launching) {
       const { cores, memoryMiB, diskGiB } = launch.spec;
       usage.push({ running: true, cores, memoryMiB, diskGiB, diskAllocatedBytes: 0 });
@@ -241,7 +249,14 @@ export class InstanceManager implements NodeController {
       nodeName: this.options.nodeName,
       virtualization,
       enabled: this.enabled,
-      ...freeResources(host, usage),
+      ...freeResources(
+        {
+          ...host,
+          cores: this.options.settings.maxCores ?? host.cores,
+          memoryMiB: this.options.settings.maxMemoryMiB ?? host.memoryMiB,
+        },
+        usage,
+      ),
       instances: usage.length,
     };
   }

@@ -1,4 +1,10 @@
-import type { NodeController, NodeImage, NodeInstanceSpec } from '../../src/clients/node-controller.js';
+import type {
+  NodeController,
+  NodeImage,
+  NodeInstance,
+  NodeInstanceSpec,
+  NodeResource,
+} from '../../src/clients/node-controller.js';
 import { asBoolean, asList, asNumber, defined } from '../../src/clients/soap-values.js';
 import { commonErrors } from '../../src/aws/service-error.js';
 import type { SoapOperation } from '../../src/soap/soap-service.js';
@@ -15,15 +21,16 @@ export function nodeOperations(node: NodeController): Record<string, SoapOperati
       const spec = toSpec((input.instance ?? {}) as Wire);
       const instance = await node.runInstance(spec);
       log.info({ userId, instanceId: spec.instanceId, state: instance.state }, 'ncRunInstance');
-      return { instance };
+      return { instance: wireInstance(instance) };
     },
     async ncTerminateInstance(input, { log, userId }) {
       const instance = await node.terminateInstance(required(input, 'instanceId'));
       log.info({ userId, instanceId: instance.instanceId }, 'ncTerminateInstance');
-      return { instance };
+      return { instance: wireInstance(instance) };
     },
     async ncDescribeInstances(input) {
-      return { instances: await node.describeInstances(asList(input.instanceIds as string[]).map(String)) };
+      const instances = await node.describeInstances(asList(input.instanceIds as string[]).map(String));
+      return { instances: instances.map(wireInstance) };
     },
     async ncRebootInstance(input, { log, userId }) {
       const instanceId = required(input, 'instanceId');
@@ -34,18 +41,18 @@ export function nodeOperations(node: NodeController): Record<string, SoapOperati
     async ncStartInstance(input, { log, userId }) {
       const instance = await node.startInstance(required(input, 'instanceId'));
       log.info({ userId, instanceId: instance.instanceId }, 'ncStartInstance');
-      return { instance };
+      return { instance: wireInstance(instance) };
     },
     async ncStopInstance(input, { log, userId }) {
       const instance = await node.stopInstance(required(input, 'instanceId'));
       log.info({ userId, instanceId: instance.instanceId }, 'ncStopInstance');
-      return { instance };
+      return { instance: wireInstance(instance) };
     },
     async ncGetConsoleOutput(input) {
       return { ...(await node.getConsoleOutput(required(input, 'instanceId'))) };
     },
     async ncDescribeResource() {
-      return { resource: await node.describeResource() };
+      return { resource: wireResource(await node.describeResource()) };
     },
     async ncAttachVolume(input, { log, userId }) {
       const attach = {
@@ -73,7 +80,7 @@ export function nodeOperations(node: NodeController): Record<string, SoapOperati
       if (input.enabled === undefined) throw commonErrors.missingParameter('enabled');
       const resource = await node.modifyNode({ enabled: asBoolean(input.enabled) });
       log.info({ userId, enabled: resource.enabled }, 'ncModifyNode');
-      return { resource };
+      return { resource: wireResource(resource) };
     },
   };
 }
@@ -118,4 +125,33 @@ function toSpec(wire: Wire): NodeInstanceSpec {
     userData: optional(wire, 'userData'),
     macAddress: optional(wire, 'macAddress'),
   });
+}
+
+/** node-soap writes members in the object's own order: these give them the schema's (sequence) order. */
+function wireInstance(instance: NodeInstance): Record<string, unknown> {
+  return defined({
+    instanceId: instance.instanceId,
+    reservationId: instance.reservationId,
+    accountId: instance.accountId,
+    state: instance.state,
+    stateReason: instance.stateReason && { code: instance.stateReason.code, message: instance.stateReason.message },
+    launchTime: instance.launchTime,
+    privateIpAddress: instance.privateIpAddress,
+    macAddress: instance.macAddress,
+    instanceType: instance.instanceType,
+    volumes: instance.volumes?.map((volume) => ({ volumeId: volume.volumeId, device: volume.device })),
+  });
+}
+
+function wireResource(resource: NodeResource): Record<string, unknown> {
+  const capacity = ({ total, free }: { total: number; free: number }) => ({ total, free });
+  return {
+    nodeName: resource.nodeName,
+    virtualization: resource.virtualization,
+    enabled: resource.enabled,
+    cores: capacity(resource.cores),
+    memoryMiB: capacity(resource.memoryMiB),
+    diskGiB: capacity(resource.diskGiB),
+    instances: resource.instances,
+  };
 }

@@ -18,6 +18,9 @@ export interface Database {
   security_group_members: SecurityGroupMembersTable;
   images: ImagesTable;
   image_launch_permissions: ImageLaunchPermissionsTable;
+  addresses: AddressesTable;
+  volumes: VolumesTable;
+  snapshots: SnapshotsTable;
 }
 
 /** Account states, as AWS Organizations spells them. */
@@ -205,4 +208,69 @@ export interface InstancesTable {
   public_ip_address: string | null;
   launch_time: string;
   state_changed_at: string;
+}
+
+/** An Elastic IP address an account holds, and the instance it is associated with. */
+export interface AddressesTable {
+  /** `eipalloc-` and 17 hex digits. */
+  allocation_id: string;
+  account_id: string;
+  /** Unique across the cloud: from the clc's `publicAddresses` pool. */
+  public_ip: string;
+  /** `vpc` or `standard`, as the caller asked. */
+  domain: string;
+  /** `eipassoc-` and 17 hex digits while associated; the next three are set together with it. */
+  association_id: string | null;
+  instance_id: string | null;
+  private_ip_address: string | null;
+  allocated_at: string;
+  associated_at: string | null;
+}
+
+export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'error';
+
+export type VolumeAttachState = 'attaching' | 'attached' | 'detaching';
+
+export interface VolumesTable {
+  /** `vol-` and 17 hex digits. */
+  volume_id: string;
+  account_id: string;
+  zone: string;
+  size_gib: number;
+  /** `standard`, `gp2` or `gp3`. */
+  volume_type: string;
+  iops: number | null;
+  throughput: number | null;
+  /** The snapshot it was created from. */
+  snapshot_id: string | null;
+  state: VolumeState;
+  client_token: string | null;
+  /** SHA-256 of the request's parameters, to tell a retry from a different request with the same token. */
+  request_hash: string | null;
+  /** The attachment, all four set or none. */
+  instance_id: string | null;
+  /** As the caller named it (`/dev/sdf`). */
+  device: string | null;
+  /** The device letter (`f`), unique per instance. */
+  device_slot: string | null;
+  attach_state: VolumeAttachState | null;
+  attach_time: string | null;
+  created_at: string;
+}
+
+export type SnapshotState = 'pending' | 'completed' | 'error';
+
+export interface SnapshotsTable {
+  /** `snap-` and 17 hex digits. */
+  snapshot_id: string;
+  account_id: string;
+  /** The volume it was taken of, which may be gone since. */
+  volume_id: string;
+  volume_size_gib: number;
+  zone: string;
+  description: string;
+  state: SnapshotState;
+  /** `0%` to `100%`, as EC2 reports it. */
+  progress: string;
+  start_time: string;
 }

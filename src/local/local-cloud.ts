@@ -78,18 +78,22 @@ function localDaemonPlan(hypervisor: LocalHypervisor) {
 
 /**
  * Component settings of an all-in-one cloud: the clc's first admin and where its nodes find images (a folder of
- * this machine, `DIR/images/BUCKET/KEY`, until the object store serves them), the cc's one node by name.
+ * this machine, `DIR/images/BUCKET/KEY`, until the object store serves them), the cc's one node by name, and a
+ * simulated node's size.
  */
 function settingsOf(
   component: ComponentName,
   layout: ReturnType<typeof localLayout>,
   credentials: { accessKeyId: string; secretAccessKey: string },
   urls: ReadonlyMap<string, string>,
+  hypervisor: LocalHypervisor,
 ): Record<string, unknown> | undefined {
   if (component === 'clc') {
     return { adminCredentials: credentials, imageUrlBase: pathToFileURL(`${layout.images}/`).toString() };
   }
   if (component === 'cc') return { nodes: [{ nodeName: 'nc-local', url: urls.get('nc-local') }] };
+  // The simulated hypervisor runs nothing: let it take as many instances as a large node would.
+  if (component === 'nc' && hypervisor === 'test') return { maxCores: 64, maxMemoryMiB: 256 * 1024 };
   return undefined;
 }
 
@@ -140,7 +144,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
         zone: 'zone' in planned ? planned.zone : undefined,
         hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
         peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
-        settings: settingsOf(planned.component, layout, credentials, urls),
+        settings: settingsOf(planned.component, layout, credentials, urls, hypervisor),
       };
       mkdirSync(config.dataDir, { recursive: true });
       const configPath = layout.config(planned.name);

@@ -34,6 +34,7 @@ export interface SoapServiceOptions {
  */
 export function mountSoapService(router: Router, options: SoapServiceOptions): void {
   const wsdlXml = readFileSync(options.wsdlFile, 'utf8');
+  const namespace = /targetNamespace="([^"]+)"/.exec(wsdlXml)?.[1];
   const port: Record<string, (input: Record<string, unknown>) => Promise<Record<string, unknown>>> = {};
   for (const [name, operation] of Object.entries(options.operations)) {
     port[name] = async (input) => {
@@ -44,14 +45,14 @@ export function mountSoapService(router: Router, options: SoapServiceOptions): v
         const output = await operation(input, { correlationId, userId, log });
         return { correlationId, ...(toWire(output) as Record<string, unknown>) };
       } catch (error) {
-        throw soapFault(error, correlationId, log, options.faultElement ?? 'AdminFault');
+        throw soapFault(error, correlationId, log, options.faultElement ?? 'AdminFault', namespace);
       }
     };
   }
   listen(router as never, { path: '/', services: { [options.service]: { [options.port]: port } }, xml: wsdlXml });
 }
 
-function soapFault(error: unknown, correlationId: string, log: Logger, faultElement: string) {
+function soapFault(error: unknown, correlationId: string, log: Logger, faultElement: string, namespace?: string) {
   const known = error instanceof ServiceError;
   if (!known) log.error({ err: error }, 'SOAP operation failed');
   const code = known ? error.code : 'InternalError';
@@ -60,7 +61,10 @@ function soapFault(error: unknown, correlationId: string, log: Logger, faultElem
     Fault: {
       faultcode: known && error.fault === 'Sender' ? 'soap:Client' : 'soap:Server',
       faultstring: `${code}: ${message}`,
-      detail: { [faultElement]: { correlationId, code, message } },
+      // In the WSDL's namespace (as a default one, so its children are too): the detail validates against the schema.
+      detail: {
+        [faultElement]: { ...(namespace && { attributes: { xmlns: namespace } }), correlationId, code, message },
+      },
       statusCode: 500,
     },
   };

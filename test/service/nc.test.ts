@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Hypervisor } from '@unraid/libvirt';
@@ -7,7 +7,7 @@ import t from 'tap';
 import type { NodeInstanceSpec } from '../../src/clients/node-controller.js';
 import { ensureLibvirtd } from '../../src/local/libvirtd.js';
 import { createCloudCa, issueHostCertificate } from '../../src/pki/certificate-authority.js';
-import { runCommand, temporaryDir } from '../helpers/cli.js';
+import { projectRoot, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startNc } from '../helpers/nc.js';
 
 // A real nc daemon on libvirt's simulated hypervisor, driven through NodeControllerClient over mutual TLS.
@@ -63,9 +63,15 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
   t.equal(info['backing-filename'], join(nc.dataDir, 'images', machine.imageId));
   t.equal(info['backing-filename-format'], 'raw');
   t.equal(info['virtual-size'], 2 ** 30, 'grown to the instance type disk');
-  const userDataOnDrive = await runCommand('isoinfo', ['-J', '-i', join(instanceDir, 'cidata.iso'), '-x', '/user-data']);
+  const userDataOnDrive = await runCommand('isoinfo', [
+    '-J',
+    '-i',
+    join(instanceDir, 'cidata.iso'),
+    '-x',
+    '/user-data',
+  ]);
   t.equal(userDataOnDrive.stdout, '#cloud-config\nhostname: first\n');
-  const domainXml = (await import('node:fs')).readFileSync(join(instanceDir, 'domain.xml'), 'utf8');
+  const domainXml = readFileSync(join(instanceDir, 'domain.xml'), 'utf8');
   t.match(domainXml, `<kernel>${join(nc.dataDir, 'images', kernel.imageId)}</kernel>`);
 
   t.test('a second run with the same id changes nothing', async (t) => {
@@ -116,7 +122,11 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
     t.equal(empty.output, '', 'the simulated guest prints nothing');
     t.type(empty.timestamp, Date);
     // Stand in for the guest: what qemu would have written to the serial file.
-    const printed = Buffer.concat([Buffer.alloc(10_000, 'x'), Buffer.from('MALLEE_GUEST_READY\n'), randomBytes(64 * 1024 - 19)]);
+    const printed = Buffer.concat([
+      Buffer.alloc(10_000, 'x'),
+      Buffer.from('MALLEE_GUEST_READY\n'),
+      randomBytes(64 * 1024 - 19),
+    ]);
     writeFileSync(join(nc.dataDir, 'instances', 'i-00000000000000002', 'console.log'), printed);
     const console = await client.getConsoleOutput('i-00000000000000002');
     const bytes = Buffer.from(console.output, 'base64');
@@ -159,7 +169,9 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
   });
 
   t.test('a bad image ends the launch with a state reason, not a daemon error', async (t) => {
-    const failed = await client.runInstance(spec('i-00000000000000004', { machine: { ...machine, sha256: '00'.repeat(32) } }));
+    const failed = await client.runInstance(
+      spec('i-00000000000000004', { machine: { ...machine, sha256: '00'.repeat(32) } }),
+    );
     t.match(failed, { state: 'terminated', stateReason: { code: 'Server.ImageFetchFailure', message: /sha256/ } });
     t.notOk(existsSync(join(nc.dataDir, 'instances', 'i-00000000000000004')));
     const missing = await client.runInstance(
@@ -171,7 +183,11 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
 
   t.test('terminate removes the domain, its disk and its config drive', async (t) => {
     const terminated = await client.terminateInstance('i-00000000000000001');
-    t.match(terminated, { instanceId: 'i-00000000000000001', state: 'terminated', reservationId: 'r-0123456789abcdef0' });
+    t.match(terminated, {
+      instanceId: 'i-00000000000000001',
+      state: 'terminated',
+      reservationId: 'r-0123456789abcdef0',
+    });
     t.notOk(existsSync(instanceDir), 'disk and config drive are gone');
     t.equal((await client.terminateInstance('i-00000000000000001')).state, 'terminated', 'again: still terminated');
     const described = await client.describeInstances();
@@ -221,6 +237,67 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
     }
   });
 
+  t.test("contract: the node's answers validate against nc.wsdl's schema (xmllint)", async (t) => {
+    const wsdl = readFileSync(join(projectRoot, 'wsdl', 'nc.wsdl'), 'utf8');
+    const schema = /<xsd:schema[\s\S]*<\/xsd:schema>/.exec(wsdl)?.[0] ?? '';
+    const xsd = join(nc.dir, 'nc.xsd');
+    writeFileSync(
+      xsd,
+      schema.replace(
+        '<xsd:schema ',
+        '<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:mallee:nc:2026-11" ',
+      ),
+    );
+    const call = async (operation: string, body = '') => {
+      const envelope =
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:nc="urn:mallee:nc:2026-11">' +
+        `<soap:Body><nc:${operation}><nc:correlationId>contract-1</nc:correlationId><nc:userId>xmllint</nc:userId>` +
+        `${body}</nc:${operation}></soap:Body></soap:Envelope>`;
+      const answer = await runCommand('curl', [
+        '-sS',
+        '--cacert',
+        nc.caBundle,
+        '--cert',
+        join(nc.dir, 'host.pem'),
+        '--key',
+        join(nc.dir, 'host-key.pem'),
+        '-H',
+        'content-type: text/xml; charset=utf-8',
+        '-H',
+        `SOAPAction: "urn:mallee:nc:2026-11#${operation}"`,
+        '--data-binary',
+        envelope,
+        `${nc.url}/internal/nc`,
+      ]);
+      return answer.stdout;
+    };
+    /** The Body's payload (or a fault's detail) as its own document, validated with xmllint. */
+    const validate = async (answer: string, element: string) => {
+      const envelope = /^[\s\S]*?<(\w+:)?Envelope([^>]*)>/.exec(answer);
+      const payload = new RegExp(`<(\\w+:)?${element}[\\s>][\\s\\S]*</(\\w+:)?${element}>`).exec(answer)?.[0];
+      t.ok(payload, `${element} in ${answer.slice(0, 300)}`);
+      const namespaces = (envelope?.[2] ?? '').match(/xmlns:\w+="[^"]*"/g) ?? [];
+      const document = (payload ?? '').replace(/^<([\w:]+)/, `<$1 ${namespaces.join(' ')}`);
+      const file = join(nc.dir, `${element}.xml`);
+      writeFileSync(file, document);
+      const lint = await runCommand('xmllint', ['--noout', '--schema', xsd, file]);
+      t.equal(lint.code, 0, `${element}: ${lint.stderr}`);
+      return document;
+    };
+    await validate(await call('ncDescribeResource'), 'ncDescribeResourceResponse');
+    const described = await validate(await call('ncDescribeInstances'), 'ncDescribeInstancesResponse');
+    t.match(described, /i-00000000000000002/);
+    await validate(
+      await call('ncGetConsoleOutput', '<nc:instanceId>i-00000000000000002</nc:instanceId>'),
+      'ncGetConsoleOutputResponse',
+    );
+    const fault = await validate(
+      await call('ncStopInstance', '<nc:instanceId>i-0000000000000dead</nc:instanceId>'),
+      'NodeFault',
+    );
+    t.match(fault, /InvalidInstanceID\.NotFound/);
+  });
+
   t.test('healthz reports the hypervisor', async (t) => {
     const health = await runCommand('curl', ['-sS', '--cacert', nc.caBundle, `${nc.url}/healthz`]);
     t.match(JSON.parse(health.stdout), { status: 'ok', hypervisor: { uri: 'test:///default', domains: Number } });
@@ -252,7 +329,12 @@ t.test('kill -9 of the nc: the instances keep running and are found again', asyn
   t.ok(existsSync(join(nc.dataDir, 'instances', 'i-00000000000000011', 'disk.qcow2')), 'their disks are kept');
   const target = join(nc.dir, 'vol.img');
   writeFileSync(target, Buffer.alloc(1024 * 1024));
-  await client.attachVolume({ instanceId: 'i-00000000000000011', volumeId: 'vol-00000000000000011', device: '/dev/sdg', target });
+  await client.attachVolume({
+    instanceId: 'i-00000000000000011',
+    volumeId: 'vol-00000000000000011',
+    device: '/dev/sdg',
+    target,
+  });
   t.same((await client.describeInstances(['i-00000000000000011']))[0]?.volumes, [
     { volumeId: 'vol-00000000000000011', device: '/dev/vdg' },
   ]);

@@ -81,6 +81,40 @@ export const ec2Errors = {
   invalidRegion: (name: string) => new ServiceError('InvalidParameterValue', `Invalid region: [${name}]`),
   invalidZone: (name: string) => new ServiceError('InvalidParameterValue', `Invalid availability zone: [${name}]`),
   invalidZoneId: (id: string) => new ServiceError('InvalidParameterValue', `Invalid availability zone-id: [${id}]`),
+  addressLimitExceeded: () =>
+    new ServiceError('AddressLimitExceeded', 'The maximum number of addresses has been reached.'),
+  addressNotFound: (ip: string) => new ServiceError('InvalidAddress.NotFound', `Address '${ip}' not found.`),
+  /** A public IP the caller does not hold, whether another account holds it or nobody does. */
+  addressNotYours: (ip: string) => new ServiceError('AuthFailure', `The address '${ip}' does not belong to you.`),
+  addressInUse: (ip: string) => new ServiceError('InvalidIPAddress.InUse', `Address ${ip} is in use.`),
+  addressAlreadyAssociated: (allocationId: string, associationId: string) =>
+    new ServiceError(
+      'Resource.AlreadyAssociated',
+      `resource ${allocationId} is already associated with associate-id ${associationId}`,
+    ),
+  /** AssociateAddress to an instance neither running nor stopped. */
+  instanceNotValidState: (instanceId: string, state: string) =>
+    new ServiceError('InvalidInstanceID', `The ${state} instance '${instanceId}' is not in a valid state for this operation.`),
+  volumeInUse: (message: string) => new ServiceError('VolumeInUse', message),
+  volumeZoneMismatch: (volumeId: string, instanceId: string) =>
+    new ServiceError(
+      'InvalidVolume.ZoneMismatch',
+      `The volume '${volumeId}' is not in the same availability zone as instance '${instanceId}'`,
+    ),
+  volumeIncorrectState: (volumeId: string, state: string) =>
+    new ServiceError('IncorrectState', `Volume '${volumeId}' is in the '${state}' state.`),
+  snapshotIncorrectState: (snapshotId: string, state: string) =>
+    new ServiceError('IncorrectState', `Snapshot '${snapshotId}' is in the '${state}' state.`),
+  attachmentNotFound: (volumeId: string, instanceId: string) =>
+    new ServiceError(
+      'InvalidAttachment.NotFound',
+      `The volume '${volumeId}' is not attached to instance '${instanceId}'`,
+    ),
+  deviceInUse: (device: string) =>
+    new ServiceError(
+      'InvalidParameterValue',
+      `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`,
+    ),
   /** Something EC2 does that this cloud does not do (yet), said plainly. */
   unsupported: (message: string) => new ServiceError('UnsupportedOperation', message),
 } as const;

@@ -4,6 +4,8 @@ import { keyPairsMigration } from './0003-key-pairs.js';
 import { securityGroupsMigration } from './0004-security-groups.js';
 import { imagesMigration } from './0005-images.js';
 import { instancesMigration } from './0006-instances.js';
+import { addressesMigration } from './0007-addresses.js';
+import { volumesMigration } from './0008-volumes.js';
 import type { SchemaMigration } from './migration.js';
 
 /** Every migration this code knows, in the order they apply. */
@@ -14,4 +16,6 @@ export const schemaMigrations: readonly SchemaMigration[] = [
   securityGroupsMigration,
   imagesMigration,
   instancesMigration,
+  addressesMigration,
+  volumesMigration,
 ];

@@ -37,7 +37,10 @@ t.test('kernel and ramdisk boot: kernel, initrd and a serial console on ttyS0', 
   t.match(xml, /<cmdline>console=ttyS0[^<]*<\/cmdline>/);
   t.notMatch(xml, /<boot dev=/);
   t.match(xml, /<serial type='file'>\s*<source path='[^']*console\.log' append='on'\/>\s*<target port='0'\/>/);
-  t.match(xml, /<driver name='qemu' type='qcow2'\/>\s*<source file='[^']*disk\.qcow2'\/>\s*<target dev='vda' bus='virtio'\/>/);
+  t.match(
+    xml,
+    /<driver name='qemu' type='qcow2'\/>\s*<source file='[^']*disk\.qcow2'\/>\s*<target dev='vda' bus='virtio'\/>/,
+  );
   t.match(xml, /device='cdrom'>[\s\S]*cidata\.iso[\s\S]*<readonly\/>/);
   t.match(xml, /<interface type='user'>\s*<mac address='52:54:00:aa:bb:cc'\/>/);
   t.match(xml, /<memory unit='MiB'>256<\/memory>\s*<vcpu>2<\/vcpu>/);
@@ -91,7 +94,10 @@ t.test('what libvirt hands back (KiB, its own prefixes, extra elements) reads th
   t.same(facts.metadata?.images, { machine: 'ami-1' });
   t.same(facts.volumes, [{ volumeId: 'vol-0123456789abcdef0', target: 'vdf' }]);
   t.equal(facts.consoleLog, '/c.log');
-  t.equal(describeDomainXml(`<domain type='test'><name>test</name><memory>1024</memory><vcpu>1</vcpu></domain>`).metadata, undefined);
+  t.equal(
+    describeDomainXml(`<domain type='test'><name>test</name><memory>1024</memory><vcpu>1</vcpu></domain>`).metadata,
+    undefined,
+  );
 });
 
 t.test('volumes: EC2 device names map to virtio targets; the serial carries the volume id', async (t) => {
@@ -100,11 +106,19 @@ t.test('volumes: EC2 device names map to virtio targets; the serial carries the 
   t.equal(virtioTargetOf('/dev/vdh'), 'vdh');
   t.equal(virtioTargetOf('/dev/sda'), undefined, 'sda is the root disk');
   t.equal(virtioTargetOf('/dev/sdf1'), undefined);
-  const disk = renderVolumeDiskXml({ volumeId: 'vol-0123456789abcdef0', target: '/dev/loop0', targetDev: 'vdf', blockDevice: true });
+  const disk = renderVolumeDiskXml({
+    volumeId: 'vol-0123456789abcdef0',
+    target: '/dev/loop0',
+    targetDev: 'vdf',
+    blockDevice: true,
+  });
   t.match(disk, /<disk type='block' device='disk'>/);
   t.match(disk, /<source dev='\/dev\/loop0'\/>/);
   t.match(disk, /<serial>vol0123456789abcdef0<\/serial>/, '20 characters: what virtio-blk keeps');
-  t.match(renderVolumeDiskXml({ volumeId: 'vol-1234abcd', target: '/v.img', targetDev: 'vdg', blockDevice: false }), /<source file='\/v\.img'\/>/);
+  t.match(
+    renderVolumeDiskXml({ volumeId: 'vol-1234abcd', target: '/v.img', targetDev: 'vdg', blockDevice: false }),
+    /<source file='\/v\.img'\/>/,
+  );
   t.equal(volumeIdFromSerial('vol0123456789abcdef0'), 'vol-0123456789abcdef0');
   t.equal(volumeIdFromSerial('QM00001'), undefined);
 });
