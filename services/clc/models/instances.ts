@@ -10,10 +10,12 @@ import type {
   ReservationsTable,
 } from '../../../src/db/schema.js';
 import { isUniqueViolation, withTransaction } from '../../../src/db/transaction.js';
+import { releaseAddressOf } from './addresses.js';
 import { ec2Errors } from './ec2-errors.js';
 import { assertResourceId, newResourceId, resourceTypes } from './ec2-ids.js';
 import { applyTagSpecifications, registerResource, tagsOf, unregisterResource } from './resources.js';
 import { addGroupMember, removeGroupMember } from './security-groups.js';
+import { detachVolumesOf } from './volumes.js';
 
 /**
  * Instances and their reservations, as the API sees them: what was asked for, the state AWS names, and the work
@@ -354,6 +356,7 @@ export async function requestAction(
         })
         .where('instance_id', '=', id)
         .execute();
+      if (action === 'terminate') await releaseHeldResources(trx, id);
       changes.push(change(id, previous, next));
     }
     return changes;
@@ -466,6 +469,7 @@ export async function applyReport(db: Db, row: InstanceRow, report: ClusterInsta
       })
       .where('instance_id', '=', row.instance_id)
       .execute();
+    await releaseHeldResources(db, row.instance_id);
     return;
   }
   let state = report.state;
@@ -490,6 +494,7 @@ export async function applyReport(db: Db, row: InstanceRow, report: ClusterInsta
     })
     .where('instance_id', '=', row.instance_id)
     .execute();
+  if (state === 'terminated') await releaseHeldResources(db, row.instance_id);
 }
 
 /** Forgets terminated instances past the retention: rows, tags and group memberships. */
@@ -503,6 +508,7 @@ export async function forgetTerminated(db: Db, now = new Date()): Promise<number
     .execute();
   for (const { instance_id: id } of rows) {
     await withTransaction(db, async (trx) => {
+      await releaseHeldResources(trx, id);
       await removeGroupMember(trx, id);
       await unregisterResource(trx, id);
       await trx.deleteFrom('instances').where('instance_id', '=', id).execute();
@@ -515,4 +521,15 @@ export async function forgetTerminated(db: Db, now = new Date()): Promise<number
 export async function requireInstance(db: Db, accountId: string, instanceId: string): Promise<InstanceRecord> {
   const [record] = await listInstances(db, accountId, { instanceIds: [instanceId] });
   return record as InstanceRecord;
+}
+
+/** The public IP the instance shows: its Elastic IP, set and cleared by the address model. */
+export async function setPublicIp(db: Db, instanceId: string, ip: string | null): Promise<void> {
+  await db.updateTable('instances').set({ public_ip_address: ip }).where('instance_id', '=', instanceId).execute();
+}
+
+/** A terminated instance lets go of its Elastic IP (which stays allocated) and its volumes (which become available). */
+async function releaseHeldResources(db: Db, instanceId: string): Promise<void> {
+  await releaseAddressOf(db, instanceId);
+  await detachVolumesOf(db, instanceId);
 }
