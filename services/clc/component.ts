@@ -17,6 +17,7 @@ import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
 import { ec2Handlers } from './handlers/ec2/index.js';
 import { bootstrapAdmin } from './models/accounts.js';
+import { parseAddressPool } from './models/addresses.js';
 import { createAwsPipeline, requestParams, withDryRun } from './request-pipeline.js';
 import { mountEc2Soap } from './soap-compute.js';
 
@@ -37,6 +38,8 @@ export interface ClcSettings {
   syncSeconds?: number;
   /** The public EC2 URL, when clients reach the clc through a name or proxy; else the URL each request reached. */
   ec2Endpoint?: string;
+  /** Elastic IPs: public IPv4 addresses and CIDR ranges (`198.51.100.0/28`) routed to the cloud. */
+  publicAddresses?: string[];
 }
 
 /** Largest Query request accepted: EC2's own limit on user data is 16 KiB, and requests are small otherwise. */
@@ -97,6 +100,7 @@ export const clcComponent: ComponentDefinition = {
         ec2Endpoint: settings.ec2Endpoint,
         instances: scheduler,
         capacity: scheduler,
+        addressPool: settings.publicAddresses ? parseAddressPool(settings.publicAddresses) : undefined,
       },
     });
 

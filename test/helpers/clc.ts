@@ -55,6 +55,8 @@ export interface StartClcOptions {
   /** PostgreSQL instead of the SQLite file in the data directory. */
   databaseUrl?: string;
   zones?: string[];
+  /** The clc's `publicAddresses` (Elastic IP pool): addresses and CIDR ranges. */
+  publicAddresses?: string[];
 }
 
 let counter = 0;
@@ -88,6 +90,7 @@ export async function startClc(t: Test, options: StartClcOptions = {}): Promise<
       adminCredentials: admin,
       zones,
       ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
+      ...(options.publicAddresses !== undefined && { publicAddresses: options.publicAddresses }),
     },
   };
   const configPath = join(dir, 'clc.json');

@@ -114,8 +114,8 @@ run web v2 ec2 create-security-group --group-name tour-web --description "web ti
 like "create-security-group: an sg- id" "$web" "^sg-$id_re$"
 run db v1 ec2 create-security-group --group-name tour-db --description "database tier" --query GroupId
 like "aws v1 create-security-group" "$db" "^sg-$id_re$"
-run _ v2 ec2 authorize-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24
-run _ v2 ec2 authorize-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
+run discard v2 ec2 authorize-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24
+run discard v2 ec2 authorize-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
 fails_with "the same rule again: InvalidPermission.Duplicate" InvalidPermission.Duplicate \
   v2 ec2 authorize-security-group-ingress --group-id "$web" --protocol tcp --port 22 --cidr 203.0.113.0/24
 run rule v2 ec2 describe-security-groups --group-ids "$web" \
@@ -190,8 +190,8 @@ is "describe-instance-attribute userData: what was given" "$(base64 -d <<<"$user
 
 # Tags and filters.
 first=${instances[0]}
-run _ v2 ec2 create-tags --resources "${instances[@]}" --tags Key=role,Value=worker
-run _ v1 ec2 create-tags --resources "$first" --tags Key=Name,Value=tour-first Key=shard,Value=1
+run discard v2 ec2 create-tags --resources "${instances[@]}" --tags Key=role,Value=worker
+run discard v1 ec2 create-tags --resources "$first" --tags Key=Name,Value=tour-first Key=shard,Value=1
 run tags v2 ec2 describe-tags --filters "Name=resource-id,Values=$first" --query 'Tags[].[Key,Value,ResourceType]'
 is "describe-tags of the first: its tags, Name replaced" "$tags" "Name	tour-first	instance
 role	worker	instance
@@ -266,7 +266,7 @@ run seen other v2 ec2 describe-images --owners "$OWNER_ID" --query 'length(Image
 is "the other account: none of the owner's images" "$seen" "0"
 fails_with "the other account: run-instances of the private image is InvalidAMIID.NotFound" InvalidAMIID.NotFound \
   other v2 ec2 run-instances --image-id "$image" --count 1
-run _ v2 ec2 modify-image-attribute --image-id "$image" --launch-permission 'Add=[{Group=all}]'
+run discard v2 ec2 modify-image-attribute --image-id "$image" --launch-permission 'Add=[{Group=all}]'
 run seen other v2 ec2 describe-images --image-ids "$image" --query 'Images[].[ImageId,Public,OwnerId]'
 is "made public, the other account sees the image" "$seen" "$image	True	$OWNER_ID"
 run seen other v2 ec2 describe-images --owners "$OWNER_ID" --query 'Images[].ImageId'
@@ -289,11 +289,11 @@ run again v2 ec2 terminate-instances --instance-ids "$first" --query 'Terminatin
 is "terminate-instances again: still terminated" "$again" "terminated"
 
 # Clean up what the tour made, which also shows deletion works.
-run _ v2 ec2 revoke-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
-run _ v2 ec2 delete-security-group --group-id "$db"
-run _ v2 ec2 delete-security-group --group-name tour-web
-for name in tour-key tour-rsa tour-ed; do run _ v2 ec2 delete-key-pair --key-name "$name"; done
-for id in "$image" "$kernel" "$ramdisk"; do run _ v2 ec2 deregister-image --image-id "$id"; done
+run discard v2 ec2 revoke-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
+run discard v2 ec2 delete-security-group --group-id "$db"
+run discard v2 ec2 delete-security-group --group-name tour-web
+for name in tour-key tour-rsa tour-ed; do run discard v2 ec2 delete-key-pair --key-name "$name"; done
+for id in "$image" "$kernel" "$ramdisk"; do run discard v2 ec2 deregister-image --image-id "$id"; done
 run left v2 ec2 describe-key-pairs --query 'length(KeyPairs)'
 is "no key pairs left" "$left" "0"
 run left v2 ec2 describe-images --owners self --query 'length(Images)'

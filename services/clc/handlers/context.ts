@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import type { DispatchContext } from '../../../src/aws/protocol/query-dispatcher.js';
 import type { Database } from '../../../src/db/schema.js';
 import type { Principal } from '../models/accounts.js';
+import type { AddressPool } from '../models/addresses.js';
 import type { ImageStore } from '../models/images.js';
 import type { ZoneCapacity } from '../models/instance-types.js';
+import type { VolumeBackend } from '../models/volumes.js';
 import type { InstanceScheduler } from '../scheduler.js';
 
 /** The cloud as the clc's handlers see it: its region, its zones and its public endpoints. */
@@ -19,6 +21,10 @@ export interface CloudTopology {
   imageStore?: ImageStore;
   /** Runs instances at the zones' cluster controllers; absent when no zone has one. */
   instances?: InstanceScheduler;
+  /** The public addresses Elastic IPs are allocated from; none can be allocated without it. */
+  addressPool?: AddressPool;
+  /** Fulfils volumes and snapshots at the zones' storage controllers; without it they are records only. */
+  volumes?: VolumeBackend;
 }
 
 export interface ZoneTopology {

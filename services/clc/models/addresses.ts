@@ -110,7 +110,9 @@ export async function allocateAddress(
   for (let attempt = 1; ; attempt++) {
     try {
       return await withTransaction(db, async (trx) => {
-        const taken = new Set((await trx.selectFrom('addresses').select('public_ip').execute()).map((r) => r.public_ip));
+        const taken = new Set(
+          (await trx.selectFrom('addresses').select('public_ip').execute()).map((r) => r.public_ip),
+        );
         let ip = request.address;
         if (ip !== undefined && taken.has(ip)) throw ec2Errors.addressInUse(ip);
         if (ip === undefined) {

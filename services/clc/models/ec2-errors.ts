@@ -94,7 +94,10 @@ export const ec2Errors = {
     ),
   /** AssociateAddress to an instance neither running nor stopped. */
   instanceNotValidState: (instanceId: string, state: string) =>
-    new ServiceError('InvalidInstanceID', `The ${state} instance '${instanceId}' is not in a valid state for this operation.`),
+    new ServiceError(
+      'InvalidInstanceID',
+      `The ${state} instance '${instanceId}' is not in a valid state for this operation.`,
+    ),
   volumeInUse: (message: string) => new ServiceError('VolumeInUse', message),
   volumeZoneMismatch: (volumeId: string, instanceId: string) =>
     new ServiceError(
@@ -105,6 +108,8 @@ export const ec2Errors = {
     new ServiceError('IncorrectState', `Volume '${volumeId}' is in the '${state}' state.`),
   snapshotIncorrectState: (snapshotId: string, state: string) =>
     new ServiceError('IncorrectState', `Snapshot '${snapshotId}' is in the '${state}' state.`),
+  snapshotInUse: (snapshotId: string, imageId: string) =>
+    new ServiceError('InvalidSnapshot.InUse', `The snapshot ${snapshotId} is currently in use by ${imageId}`),
   attachmentNotFound: (volumeId: string, instanceId: string) =>
     new ServiceError(
       'InvalidAttachment.NotFound',

@@ -68,12 +68,18 @@ function noun(type: ResourceType): string {
 export async function tagsOf(db: Db, accountId: string, ids: readonly string[]): Promise<Map<string, Tag[]>> {
   const result = new Map<string, Tag[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return result;
-  const query = db.selectFrom('ec2_tags').select(['resource_id', 'tag_key', 'tag_value']).where('account_id', '=', accountId);
+  const query = db
+    .selectFrom('ec2_tags')
+    .select(['resource_id', 'tag_key', 'tag_value'])
+    .where('account_id', '=', accountId);
   // A large account's whole tag table is cheaper to read once than thousands of ids to bind.
   const rows =
     ids.length > 500
       ? await query.orderBy('tag_key').execute()
-      : await query.where('resource_id', 'in', [...ids]).orderBy('tag_key').execute();
+      : await query
+          .where('resource_id', 'in', [...ids])
+          .orderBy('tag_key')
+          .execute();
   for (const row of rows) result.get(row.resource_id)?.push({ Key: row.tag_key, Value: row.tag_value });
   return result;
 }
@@ -92,7 +98,12 @@ function checkTag(tag: Tag): { Key: string; Value: string } {
 }
 
 /** Adds or overwrites tags on resources the account owns, all or none. */
-export async function createTags(db: Db, accountId: string, ids: readonly string[], tags: readonly Tag[]): Promise<void> {
+export async function createTags(
+  db: Db,
+  accountId: string,
+  ids: readonly string[],
+  tags: readonly Tag[],
+): Promise<void> {
   const checked = tags.map(checkTag);
   await withTransaction(db, async (trx) => {
     await requireOwnedResources(trx, accountId, ids);

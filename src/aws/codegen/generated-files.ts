@@ -16,6 +16,7 @@ export const generatedServices: readonly (ServiceNames & { model: string })[] = 
   { model: 'ec2-2016-11-15', file: 'ec2', modelExport: 'ec2Model', operationsType: 'Ec2Operations' },
   { model: 'iam-2010-05-08', file: 'iam', modelExport: 'iamModel', operationsType: 'IamOperations' },
   { model: 'sts-2011-06-15', file: 'sts', modelExport: 'stsModel', operationsType: 'StsOperations' },
+  { model: 's3-2006-03-01', file: 's3', modelExport: 's3Model', operationsType: 'S3Operations' },
 ];
 
 export const generatedDir = join('src', 'aws', 'generated');

@@ -46,9 +46,7 @@ export const instancesMigration: SchemaMigration = {
       .addColumn('client_token', 'text')
       .addColumn('mac_address', 'text', (col) => col.notNull())
       .addColumn('state', 'text', (col) =>
-        col
-          .notNull()
-          .check(sql`state in ('pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated')`),
+        col.notNull().check(sql`state in ('pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated')`),
       )
       .addColumn('state_reason_code', 'text')
       .addColumn('state_reason_message', 'text')

@@ -11,7 +11,6 @@ import {
   requestAction,
   requireInstance,
   stateCodes,
-  toEc2Instance,
   toReservations,
   type InstanceRecord,
 } from '../../models/instances.js';
