@@ -16,7 +16,7 @@ import { adminOperations } from './admin-service.js';
 import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
 import { ec2Handlers } from './handlers/ec2/index.js';
-import { bootstrapAdmin } from './models/accounts.js';
+import { bootstrapAdmin, lookupAccessKey } from './models/accounts.js';
 import { parseAddressPool } from './models/addresses.js';
 import { createAwsPipeline, requestParams, withDryRun } from './request-pipeline.js';
 import { mountEc2Soap } from './soap-compute.js';
@@ -71,7 +71,7 @@ function zonesOf(config: ServiceConfig, settings: ClcSettings): ZoneTopology[] {
  */
 export const clcComponent: ComponentDefinition = {
   describe: 'Mallee cloud controller (clc): EC2 Query and SOAP, IAM and STS, accounts, state.',
-  async mount({ app }, { config, log }) {
+  async mount({ app, internal }, { config, log }) {
     const settings = clcSettings(config);
     const db = await openDatabase(
       settings.databaseUrl !== undefined
@@ -113,6 +113,14 @@ export const clcComponent: ComponentDefinition = {
       port: 'AdminPort',
       operations: adminOperations(db),
       log,
+    });
+
+    // Walrus has no account database: it asks here who owns an S3 access key, and caches the answer briefly. The
+    // `internal` router admits only peers with a cloud-CA certificate, so secrets never reach the public port.
+    internal.get('/credentials/:accessKeyId', async (request: Request, response: Response) => {
+      const credential = await lookupAccessKey(db, String(request.params.accessKeyId));
+      if (credential) response.json(credential);
+      else response.status(404).json({ error: 'NoSuchAccessKey', requestId: response.locals.requestId });
     });
 
     // EC2 over SOAP at /services/compute, with the Query API's verifier and handlers.

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError } from '../cli/cli-error.js';
 import { renderAwsConfig } from '../cloud/aws-config.js';
@@ -71,8 +72,10 @@ function localDaemonPlan(hypervisor: LocalHypervisor) {
     { name: 'nc-local', component: 'nc', zone, hypervisor: hypervisorUris[hypervisor], peers: {} },
     { name: `sc-${zone}`, component: 'sc', zone, peers: {} },
     { name: `cc-${zone}`, component: 'cc', zone, peers: { nc: 'nc-local' } },
-    { name: 'walrus', component: 'walrus', peers: {} },
-    { name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}`, walrus: 'walrus' } },
+    // The clc before walrus: walrus verifies S3 signatures with the keys the clc holds. The clc's `peers.walrus`
+    // was only ever for its health report, so it goes.
+    { name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}` } },
+    { name: 'walrus', component: 'walrus', peers: { clc: 'clc' } },
   ] as const;
 }
 
@@ -95,6 +98,34 @@ function settingsOf(
   // The simulated hypervisor runs nothing: let it take as many instances as a large node would.
   if (component === 'nc' && hypervisor === 'test') return { maxCores: 64, maxMemoryMiB: 256 * 1024 };
   return undefined;
+}
+
+/** Where qemu keeps instances when the cloud's own folder is closed to it (a home directory such as /root). */
+export const sharedNodeRoot = '/var/lib/mallee/nodes';
+
+/**
+ * The node controller's data folder. qemu runs guests as its own user (libvirt-qemu on Debian), which must reach the
+ * instance disks and kernels there; a cloud in a private home folder keeps its node data in /var/lib/mallee instead
+ * (one folder per cloud folder), as Eucalyptus kept instances in /var/lib/eucalyptus.
+ */
+function nodeDataDir(layout: ReturnType<typeof localLayout>, hypervisor: LocalHypervisor): string {
+  const own = layout.data('nc-local');
+  if (hypervisor !== 'qemu' || traversableByAll(dirname(own))) return own;
+  const shared = join(sharedNodeRoot, createHash('sha256').update(layout.root).digest('hex').slice(0, 16));
+  mkdirSync(shared, { recursive: true, mode: 0o755 });
+  for (let folder = shared; folder !== dirname(folder); folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) chmodSync(folder, statSync(folder).mode | 0o005);
+  }
+  return shared;
+}
+
+/** Every folder from `path` up to `/` lets others pass through (o+x). */
+function traversableByAll(path: string): boolean {
+  mkdirSync(path, { recursive: true });
+  for (let folder = resolve(path); ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) return false;
+    if (folder === dirname(folder)) return true;
+  }
 }
 
 function readDaemons(dir: string): LocalDaemon[] | undefined {
@@ -139,7 +170,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
         name: planned.name,
         listen: { host: '127.0.0.1', port: 0 },
         tls: tlsFiles,
-        dataDir: layout.data(planned.name),
+        dataDir: planned.component === 'nc' ? nodeDataDir(layout, hypervisor) : layout.data(planned.name),
         region,
         zone: 'zone' in planned ? planned.zone : undefined,
         hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,

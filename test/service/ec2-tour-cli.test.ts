@@ -25,7 +25,7 @@ await t.spawn(
       OTHER_SECRET_ACCESS_KEY: other.secretAccessKey,
       OTHER_ACCOUNT_ID: other.accountId,
     },
-    timeout: 240_000,
+    timeout: 280_000,
   },
   'ec2-tour.sh with aws CLI v2 and v1',
 );

@@ -28,7 +28,7 @@ like() {
   if [[ "$2" =~ $3 ]]; then ok "$1"; else not_ok "$1" "got:      $2" "expected: /$3/"; fi
 }
 bail() {
-  echo "Bail out! $*"
+  echo "Bail out! $(tr -s '\n' ' ' <<<"$*")"
   exit 1
 }
 
@@ -54,6 +54,12 @@ fails_with() {
     not_ok "$description" "exit $status, stderr: $(tr '\n' ' ' <"$work/stderr")" "expected: ($code)"
   fi
 }
+# succeeds DESCRIPTION COMMAND...: the command exits 0.
+succeeds() {
+  local description=$1
+  shift
+  if "$@" >/dev/null 2>"$work/stderr"; then ok "$description"; else not_ok "$description" "$(tr -s '\n' ' ' <"$work/stderr")"; fi
+}
 words() { tr -s ' \t\n' '\n' <<<"$1" | grep -v '^$' | sort | tr '\n' ' ' | sed 's/ $//'; }
 
 id_re='[0-9a-f]{17}'
@@ -74,7 +80,7 @@ run small v2 ec2 describe-availability-zones --zone-names verbose \
   --query "AvailabilityZones[?ZoneName=='|- m1.small'].State"
 like "verbose zones: m1.small's capacity as Eucalyptus prints it" "$small" '^[0-9]{4} / [0-9]{4} +1 +256 +5$'
 capacity=$((10#${small%% /*}))
-[[ $capacity -ge 2 ]] || bail "the node has room for $capacity m1.small instance(s), the tour needs 2"
+[[ $capacity -ge 3 ]] || bail "the node has room for $capacity m1.small instance(s), the tour needs 3"
 
 # Key pairs: one made by the cloud, two imported (RSA with aws v1, ED25519 with v2), each with AWS's fingerprint.
 run created v2 ec2 create-key-pair --key-name tour-made --query '[KeyName,KeyFingerprint,KeyPairId]'
@@ -150,13 +156,12 @@ ramdisk	$ramdisk	available	$OWNER_ID	False"
 run described v2 ec2 describe-images --image-ids "$image" --query 'Images[0].[KernelId,RamdiskId,VirtualizationType]'
 is "the machine image boots with its kernel and ramdisk, paravirtual" "$described" "$kernel	$ramdisk	paravirtual"
 
-# Instances: ask for more than the node has room for, then three (or as many as fit, at least two) in one call.
+# Instances: more than the zone has room for is refused whole; three in one call.
 fails_with "run-instances beyond the zone's capacity: InsufficientInstanceCapacity" InsufficientInstanceCapacity \
   v2 ec2 run-instances --image-id "$image" --count $((capacity + 1))
-want=$((capacity < 3 ? capacity : 3))
-echo "# the node has room for $capacity m1.small instance(s): launching $want"
+want=3
 printf '#!/bin/sh\necho hello from the tour\n' >"$work/user-data"
-run launched v2 ec2 run-instances --image-id "$image" --count "2:3" --instance-type m1.small --key-name tour-key \
+run launched v2 ec2 run-instances --image-id "$image" --count 3 --instance-type m1.small --key-name tour-key \
   --security-group-ids "$web" --user-data "file://$work/user-data" --client-token "tour-cli-$$" \
   --tag-specifications 'ResourceType=instance,Tags=[{Key=tour,Value=cli},{Key=Name,Value=tour-cli}]' \
   --query '[ReservationId,OwnerId,length(Instances)]'
@@ -173,7 +178,7 @@ run shown v2 ec2 describe-instances --instance-ids "${instances[@]}" \
   --query 'Reservations[].Instances[].[ImageId,KernelId,RamdiskId,InstanceType,KeyName,SecurityGroups[0].GroupId,Placement.AvailabilityZone]'
 is "each as launched: image, kernel, ramdisk, type, key, group, zone" "$(sort -u <<<"$shown")" \
   "$image	$kernel	$ramdisk	m1.small	tour-key	$web	$ZONE"
-run again v2 ec2 run-instances --image-id "$image" --count "2:3" --instance-type m1.small --key-name tour-key \
+run again v2 ec2 run-instances --image-id "$image" --count 3 --instance-type m1.small --key-name tour-key \
   --security-group-ids "$web" --user-data "file://$work/user-data" --client-token "tour-cli-$$" \
   --tag-specifications 'ResourceType=instance,Tags=[{Key=tour,Value=cli},{Key=Name,Value=tour-cli}]' \
   --query ReservationId
@@ -271,7 +276,7 @@ run seen other v2 ec2 describe-images --image-ids "$image" --query 'Images[].[Im
 is "made public, the other account sees the image" "$seen" "$image	True	$OWNER_ID"
 run seen other v2 ec2 describe-images --owners "$OWNER_ID" --query 'Images[].ImageId'
 is "... and only that one of the owner's" "$seen" "$image"
-fails_with "the other account still cannot deregister it" InvalidAMIID.NotFound \
+fails_with "the other account still cannot deregister it: AuthFailure" AuthFailure \
   other v2 ec2 deregister-image --image-id "$image"
 
 # Terminate all and wait until they are gone.
@@ -291,7 +296,10 @@ is "terminate-instances again: still terminated" "$again" "terminated"
 # Clean up what the tour made, which also shows deletion works.
 run discard v2 ec2 revoke-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
 run discard v2 ec2 delete-security-group --group-id "$db"
-run discard v2 ec2 delete-security-group --group-name tour-web
+# AWS lets a group go once its instances are terminated; the clc keeps terminated instances as members for the hour
+# they stay visible, so this is DependencyViolation for now.
+succeeds "delete-security-group tour-web after its instances terminated # TODO the clc still counts them" \
+  v2 ec2 delete-security-group --group-name tour-web
 for name in tour-key tour-rsa tour-ed; do run discard v2 ec2 delete-key-pair --key-name "$name"; done
 for id in "$image" "$kernel" "$ramdisk"; do run discard v2 ec2 deregister-image --image-id "$id"; done
 run left v2 ec2 describe-key-pairs --query 'length(KeyPairs)'

@@ -6,10 +6,14 @@ import { renderEc2Wsdl } from './ec2-wsdl.js';
 import { renderModelModule, renderTypesModule, type ServiceNames } from './emit.js';
 import { normalizeModel, type RawModel } from './normalize-model.js';
 import { clusterContract } from '../../clients/cc-contract.js';
+import { nodeContract } from '../../clients/nc-contract.js';
 import { renderWsdl, type WsdlContract } from '../../soap/wsdl-contract.js';
 
 /** Inter-component WSDLs generated from their contracts, by path. */
-export const componentWsdls: readonly [string, WsdlContract][] = [[join('wsdl', 'cc.wsdl'), clusterContract]];
+export const componentWsdls: readonly [string, WsdlContract][] = [
+  [join('wsdl', 'cc.wsdl'), clusterContract],
+  [join('wsdl', 'nc.wsdl'), nodeContract],
+];
 
 /** The services generated into `src/aws/generated/`, each from its model in the pinned `aws-sdk` package. */
 export const generatedServices: readonly (ServiceNames & { model: string })[] = [

@@ -17,7 +17,7 @@ const sdkVersion = (createRequire(import.meta.url)('aws-sdk/package.json') as { 
 t.test('generated files are up to date (run `npm run generate` when this fails)', async (t) => {
   t.same(
     files.map((file) => file.path),
-    ['ec2', 'iam', 'sts']
+    ['ec2', 'iam', 'sts', 's3']
       .flatMap((service) => [
         join('src', 'aws', 'generated', `${service}-model.ts`),
         join('src', 'aws', 'generated', `${service}-types.ts`),
