@@ -8,6 +8,8 @@ export class S3Error extends ServiceError {
     status: number,
     /** Extra elements of the error document (`BucketName`, `Key`, `ArgumentName` ...). */
     readonly details: Readonly<Record<string, string>> = {},
+    /** Headers the answer carries (`x-amz-delete-marker`, a 304's `ETag`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(code, message, status);
     this.name = 'S3Error';
@@ -16,6 +18,11 @@ export class S3Error extends ServiceError {
 
 const e = (code: string, message: string, status: number, details?: Record<string, string>) =>
   new S3Error(code, message, status, details);
+
+/** A GET or HEAD whose conditions say the client's copy is current: 304, no body, the validators as headers. */
+export function notModified(headers: Record<string, string>): S3Error {
+  return new S3Error('NotModified', 'Not Modified', 304, {}, headers);
+}
 
 export const s3Errors = {
   accessDenied: () => e('AccessDenied', 'Access Denied', 403),

@@ -2,23 +2,16 @@ import { join } from 'node:path';
 import type { PeerTls } from '../runtime/peer-client.js';
 import { malleePackage } from '../runtime/package-root.js';
 import { SoapServiceClient } from '../soap/soap-client.js';
-import type {
-  Capacity,
-  ClusterController,
-  ClusterInstance,
-  ClusterNode,
-  ClusterResources,
-} from './cluster-controller.js';
-import type { NodeInstanceSpec, NodeInstanceState, NodeResource } from './node-controller.js';
-import { asBoolean, asDate, asList, asNumber, defined } from './soap-values.js';
+import type { ClusterController, ClusterInstance, ClusterNode, ClusterResources } from './cluster-controller.js';
+import { optionalText, specToWire, toCapacity, toNodeInstance, toResource, type Wire } from './instance-wire.js';
+import type { NodeInstanceSpec } from './node-controller.js';
+import { asBoolean, asDate, asList, defined } from './soap-values.js';
 
 export const clusterServicePath = '/internal/cc';
 
 export function clusterWsdlFile(): string {
   return join(malleePackage().root, 'wsdl', 'cc.wsdl');
 }
-
-type Wire = Record<string, unknown>;
 
 /** `ClusterController` over `wsdl/cc.wsdl`, with this host's certificate; faults arrive as `SoapFaultError`. */
 export class ClusterControllerClient implements ClusterController {
@@ -31,7 +24,7 @@ export class ClusterControllerClient implements ClusterController {
   }
 
   async runInstances(specs: readonly NodeInstanceSpec[]): Promise<ClusterInstance[]> {
-    const answer = await this.soap.call<Wire>('RunInstances', { instances: specs.map((spec) => defined(spec)) });
+    const answer = await this.soap.call<Wire>('RunInstances', { instances: specs.map(specToWire) });
     return asList(answer.instances as Wire[]).map(toInstance);
   }
 
@@ -98,37 +91,11 @@ export class ClusterControllerClient implements ClusterController {
   }
 }
 
-function toCapacity(value: unknown): Capacity {
-  const wire = (value ?? {}) as Wire;
-  return { total: asNumber(wire.total ?? 0), free: asNumber(wire.free ?? 0) };
-}
-
 function toInstance(wire: Wire): ClusterInstance {
-  const reason = wire.stateReason as Wire | undefined;
-  return defined({
-    instanceId: String(wire.instanceId),
-    reservationId: wire.reservationId === undefined ? undefined : String(wire.reservationId),
-    accountId: wire.accountId === undefined ? undefined : String(wire.accountId),
-    state: String(wire.state) as NodeInstanceState,
-    stateReason: reason ? { code: String(reason.code), message: String(reason.message) } : undefined,
-    launchTime: asDate(wire.launchTime),
-    privateIpAddress: wire.privateIpAddress === undefined ? undefined : String(wire.privateIpAddress),
-    macAddress: wire.macAddress === undefined ? undefined : String(wire.macAddress),
-    instanceType: wire.instanceType === undefined ? undefined : String(wire.instanceType),
-    nodeName: wire.nodeName === undefined ? undefined : String(wire.nodeName),
-    nodeReachable: asBoolean(wire.nodeReachable),
-  });
-}
-
-function toResource(wire: Wire): NodeResource {
   return {
-    nodeName: String(wire.nodeName),
-    virtualization: String(wire.virtualization) as NodeResource['virtualization'],
-    enabled: asBoolean(wire.enabled),
-    cores: toCapacity(wire.cores),
-    memoryMiB: toCapacity(wire.memoryMiB),
-    diskGiB: toCapacity(wire.diskGiB),
-    instances: asNumber(wire.instances ?? 0),
+    ...toNodeInstance(wire),
+    ...(wire.nodeName !== undefined && { nodeName: String(wire.nodeName) }),
+    nodeReachable: asBoolean(wire.nodeReachable),
   };
 }
 
@@ -139,6 +106,6 @@ function toNode(wire: Wire): ClusterNode {
     reachable: asBoolean(wire.reachable),
     resource: wire.resource ? toResource(wire.resource as Wire) : undefined,
     lastSeen: asDate(wire.lastSeen),
-    lastError: wire.lastError === undefined ? undefined : String(wire.lastError),
+    lastError: optionalText(wire.lastError),
   });
 }

@@ -1,4 +1,5 @@
 import type { WsdlContract, WsdlField } from '../soap/wsdl-contract.js';
+import { instanceWireTypes, nodeInstanceFields } from './instance-wire.js';
 
 const instanceIds: WsdlField = { name: 'instanceIds', type: 'string', list: true };
 const instanceId: WsdlField = { name: 'instanceId', type: 'string' };
@@ -22,57 +23,11 @@ export const clusterContract: WsdlContract = {
     'present a certificate from the cloud CA.',
   ],
   complexTypes: {
-    Image: [
-      { name: 'imageId', type: 'string' },
-      { name: 'url', type: 'string' },
-      { name: 'sha256', type: 'string', optional: true },
-      { name: 'sizeBytes', type: 'long', optional: true },
-    ],
-    InstanceSpec: [
-      { name: 'instanceId', type: 'string' },
-      { name: 'reservationId', type: 'string' },
-      { name: 'accountId', type: 'string' },
-      { name: 'instanceType', type: 'string' },
-      { name: 'cores', type: 'int' },
-      { name: 'memoryMiB', type: 'int' },
-      { name: 'diskGiB', type: 'int' },
-      { name: 'machine', type: 'Image' },
-      { name: 'kernel', type: 'Image', optional: true },
-      { name: 'ramdisk', type: 'Image', optional: true },
-      { name: 'publicKey', type: 'string', optional: true },
-      { name: 'keyName', type: 'string', optional: true },
-      { name: 'userData', type: 'string', optional: true, doc: 'base64' },
-      { name: 'macAddress', type: 'string', optional: true },
-    ],
-    StateReason: [
-      { name: 'code', type: 'string' },
-      { name: 'message', type: 'string' },
-    ],
+    ...instanceWireTypes,
     Instance: [
-      { name: 'instanceId', type: 'string' },
-      { name: 'reservationId', type: 'string', optional: true },
-      { name: 'accountId', type: 'string', optional: true },
-      { name: 'state', type: 'string', doc: 'pending, running, stopping, stopped, shutting-down, terminated' },
-      { name: 'stateReason', type: 'StateReason', optional: true },
-      { name: 'launchTime', type: 'dateTime', optional: true },
-      { name: 'privateIpAddress', type: 'string', optional: true },
-      { name: 'macAddress', type: 'string', optional: true },
-      { name: 'instanceType', type: 'string', optional: true },
+      ...nodeInstanceFields,
       { name: 'nodeName', type: 'string', optional: true },
       { name: 'nodeReachable', type: 'boolean' },
-    ],
-    Capacity: [
-      { name: 'total', type: 'int' },
-      { name: 'free', type: 'int' },
-    ],
-    NodeResource: [
-      { name: 'nodeName', type: 'string' },
-      { name: 'virtualization', type: 'string', doc: 'kvm, qemu (software emulation) or test' },
-      { name: 'enabled', type: 'boolean' },
-      { name: 'cores', type: 'Capacity' },
-      { name: 'memoryMiB', type: 'Capacity' },
-      { name: 'diskGiB', type: 'Capacity' },
-      { name: 'instances', type: 'int' },
     ],
     Node: [
       { name: 'nodeName', type: 'string' },

@@ -1,4 +1,5 @@
 import type { WsdlContract, WsdlField } from '../soap/wsdl-contract.js';
+import { instanceWireTypes, nodeInstanceFields } from './instance-wire.js';
 
 const instanceId: WsdlField = { name: 'instanceId', type: 'string' };
 const instance: WsdlField = { name: 'instance', type: 'Instance' };
@@ -20,63 +21,7 @@ export const nodeContract: WsdlContract = {
     'is idempotent. SOAP 1.1, document/literal, over HTTPS with mutual TLS: callers present a certificate from the',
     'cloud CA.',
   ],
-  complexTypes: {
-    Image: [
-      { name: 'imageId', type: 'string', doc: 'ami-, aki- or ari-: the cache key' },
-      { name: 'url', type: 'string', doc: 'https URL of the object store, or file:// on the node' },
-      { name: 'sha256', type: 'string', optional: true, doc: 'hex; a download that does not match is refused' },
-      { name: 'sizeBytes', type: 'long', optional: true },
-    ],
-    InstanceSpec: [
-      { name: 'instanceId', type: 'string' },
-      { name: 'reservationId', type: 'string' },
-      { name: 'accountId', type: 'string' },
-      { name: 'instanceType', type: 'string' },
-      { name: 'cores', type: 'int' },
-      { name: 'memoryMiB', type: 'int' },
-      { name: 'diskGiB', type: 'int' },
-      { name: 'machine', type: 'Image' },
-      { name: 'kernel', type: 'Image', optional: true },
-      { name: 'ramdisk', type: 'Image', optional: true },
-      { name: 'publicKey', type: 'string', optional: true, doc: 'OpenSSH line, for the config drive' },
-      { name: 'keyName', type: 'string', optional: true },
-      { name: 'userData', type: 'string', optional: true, doc: 'base64' },
-      { name: 'macAddress', type: 'string', optional: true },
-    ],
-    StateReason: [
-      { name: 'code', type: 'string' },
-      { name: 'message', type: 'string' },
-    ],
-    VolumeAttachment: [
-      { name: 'volumeId', type: 'string' },
-      { name: 'device', type: 'string' },
-    ],
-    Instance: [
-      { name: 'instanceId', type: 'string' },
-      { name: 'reservationId', type: 'string', optional: true },
-      { name: 'accountId', type: 'string', optional: true },
-      { name: 'state', type: 'string', doc: 'pending, running, stopping, stopped, shutting-down, terminated' },
-      { name: 'stateReason', type: 'StateReason', optional: true },
-      { name: 'launchTime', type: 'dateTime', optional: true },
-      { name: 'privateIpAddress', type: 'string', optional: true },
-      { name: 'macAddress', type: 'string', optional: true },
-      { name: 'instanceType', type: 'string', optional: true },
-      { name: 'volumes', type: 'VolumeAttachment', list: true },
-    ],
-    Capacity: [
-      { name: 'total', type: 'int' },
-      { name: 'free', type: 'int' },
-    ],
-    NodeResource: [
-      { name: 'nodeName', type: 'string' },
-      { name: 'virtualization', type: 'string', doc: 'kvm, qemu (software emulation) or test' },
-      { name: 'enabled', type: 'boolean' },
-      { name: 'cores', type: 'Capacity' },
-      { name: 'memoryMiB', type: 'Capacity' },
-      { name: 'diskGiB', type: 'Capacity' },
-      { name: 'instances', type: 'int' },
-    ],
-  },
+  complexTypes: { ...instanceWireTypes, Instance: nodeInstanceFields },
   operations: {
     ncRunInstance: {
       doc: 'fetches the images and starts the instance; for an id the node has, returns that instance',

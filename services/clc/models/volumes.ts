@@ -397,7 +397,7 @@ export async function attachVolume(
         attach_state: 'attaching',
         attach_time: new Date().toISOString(),
       };
-      await trx
+      const updated = await trx
         .updateTable('volumes')
         .set({
           state: row.state,
@@ -409,7 +409,11 @@ export async function attachVolume(
         })
         .where('volume_id', '=', volume.volume_id)
         .where('state', '=', 'available')
-        .execute();
+        .executeTakeFirst();
+      // Attached elsewhere since it was read.
+      if (Number(updated.numUpdatedRows) === 0) {
+        throw ec2Errors.volumeInUse(`${volume.volume_id} is already attached to an instance`);
+      }
       return row;
     });
   } catch (error) {

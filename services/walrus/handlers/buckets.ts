@@ -1,0 +1,115 @@
+import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
+import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
+import { aclFromHeaders, aclFromPolicy, aclToWire, cannedAcl, requireAllowed } from '../models/acl.js';
+import { s3Errors } from '../s3-errors.js';
+import { requireBucket, requireBucketOwner, requireCaller, type WalrusContext } from './context.js';
+
+/** Names the runtime serves itself on the same port (health, version, component routes): no bucket may take them. */
+const reservedNames = new Set(['healthz', 'version', 'internal']);
+
+/** S3's rules for new bucket names (the strict ones, which every region but the oldest enforces). */
+export function checkBucketName(name: string): void {
+  const valid =
+    name.length >= 3 &&
+    name.length <= 63 &&
+    /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !name.startsWith('xn--') &&
+    !name.endsWith('-s3alias') &&
+    !reservedNames.has(name);
+  if (!valid) throw s3Errors.invalidBucketName(name);
+}
+
+export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
+  async ListBuckets(_input, context) {
+    const caller = requireCaller(context);
+    return {
+      Owner: { ID: caller.id, DisplayName: caller.displayName },
+      Buckets: context.meta.listBuckets(caller.id).map((bucket) => ({
+        Name: bucket.name,
+        CreationDate: new Date(bucket.createdAt),
+        BucketRegion: bucket.region,
+      })),
+    };
+  },
+
+  async CreateBucket(input, context) {
+    const caller = requireCaller(context);
+    checkBucketName(input.Bucket);
+    const constraint = input.CreateBucketConfiguration?.LocationConstraint;
+    if (constraint !== undefined && constraint !== '' && constraint !== context.region) {
+      throw s3Errors.invalidArgument(
+        `The specified location-constraint is not valid: this cloud's region is ${context.region}`,
+        'LocationConstraint',
+        constraint,
+      );
+    }
+    const acl = aclFromHeaders(input, caller) ?? cannedAcl('private', caller);
+    const existing = context.meta.createBucket({
+      name: input.Bucket,
+      owner: caller,
+      createdAt: new Date().toISOString(),
+      region: context.region,
+      acl,
+      versioning: '',
+    });
+    if (existing) {
+      throw existing.owner.id === caller.id
+        ? s3Errors.bucketAlreadyOwnedByYou(input.Bucket)
+        : s3Errors.bucketAlreadyExists(input.Bucket);
+    }
+    return { Location: `/${input.Bucket}` };
+  },
+
+  async HeadBucket(input, context) {
+    const bucket = requireBucket(context, input.Bucket);
+    requireAllowed(bucket.acl, context.caller, 'READ');
+    return { BucketRegion: bucket.region };
+  },
+
+  async DeleteBucket(input, context) {
+    requireBucketOwner(context, input.Bucket);
+    const result = context.meta.deleteBucket(input.Bucket);
+    if (result === 'not-empty') throw s3Errors.bucketNotEmpty(input.Bucket);
+    if (result === 'missing') throw s3Errors.noSuchBucket(input.Bucket);
+  },
+
+  async GetBucketLocation(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    return { LocationConstraint: bucket.region };
+  },
+
+  async GetBucketAcl(input, context) {
+    const bucket = requireBucket(context, input.Bucket);
+    requireAllowed(bucket.acl, context.caller, 'READ_ACP');
+    return aclToWire(bucket.acl);
+  },
+
+  async PutBucketAcl(input, context) {
+    const bucket = requireBucket(context, input.Bucket);
+    requireAllowed(bucket.acl, context.caller, 'WRITE_ACP');
+    const fromHeaders = aclFromHeaders(input, bucket.owner);
+    if (fromHeaders && input.AccessControlPolicy) {
+      throw s3Errors.invalidRequest('Specifying both an ACL in the body and in headers is not allowed');
+    }
+    const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, bucket.owner));
+    if (!acl) throw s3Errors.malformedAclError();
+    context.meta.updateBucket(bucket.name, { acl });
+  },
+
+  async GetBucketVersioning(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    return bucket.versioning === '' ? {} : { Status: bucket.versioning };
+  },
+
+  async PutBucketVersioning(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    const status = input.VersioningConfiguration?.Status;
+    if (status !== 'Enabled' && status !== 'Suspended') throw s3Errors.malformedXml();
+    if (input.VersioningConfiguration?.MFADelete === 'Enabled') {
+      throw s3Errors.notImplemented();
+    }
+    context.meta.updateBucket(bucket.name, { versioning: status });
+  },
+};

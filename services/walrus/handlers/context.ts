@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Caller } from '../models/acl.js';
+import type { PayloadTrailer } from '../payload.js';
+import { s3Errors } from '../s3-errors.js';
+import type { ByteStore } from '../storage/byte-store.js';
+import type { BucketRecord, MetadataStore, Owner } from '../storage/metadata-store.js';
+
+/** What every Walrus handler gets besides its typed input; never the HTTP request itself. */
+export interface WalrusContext {
+  requestId: string;
+  log?: Pick<Logger, 'error' | 'warn'>;
+  /** The account that signed the request; undefined for an anonymous one. */
+  caller: Caller;
+  meta: MetadataStore;
+  bytes: ByteStore;
+  region: string;
+  /** Smallest part but the last of a multipart upload (5 MiB, as on S3). */
+  minPartSize: number;
+  /** The upload's bytes, decoded and verified as the signature announced; for operations with a blob payload. */
+  body(): AsyncIterable<Buffer>;
+  /** Filled by the body's decoder at its end: the trailing checksum it verified. */
+  trailer: PayloadTrailer;
+}
+
+export function requireBucket(context: WalrusContext, name: string): BucketRecord {
+  const bucket = context.meta.getBucket(name);
+  if (!bucket) throw s3Errors.noSuchBucket(name);
+  return bucket;
+}
+
+/** Operations only a bucket's owner may use (its location, versioning, deletion). */
+export function requireBucketOwner(context: WalrusContext, name: string): BucketRecord {
+  const bucket = requireBucket(context, name);
+  if (!context.caller || context.caller.id !== bucket.owner.id) throw s3Errors.accessDenied();
+  return bucket;
+}
+
+export function requireCaller(context: WalrusContext): Owner {
+  if (!context.caller) throw s3Errors.accessDenied();
+  return context.caller;
+}
+
+/** Removes blobs no metadata refers to any more; a failure only leaves an orphan for the next start's sweep. */
+export function dropBlobs(context: WalrusContext, blobs: readonly string[]): void {
+  for (const blob of blobs) {
+    context.bytes.remove(blob).catch((error: unknown) => {
+      context.log?.warn({ err: error, blob }, 'could not remove an unreferenced blob; the next start sweeps it');
+    });
+  }
+}
+
+/** A fresh version or upload id: 32 URL-safe characters, like S3's. */
+export function newOpaqueId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function quoteEtag(md5Hex: string): string {
+  return `"${md5Hex}"`;
+}
+
+export function unquoteEtag(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+}

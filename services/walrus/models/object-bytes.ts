@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  checksumAlgorithms,
+  checksumHeader,
+  runningChecksum,
+  type ChecksumAlgorithm,
+  type RunningChecksum,
+} from '../checksums.js';
+import type { PayloadTrailer } from '../payload.js';
+import { s3Errors } from '../s3-errors.js';
+import type { ByteStore, StagedBlob } from '../storage/byte-store.js';
+import type { Segment } from '../storage/metadata-store.js';
+
+/** What a client said the bytes must hash to: `Content-MD5` and any `x-amz-checksum-*` header. */
+export interface ExpectedDigests {
+  ContentMD5?: string;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+  /** `x-amz-sdk-checksum-algorithm`: the algorithm of a checksum that comes as a trailer. */
+  ChecksumAlgorithm?: string;
+}
+
+export interface ReceivedBytes {
+  blob: StagedBlob;
+  /** Hex MD5 of the bytes: the ETag of a simple object, and of a part. */
+  md5: string;
+  /** The checksum the client sent and we verified, for storing and returning. */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+}
+
+/** Largest single PUT, as on S3. */
+export const maxPutSize = 5 * 1024 ** 3;
+
+function expectedMd5(contentMd5: string | undefined): string | undefined {
+  if (contentMd5 === undefined) return undefined;
+  const bytes = Buffer.from(contentMd5.trim(), 'base64');
+  if (bytes.length !== 16 || bytes.toString('base64') !== contentMd5.trim()) throw s3Errors.invalidDigest();
+  return bytes.toString('hex');
+}
+
+function headerChecksums(expected: ExpectedDigests): [ChecksumAlgorithm, string][] {
+  const sent: [ChecksumAlgorithm, string][] = [];
+  for (const algorithm of checksumAlgorithms) {
+    const value = expected[`Checksum${algorithm}` as keyof ExpectedDigests];
+    if (value !== undefined) sent.push([algorithm, value.trim()]);
+  }
+  if (sent.length > 1) throw s3Errors.invalidRequest('Expecting a single x-amz-checksum- header');
+  return sent;
+}
+
+/**
+ * Streams an upload's decoded bytes into a staged blob, computing the MD5 and the checksum the client sent, and
+ * checks them once the last byte is in: a mismatch discards the blob and throws (`BadDigest`), so nothing becomes
+ * visible. `trailer` is filled by the payload decoder, which has already verified a trailing checksum.
+ */
+export async function receiveBytes(
+  bytes: ByteStore,
+  body: AsyncIterable<Buffer>,
+  expected: ExpectedDigests,
+  trailer: PayloadTrailer = {},
+): Promise<ReceivedBytes> {
+  const md5Wanted = expectedMd5(expected.ContentMD5);
+  const checksums = headerChecksums(expected);
+  const md5 = createHash('md5');
+  const running: [ChecksumAlgorithm, string, RunningChecksum][] = checksums.map(([algorithm, value]) => [
+    algorithm,
+    value,
+    runningChecksum(algorithm),
+  ]);
+  const digesting = async function* () {
+    for await (const chunk of body) {
+      md5.update(chunk);
+      for (const [, , checksum] of running) checksum.update(chunk);
+      yield chunk;
+    }
+  };
+  const blob = await bytes.stage(digesting());
+  try {
+    const md5Hex = md5.digest('hex');
+    if (md5Wanted !== undefined && md5Wanted !== md5Hex) throw s3Errors.badDigest();
+    let checksum: ReceivedBytes['checksum'];
+    for (const [algorithm, value, computed] of running) {
+      if (computed.digest() !== value) {
+        if (!/^[A-Za-z0-9+/]+=*$/.test(value)) throw s3Errors.invalidChecksum(checksumHeader(algorithm));
+        throw s3Errors.badChecksum(algorithm.toLowerCase());
+      }
+      checksum = { algorithm, value };
+    }
+    if (!checksum && trailer.algorithm && trailer.value) {
+      checksum = { algorithm: trailer.algorithm as ChecksumAlgorithm, value: trailer.value };
+    }
+    return { blob, md5: md5Hex, ...(checksum && { checksum }) };
+  } catch (error) {
+    await blob.discard();
+    throw error;
+  }
+}
+
+/** Copies stored segments (or a range of them) into a new staged blob, hashing as it goes. */
+export async function copyBytes(
+  bytes: ByteStore,
+  segments: readonly Segment[],
+  range?: { start: number; end: number },
+): Promise<{ blob: StagedBlob; md5: string }> {
+  const md5 = createHash('md5');
+  const source = async function* () {
+    for await (const chunk of readSegments(bytes, segments, range)) {
+      md5.update(chunk);
+      yield chunk;
+    }
+  };
+  const blob = await bytes.stage(source());
+  return { blob, md5: md5.digest('hex') };
+}
+
+/** The bytes of an object made of `segments`, `start` to `end` inclusive when a range is given. */
+export async function* readSegments(
+  bytes: ByteStore,
+  segments: readonly Segment[],
+  range?: { start: number; end: number },
+): AsyncGenerator<Buffer, void, undefined> {
+  let offset = 0;
+  for (const segment of segments) {
+    const segmentStart = offset;
+    const segmentEnd = offset + segment.size - 1;
+    offset += segment.size;
+    if (segment.size === 0) continue;
+    if (range && (segmentEnd < range.start || segmentStart > range.end)) continue;
+    const from = range ? Math.max(range.start, segmentStart) - segmentStart : 0;
+    const to = range ? Math.min(range.end, segmentEnd) - segmentStart : segment.size - 1;
+    for await (const chunk of bytes.read(segment.blob, { start: from, end: to })) yield chunk as Buffer;
+  }
+}
+
+export function segmentStream(
+  bytes: ByteStore,
+  segments: readonly Segment[],
+  range?: { start: number; end: number },
+): Readable {
+  return Readable.from(readSegments(bytes, segments, range), { objectMode: false });
+}

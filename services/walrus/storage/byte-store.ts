@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * Where object bytes live, apart from their metadata. A blob is written in two steps so that nothing half-written
+ * is ever visible: `stage` streams the bytes somewhere private and makes them durable; `publish` moves them into
+ * place atomically. The metadata store records the blob only after `publish` returns, in one transaction with the
+ * rest of the object's metadata; a blob published but never recorded (a crash in between, a failed commit) is an
+ * orphan, which `sweep` removes at the next start. Blobs are never changed after publishing, only removed.
+ *
+ * The local-disk store is the default; a large cloud can put blobs on an S3-compatible engine (Ceph RGW) behind the
+ * same interface.
+ */
+export interface ByteStore {
+  /** Streams `chunks` into a new private blob; rejects (leaving nothing behind) when `chunks` throws. */
+  stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob>;
+  /** The bytes of a published blob, `start` to `end` inclusive when given. */
+  read(id: string, range?: { start: number; end: number }): Readable;
+  /** Removes a published blob; no error when it is already gone. */
+  remove(id: string): Promise<void>;
+  /** Removes staged leftovers and every published blob `isReferenced` does not claim. Run before serving. */
+  sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }>;
+}
+
+export interface StagedBlob {
+  readonly id: string;
+  readonly size: number;
+  /** Atomically makes the blob readable under `id`, durably (the rename is fsynced). */
+  publish(): Promise<void>;
+  /** Forgets a staged blob that will not be published. */
+  discard(): Promise<void>;
+}
+
+/** Blob ids: 32 hex digits, the first two pairs naming the folders they live in. */
+export function newBlobId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+const blobIdPattern = /^[0-9a-f]{32}$/;
+
+/**
+ * Blobs as files under `root`: `staging/ID` while being written (fsynced before it is published), then renamed to
+ * `blobs/AB/CD/ID` (and the folder fsynced, so the rename survives a power cut). Reads stream from the file.
+ */
+export class LocalDiskByteStore implements ByteStore {
+  private readonly stagingDir: string;
+  private readonly blobsDir: string;
+  private readonly knownDirs = new Set<string>();
+
+  constructor(root: string) {
+    this.stagingDir = join(root, 'staging');
+    this.blobsDir = join(root, 'blobs');
+    mkdirSync(this.stagingDir, { recursive: true });
+    mkdirSync(this.blobsDir, { recursive: true });
+  }
+
+  private pathOf(id: string): string {
+    if (!blobIdPattern.test(id)) throw new Error(`not a blob id: ${id}`);
+    return join(this.blobsDir, id.slice(0, 2), id.slice(2, 4), id);
+  }
+
+  async stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob> {
+    const id = newBlobId();
+    const stagingPath = join(this.stagingDir, id);
+    const file = await open(stagingPath, 'wx', 0o600);
+    let size = 0;
+    try {
+      for await (const chunk of chunks) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
+          offset += bytesWritten;
+        }
+        size += chunk.length;
+      }
+      await file.sync();
+      await file.close();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await unlink(stagingPath).catch(() => undefined);
+      throw error;
+    }
+    const finalPath = this.pathOf(id);
+    return {
+      id,
+      size,
+      publish: async () => {
+        const dir = join(this.blobsDir, id.slice(0, 2), id.slice(2, 4));
+        if (!this.knownDirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          this.knownDirs.add(dir);
+        }
+        await rename(stagingPath, finalPath);
+        await fsyncDir(dir);
+      },
+      discard: () => unlink(stagingPath).catch(() => undefined),
+    };
+  }
+
+  read(id: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.pathOf(id), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.pathOf(id), { force: true });
+  }
+
+  async sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }> {
+    let staged = 0;
+    for (const name of await readdir(this.stagingDir)) {
+      await rm(join(this.stagingDir, name), { force: true });
+      staged++;
+    }
+    let orphans = 0;
+    for (const first of await readdir(this.blobsDir)) {
+      for (const second of await readdir(join(this.blobsDir, first)).catch(() => [])) {
+        for (const name of await readdir(join(this.blobsDir, first, second)).catch(() => [])) {
+          if (blobIdPattern.test(name) && isReferenced(name)) continue;
+          await rm(join(this.blobsDir, first, second, name), { force: true });
+          orphans++;
+        }
+      }
+    }
+    return { staged, orphans };
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

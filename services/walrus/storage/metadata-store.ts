@@ -1,0 +1,558 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { migrateWalrus } from './migrations.js';
+
+/**
+ * Walrus's metadata: buckets, object versions, multipart uploads and their parts, in SQLite (better-sqlite3, WAL,
+ * every commit fsynced). Every method is one synchronous transaction, so concurrent requests never see half of a
+ * change and no two interleave. Methods that drop bytes return the blob ids no longer referenced, which the caller
+ * removes from the byte store after the commit.
+ */
+
+export interface Owner {
+  id: string;
+  displayName: string;
+}
+
+export type Permission = 'FULL_CONTROL' | 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP';
+
+export type Grantee = { type: 'CanonicalUser'; id: string; displayName?: string } | { type: 'Group'; uri: string };
+
+export interface Grant {
+  grantee: Grantee;
+  permission: Permission;
+}
+
+export interface Acl {
+  owner: Owner;
+  grants: Grant[];
+}
+
+export type Versioning = '' | 'Enabled' | 'Suspended';
+
+export interface BucketRecord {
+  name: string;
+  owner: Owner;
+  createdAt: string;
+  region: string;
+  acl: Acl;
+  versioning: Versioning;
+}
+
+/** Representation headers stored with an object and returned on GET. */
+export interface StoredHeaders {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** A run of bytes of an object: a whole blob (one for a simple object, one per part for a multipart one). */
+export interface Segment {
+  blob: string;
+  size: number;
+}
+
+export interface ObjectRecord {
+  bucket: string;
+  key: string;
+  /** `null` for objects written while versioning was off or suspended. */
+  versionId: string;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  size: number;
+  /** Quoted, as the ETag header carries it. */
+  etag: string;
+  lastModified: string;
+  owner: Owner;
+  headers: StoredHeaders;
+  metadata: Record<string, string>;
+  acl: Acl;
+  tags: Tag[];
+  checksum?: { algorithm: string; value: string };
+  partsCount?: number;
+  segments: Segment[];
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  owner: Owner;
+  headers: StoredHeaders;
+  metadata: Record<string, string>;
+  acl: Acl;
+  tags: Tag[];
+  checksumAlgorithm?: string;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  blob: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+}
+
+interface ObjectRow {
+  bucket: string;
+  key: string;
+  version_id: string;
+  is_latest: number;
+  is_delete_marker: number;
+  size: number;
+  etag: string;
+  last_modified: string;
+  owner_id: string;
+  owner_name: string;
+  headers: string;
+  metadata: string;
+  acl: string;
+  tags: string;
+  checksum: string | null;
+  parts_count: number | null;
+  segments: string;
+}
+
+interface BucketRow {
+  name: string;
+  owner_id: string;
+  owner_name: string;
+  created_at: string;
+  region: string;
+  acl: string;
+  versioning: string;
+}
+
+interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  owner_id: string;
+  owner_name: string;
+  headers: string;
+  metadata: string;
+  acl: string;
+  tags: string;
+  checksum_algorithm: string | null;
+}
+
+interface PartRow {
+  upload_id: string;
+  part_number: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  last_modified: string;
+}
+
+function toBucket(row: BucketRow): BucketRecord {
+  return {
+    name: row.name,
+    owner: { id: row.owner_id, displayName: row.owner_name },
+    createdAt: row.created_at,
+    region: row.region,
+    acl: JSON.parse(row.acl) as Acl,
+    versioning: row.versioning as Versioning,
+  };
+}
+
+function toObject(row: ObjectRow): ObjectRecord {
+  return {
+    bucket: row.bucket,
+    key: row.key,
+    versionId: row.version_id,
+    isLatest: row.is_latest === 1,
+    isDeleteMarker: row.is_delete_marker === 1,
+    size: row.size,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    owner: { id: row.owner_id, displayName: row.owner_name },
+    headers: JSON.parse(row.headers) as StoredHeaders,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    acl: JSON.parse(row.acl) as Acl,
+    tags: JSON.parse(row.tags) as Tag[],
+    ...(row.checksum !== null && { checksum: JSON.parse(row.checksum) as ObjectRecord['checksum'] }),
+    ...(row.parts_count !== null && { partsCount: row.parts_count }),
+    segments: JSON.parse(row.segments) as Segment[],
+  };
+}
+
+function toUpload(row: UploadRow): UploadRecord {
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    initiated: row.initiated,
+    owner: { id: row.owner_id, displayName: row.owner_name },
+    headers: JSON.parse(row.headers) as StoredHeaders,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    acl: JSON.parse(row.acl) as Acl,
+    tags: JSON.parse(row.tags) as Tag[],
+    ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+  };
+}
+
+function toPart(row: PartRow): PartRecord {
+  return {
+    uploadId: row.upload_id,
+    partNumber: row.part_number,
+    blob: row.blob_id,
+    size: row.size,
+    etag: row.etag,
+    lastModified: row.last_modified,
+  };
+}
+
+/**
+ * The key range of a prefix for the index: from the prefix to the first string after every string that starts with
+ * it (its last code point plus one: UTF-8 keeps code point order), and the byte comparison that decides.
+ */
+export function prefixRange(prefix: string): { end?: string; parameters: unknown[] } {
+  let stem = prefix;
+  let end: string | undefined;
+  while (stem.length > 0) {
+    const last = stem.codePointAt(stem.length - 1 - (stem.length > 1 && /[\uDC00-\uDFFF]/.test(stem.slice(-1)) ? 1 : 0))!;
+    const width = last > 0xffff ? 2 : 1;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      end = stem.slice(0, stem.length - width) + String.fromCodePoint(next);
+      break;
+    }
+    stem = stem.slice(0, stem.length - width);
+  }
+  const bytes = Buffer.from(prefix, 'utf8');
+  return { end, parameters: [prefix, ...(end === undefined ? [] : [end]), bytes.length, bytes] };
+}
+
+function blobsOf(records: readonly { segments: Segment[] }[]): string[] {
+  return records.flatMap((record) => record.segments.map((segment) => segment.blob));
+}
+
+export class MetadataStore {
+  private readonly db: SqliteDatabase.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new SqliteDatabase(file);
+    try {
+      if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+      // Every commit is on disk before the client hears "200 OK".
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      migrateWalrus(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** A cheap read, for health checks. */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  // Buckets
+
+  /** Inserts a bucket; the existing one when the name is taken (nothing is changed then). */
+  createBucket(bucket: BucketRecord): BucketRecord | undefined {
+    return this.db.transaction(() => {
+      const existing = this.getBucket(bucket.name);
+      if (existing) return existing;
+      this.db
+        .prepare(
+          `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          bucket.name,
+          bucket.owner.id,
+          bucket.owner.displayName,
+          bucket.createdAt,
+          bucket.region,
+          JSON.stringify(bucket.acl),
+          bucket.versioning,
+        );
+      return undefined;
+    })();
+  }
+
+  getBucket(name: string): BucketRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
+    return row && toBucket(row);
+  }
+
+  listBuckets(ownerId: string): BucketRecord[] {
+    const rows = this.db.prepare('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name').all(ownerId) as BucketRow[];
+    return rows.map(toBucket);
+  }
+
+  updateBucket(name: string, change: { acl?: Acl; versioning?: Versioning }): void {
+    if (change.acl) this.db.prepare('UPDATE buckets SET acl = ? WHERE name = ?').run(JSON.stringify(change.acl), name);
+    if (change.versioning !== undefined) {
+      this.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
+    }
+  }
+
+  /** Deletes an empty bucket: `'not-empty'` when any object version or upload is left in it. */
+  deleteBucket(name: string): 'deleted' | 'not-empty' | 'missing' {
+    return this.db.transaction(() => {
+      if (!this.getBucket(name)) return 'missing';
+      const object = this.db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name);
+      const upload = this.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
+      if (object || upload) return 'not-empty';
+      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+      return 'deleted';
+    })();
+  }
+
+  // Objects
+
+  /** The current version of a key, or one version by id; delete markers included. */
+  getObject(bucket: string, key: string, versionId?: string): ObjectRecord | undefined {
+    const row = (
+      versionId === undefined
+        ? this.db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key)
+        : this.db
+            .prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
+            .get(bucket, key, versionId)
+    ) as ObjectRow | undefined;
+    return row && toObject(row);
+  }
+
+  /**
+   * Makes `record` the current version of its key. The `null` version it replaces (versioning off or suspended), if
+   * any, is dropped: its blobs are returned.
+   */
+  putObject(record: Omit<ObjectRecord, 'isLatest'>): string[] {
+    return this.db.transaction(() => this.insertVersion(record))();
+  }
+
+  private insertVersion(record: Omit<ObjectRecord, 'isLatest'>): string[] {
+    const replaced =
+      record.versionId === 'null'
+        ? (
+            this.db
+              .prepare(`SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`)
+              .all(record.bucket, record.key) as ObjectRow[]
+          ).map(toObject)
+        : [];
+    if (replaced.length > 0) {
+      this.db
+        .prepare(`DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`)
+        .run(record.bucket, record.key);
+    }
+    this.db
+      .prepare('UPDATE objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
+      .run(record.bucket, record.key);
+    this.db
+      .prepare(
+        `INSERT INTO objects (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
+           owner_name, headers, metadata, acl, tags, checksum, parts_count, segments)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.bucket,
+        record.key,
+        record.versionId,
+        record.isDeleteMarker ? 1 : 0,
+        record.size,
+        record.etag,
+        record.lastModified,
+        record.owner.id,
+        record.owner.displayName,
+        JSON.stringify(record.headers),
+        JSON.stringify(record.metadata),
+        JSON.stringify(record.acl),
+        JSON.stringify(record.tags),
+        record.checksum ? JSON.stringify(record.checksum) : null,
+        record.partsCount ?? null,
+        JSON.stringify(record.segments),
+      );
+    return blobsOf(replaced);
+  }
+
+  /** Removes one version for good; the newest remaining one becomes current. Returns its blobs. */
+  deleteVersion(bucket: string, key: string, versionId: string): { removed?: ObjectRecord; blobs: string[] } {
+    return this.db.transaction(() => {
+      const removed = this.getObject(bucket, key, versionId);
+      if (!removed) return { blobs: [] };
+      this.db
+        .prepare('DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
+        .run(bucket, key, versionId);
+      if (removed.isLatest) {
+        this.db
+          .prepare(
+            `UPDATE objects SET is_latest = 1 WHERE seq = (SELECT MAX(seq) FROM objects WHERE bucket = ? AND key = ?)`,
+          )
+          .run(bucket, key);
+      }
+      return { removed, blobs: blobsOf([removed]) };
+    })();
+  }
+
+  updateObject(bucket: string, key: string, versionId: string, change: { acl?: Acl; tags?: Tag[] }): void {
+    if (change.acl) {
+      this.db
+        .prepare('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?')
+        .run(JSON.stringify(change.acl), bucket, key, versionId);
+    }
+    if (change.tags) {
+      this.db
+        .prepare('UPDATE objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ?')
+        .run(JSON.stringify(change.tags), bucket, key, versionId);
+    }
+  }
+
+  /** Current, non-deleted objects with keys after `after` (and starting with `prefix`), in key order. */
+  listCurrent(bucket: string, options: { after?: string; prefix: string; limit: number }): ObjectRecord[] {
+    const range = prefixRange(options.prefix);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? AND key >= ?
+           ${range.end === undefined ? '' : 'AND key < ?'} AND substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key LIMIT ?`,
+      )
+      .all(bucket, options.after ?? '', ...range.parameters, options.limit) as ObjectRow[];
+    return rows.map(toObject);
+  }
+
+  /** Every version (delete markers included), by key, newest first within a key. */
+  listVersions(bucket: string, options: { afterKey?: string; prefix: string; limit: number }): ObjectRecord[] {
+    const range = prefixRange(options.prefix);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM objects WHERE bucket = ? AND key > ? AND key >= ? ${range.end === undefined ? '' : 'AND key < ?'}
+           AND substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key, seq DESC LIMIT ?`,
+      )
+      .all(bucket, options.afterKey ?? '', ...range.parameters, options.limit) as ObjectRow[];
+    return rows.map(toObject);
+  }
+
+  /** The versions of one key newer-first, from just after `versionId` (for version-id-marker). */
+  versionsOfKeyAfter(bucket: string, key: string, versionId: string): ObjectRecord[] {
+    const marker = this.db
+      .prepare('SELECT seq FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
+      .get(bucket, key, versionId) as { seq: number } | undefined;
+    if (!marker) return [];
+    const rows = this.db
+      .prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC')
+      .all(bucket, key, marker.seq) as ObjectRow[];
+    return rows.map(toObject);
+  }
+
+  // Multipart uploads
+
+  createUpload(upload: UploadRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
+           checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        upload.uploadId,
+        upload.bucket,
+        upload.key,
+        upload.initiated,
+        upload.owner.id,
+        upload.owner.displayName,
+        JSON.stringify(upload.headers),
+        JSON.stringify(upload.metadata),
+        JSON.stringify(upload.acl),
+        JSON.stringify(upload.tags),
+        upload.checksumAlgorithm ?? null,
+      );
+  }
+
+  getUpload(uploadId: string): UploadRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
+    return row && toUpload(row);
+  }
+
+  listUploads(bucket: string, options: { prefix: string }): UploadRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM uploads WHERE bucket = ? AND substr(CAST(key AS BLOB), 1, ?) = ?
+           ORDER BY key, initiated, upload_id`,
+      )
+      .all(bucket, Buffer.byteLength(options.prefix), Buffer.from(options.prefix)) as UploadRow[];
+    return rows.map(toUpload);
+  }
+
+  /** Records a part; the part it replaces (same number), if any, is dropped: its blob is returned. */
+  putPart(part: PartRecord): string[] | 'no-upload' {
+    return this.db.transaction(() => {
+      if (!this.getUpload(part.uploadId)) return 'no-upload';
+      const previous = this.db
+        .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?')
+        .get(part.uploadId, part.partNumber) as { blob_id: string } | undefined;
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, last_modified)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(part.uploadId, part.partNumber, part.blob, part.size, part.etag, part.lastModified);
+      return previous ? [previous.blob_id] : [];
+    })();
+  }
+
+  listParts(uploadId: string): PartRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number')
+      .all(uploadId) as PartRow[];
+    return rows.map(toPart);
+  }
+
+  /** Drops an upload and its parts; returns their blobs. */
+  deleteUpload(uploadId: string): string[] {
+    return this.db.transaction(() => this.dropUpload(uploadId))();
+  }
+
+  private dropUpload(uploadId: string): string[] {
+    const blobs = this.listParts(uploadId).map((part) => part.blob);
+    this.db.prepare('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
+    this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    return blobs;
+  }
+
+  /**
+   * Completes an upload in one transaction: the object version goes in (its segments are the chosen parts' blobs),
+   * the upload and its parts go out. Returns the blobs no longer referenced: parts left out, and the version the new
+   * one replaces. `'no-upload'` when the upload is gone (completed or aborted meanwhile).
+   */
+  completeUpload(uploadId: string, record: Omit<ObjectRecord, 'isLatest'>): string[] | 'no-upload' {
+    return this.db.transaction(() => {
+      if (!this.getUpload(uploadId)) return 'no-upload';
+      const kept = new Set(record.segments.map((segment) => segment.blob));
+      const unused = this.dropUpload(uploadId).filter((blob) => !kept.has(blob));
+      return [...unused, ...this.insertVersion(record)];
+    })();
+  }
+
+  /** Every blob id the metadata refers to, for the byte store's sweep. */
+  referencedBlobs(): Set<string> {
+    const ids = new Set<string>();
+    for (const row of this.db.prepare('SELECT segments FROM objects').iterate() as Iterable<{ segments: string }>) {
+      for (const segment of JSON.parse(row.segments) as Segment[]) ids.add(segment.blob);
+    }
+    for (const row of this.db.prepare('SELECT blob_id FROM parts').iterate() as Iterable<{ blob_id: string }>) {
+      ids.add(row.blob_id);
+    }
+    return ids;
+  }
+}

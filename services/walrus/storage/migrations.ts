@@ -1,0 +1,98 @@
+import type SqliteDatabase from 'better-sqlite3';
+
+/**
+ * Walrus's own metadata schema (its SQLite file, not the clc's database), one entry per version, applied in order
+ * and recorded in `walrus_migrations`. A migration, once released, is never changed: add the next one.
+ *
+ * Keys and names compare with SQLite's BINARY collation, byte by byte over UTF-8: the order S3 lists keys in.
+ */
+export const walrusMigrations: readonly { id: string; sql: string }[] = [
+  {
+    id: '0001-buckets-objects-uploads',
+    sql: `
+      CREATE TABLE buckets (
+        name TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        region TEXT NOT NULL,
+        acl TEXT NOT NULL,
+        versioning TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX buckets_owner ON buckets (owner_id, name);
+
+      CREATE TABLE objects (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        bucket TEXT NOT NULL REFERENCES buckets (name),
+        key TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        is_latest INTEGER NOT NULL,
+        is_delete_marker INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        acl TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        checksum TEXT,
+        parts_count INTEGER,
+        segments TEXT NOT NULL,
+        UNIQUE (bucket, key, version_id)
+      );
+      CREATE INDEX objects_latest ON objects (bucket, key) WHERE is_latest = 1;
+      CREATE INDEX objects_versions ON objects (bucket, key, seq);
+
+      CREATE TABLE uploads (
+        upload_id TEXT PRIMARY KEY,
+        bucket TEXT NOT NULL REFERENCES buckets (name),
+        key TEXT NOT NULL,
+        initiated TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        acl TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        checksum_algorithm TEXT
+      );
+      CREATE INDEX uploads_key ON uploads (bucket, key, initiated);
+
+      CREATE TABLE parts (
+        upload_id TEXT NOT NULL REFERENCES uploads (upload_id),
+        part_number INTEGER NOT NULL,
+        blob_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified TEXT NOT NULL,
+        PRIMARY KEY (upload_id, part_number)
+      );
+    `,
+  },
+];
+
+export function migrateWalrus(db: SqliteDatabase.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS walrus_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT id FROM walrus_migrations').all() as { id: string }[]).map((row) => row.id),
+  );
+  const known = new Set(walrusMigrations.map((migration) => migration.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new Error(
+      `the walrus metadata was migrated by a newer Mallee (${unknown.join(', ')}): upgrade Mallee on this host`,
+    );
+  }
+  for (const migration of walrusMigrations) {
+    if (applied.has(migration.id)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO walrus_migrations (id, applied_at) VALUES (?, ?)').run(
+        migration.id,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}
