@@ -1,24 +1,79 @@
+import { join } from 'node:path';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { callPeer, peerTlsFromConfig } from '../../src/runtime/peer-client.js';
+import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
+import { ClcCredentialLookup } from './credential-lookup.js';
+import { createWalrusPipeline } from './request-pipeline.js';
+import { LocalDiskByteStore } from './storage/byte-store.js';
+import { MetadataStore } from './storage/metadata-store.js';
 
-const xmlEscape = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** What walrus reads from its config's `settings`. */
+export interface WalrusSettings {
+  /** Enables virtual-host style addressing: `BUCKET.dnsName` names the bucket. Path style always works. */
+  dnsName?: string;
+  /** Smallest part but the last of a multipart upload, in bytes (S3's 5 MiB by default). */
+  minPartSize?: number;
+  /** How long the clc's answer about an access key is kept, in seconds (30 by default). */
+  credentialCacheSeconds?: number;
+}
+
+function clcUrlOf(config: ServiceConfig): string {
+  const clc = [config.peers?.clc ?? []].flat()[0];
+  if (!clc) throw new Error('walrus needs peers.clc: the cloud controller holds the access keys it verifies');
+  return clc;
+}
 
 /**
- * Walrus, the S3-compatible object store. The S3 operations arrive with the rest-xml protocol layer; until then
- * every request gets S3's own `NotImplemented` error (501), as S3 answers functionality it does not offer.
+ * Walrus, the S3-compatible object store: the S3 REST API at `/`, metadata in its own SQLite file
+ * (`DATADIR/walrus.sqlite`), bytes under `DATADIR/objects/`. Before it serves, staged leftovers and blobs no metadata
+ * refers to (a crash between writing and committing) are swept away.
  */
 export const walrusComponent: ComponentDefinition = {
   describe: 'Mallee object storage (walrus): the S3 REST API.',
-  async mount({ app }) {
-    app.use((request, response) => {
-      response
-        .status(501)
-        .type('application/xml')
-        .send(
-          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NotImplemented</Code>` +
-            `<Message>A header you provided implies functionality that is not implemented</Message>` +
-            `<Resource>${xmlEscape(request.path)}</Resource><RequestId>${response.locals.requestId}</RequestId></Error>`,
-        );
+  async mount({ app }, { config, log }) {
+    const settings = (config.settings ?? {}) as WalrusSettings;
+    const tls = peerTlsFromConfig(config);
+    const clcUrl = clcUrlOf(config);
+    const meta = new MetadataStore(join(config.dataDir, 'walrus.sqlite'));
+    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'));
+    const referenced = meta.referencedBlobs();
+    const swept = await bytes.sweep((id) => referenced.has(id));
+    if (swept.staged + swept.orphans > 0) log.info(swept, 'removed unfinished uploads left by an earlier run');
+    const handle = createWalrusPipeline({
+      meta,
+      bytes,
+      credentials: new ClcCredentialLookup({
+        clcUrl,
+        tls,
+        ttlMs: (settings.credentialCacheSeconds ?? 30) * 1000,
+      }),
+      region: config.region,
+      dnsName: settings.dnsName,
+      minPartSize: settings.minPartSize,
     });
-    return {};
+
+    app.use((request: Request, response: Response) =>
+      handle(request, response, response.locals.requestId as string, response.locals.log as Logger),
+    );
+
+    return {
+      health: async () => {
+        meta.ping();
+        const answer = await callPeer(`${clcUrl.replace(/\/$/, '')}/healthz`, tls, { timeoutMs: 3000 }).catch(
+          (error: Error) => {
+            throw new Error(`the cloud controller at ${clcUrl} cannot be reached (${error.message}): no key can be verified`);
+          },
+        );
+        if (answer.status !== 200) {
+          throw new Error(`the cloud controller at ${clcUrl} is unhealthy (HTTP ${answer.status}): keys may not verify`);
+        }
+        return { clc: 'reachable', store: 'local-disk' };
+      },
+      close: async () => {
+        meta.close();
+      },
+    };
   },
 };

@@ -92,7 +92,12 @@ function settingsOf(
   hypervisor: LocalHypervisor,
 ): Record<string, unknown> | undefined {
   if (component === 'clc') {
-    return { adminCredentials: credentials, imageUrlBase: pathToFileURL(`${layout.images}/`).toString() };
+    return {
+      adminCredentials: credentials,
+      imageUrlBase: pathToFileURL(`${layout.images}/`).toString(),
+      // Elastic IPs from a documentation range (RFC 5737): bookkeeping only on a one-box cloud.
+      publicAddresses: ['198.51.100.0/28'],
+    };
   }
   if (component === 'cc') return { nodes: [{ nodeName: 'nc-local', url: urls.get('nc-local') }] };
   // The simulated hypervisor runs nothing: let it take as many instances as a large node would.

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -7,11 +7,9 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Test } from 'tap';
 import { generateAccessKey } from '../../src/cloud/credentials.js';
-import { PkiStore } from '../../src/pki/pki-store.js';
-import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import { SoapServiceClient } from '../../src/soap/soap-client.js';
-import { launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
-import { projectRoot, temporaryDir } from './cli.js';
+import { projectRoot } from './cli.js';
+import { createTestPki, startDaemon } from './daemons.js';
 
 export interface Credentials {
   accessKeyId: string;
@@ -28,6 +26,8 @@ export interface TestClc {
   region: string;
   zones: string[];
   dir: string;
+  /** The daemon's data directory (its SQLite file is `clc.sqlite` there). */
+  dataDir: string;
   pid: number;
   /** The admin account's root key (account 000000000000). */
   admin: Credentials;
@@ -59,50 +59,31 @@ export interface StartClcOptions {
   publicAddresses?: string[];
 }
 
-let counter = 0;
-
 /**
  * A real clc daemon, started from dist/ (npm test builds first) as `cloudctl local up` starts it: its own CA and
  * certificates, SQLite (or PostgreSQL) under a temp dir, a random loopback port. Stopped when the test ends.
  */
 export async function startClc(t: Test, options: StartClcOptions = {}): Promise<TestClc> {
-  const dir = temporaryDir('clc');
-  const pki = await PkiStore.init(join(dir, 'pki'), `clc-test-${process.pid}-${++counter}`);
-  await pki.ensureHost('local', ['127.0.0.1', '::1', 'localhost']);
-  await pki.ensureHost('admin', []);
-  const host = pki.hostCredentials('local');
-  const caBundle = join(dir, 'pki', 'ca.pem');
-  const tls = { ca: caBundle, cert: join(dir, 'host.pem'), key: join(dir, 'host-key.pem') };
-  writeFileSync(tls.cert, host.cert);
-  writeFileSync(tls.key, host.key, { mode: 0o600 });
+  const pki = await createTestPki();
   const admin = generateAccessKey();
   const region = 'mallee-test-1';
   const zones = options.zones ?? [`${region}a`];
-  const config: ServiceConfig = {
+  const daemon = await startDaemon(t, pki, {
     component: 'clc',
     name: 'clc',
-    listen: { host: '127.0.0.1', port: 0 },
-    tls,
-    dataDir: join(dir, 'data'),
     region,
-    shutdownGraceSeconds: 5,
     settings: {
       adminCredentials: admin,
       zones,
       ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
       ...(options.publicAddresses !== undefined && { publicAddresses: options.publicAddresses }),
     },
-  };
-  const configPath = join(dir, 'clc.json');
-  writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-  const logPath = join(dir, 'clc.log');
-
-  let daemon = await launchDaemon('clc', configPath, logPath);
-  const agent = new Agent({ ca: host.ca, keepAlive: true });
-  t.teardown(async () => {
-    agent.destroy();
-    await stopDaemon(daemon.pid, configPath);
   });
+  const adminTls = await pki.peer('admin');
+  const caBundle = pki.caBundle;
+  const dir = pki.dir;
+  const agent = new Agent({ ca: readFileSync(caBundle), keepAlive: true });
+  t.teardown(() => agent.destroy());
   const requestHandler = () => new NodeHttpHandler({ httpsAgent: agent });
   const clientConfig = (credentials: Credentials = admin) => ({
     endpoint: daemon.url,
@@ -130,7 +111,7 @@ export async function startClc(t: Test, options: StartClcOptions = {}): Promise<
       SoapServiceClient.connect(
         join(projectRoot, 'wsdl', 'admin.wsdl'),
         `${daemon.url}/services/admin`,
-        pki.hostCredentials('admin'),
+        adminTls,
         'test-operator',
       ),
     async newAccount(accountName) {
@@ -151,15 +132,10 @@ export async function startClc(t: Test, options: StartClcOptions = {}): Promise<
       AWS_MAX_ATTEMPTS: '1',
       AWS_PAGER: '',
     }),
-    async stop() {
-      await stopDaemon(daemon.pid, configPath);
-    },
-    kill() {
-      process.kill(daemon.pid, 'SIGKILL');
-    },
-    async restart() {
-      daemon = await launchDaemon('clc', configPath, logPath);
-    },
+    dataDir: daemon.dataDir,
+    stop: () => daemon.stop(),
+    kill: () => daemon.kill(),
+    restart: () => daemon.restart(),
   };
   return clc;
 }

@@ -10,6 +10,9 @@ import { ec2Model } from '../../src/aws/generated/ec2-model.js';
 import { iamModel } from '../../src/aws/generated/iam-model.js';
 import { stsModel } from '../../src/aws/generated/sts-model.js';
 import type { ServiceModel, ShapeRef, StructureShape } from '../../src/aws/model/service-model.js';
+import { ec2Handlers } from '../../services/clc/handlers/ec2/index.js';
+import { iamHandlers } from '../../services/clc/handlers/iam.js';
+import { stsHandlers } from '../../services/clc/handlers/sts.js';
 import { startClc, type Credentials } from '../helpers/clc.js';
 import { escapeUri, NodeSha256 } from '../unit/aws/auth/helpers.js';
 
@@ -19,6 +22,8 @@ import { escapeUri, NodeSha256 } from '../unit/aws/auth/helpers.js';
 // daemon must stay up and log no unexpected handler error. Seeded: FUZZ_SEED=N repeats a run, FUZZ_COUNT=N sizes it.
 const seed = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
 const total = Number(process.env.FUZZ_COUNT ?? 1500);
+/** FUZZ_ONLY=N sends request #N alone and prints it whole. */
+const only = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY);
 t.comment(`fuzz seed ${seed} (repeat with FUZZ_SEED=${seed}), ${total} requests`);
 
 const clc = await startClc(t);
@@ -33,6 +38,12 @@ const serviceNames = Object.keys(models) as ServiceName[];
 const operationNames = Object.fromEntries(
   serviceNames.map((name) => [name, [...models[name].operations.keys()]]),
 ) as Record<ServiceName, string[]>;
+/** The actions the clc implements, picked more often so requests reach handlers and not only `UnsupportedOperation`. */
+const implemented: Record<ServiceName, string[]> = {
+  ec2: Object.keys(ec2Handlers),
+  iam: Object.keys(iamHandlers),
+  sts: Object.keys(stsHandlers),
+};
 
 /** The codes an answer may carry: authentication, the protocol layer's, and the handlers' (EC2 `X.NotFound` ...). */
 const allowedCodes = new Set([
@@ -117,9 +128,9 @@ function randomText(random: Random, length: number): string {
 /** A value for a scalar: mostly the right type, often a near miss, sometimes something else entirely. */
 function scalarValue(random: Random, ref: ShapeRef): string {
   const roll = random.next();
-  if (roll < 0.08) return '';
-  if (roll < 0.12) return 'x'.repeat(random.pick([256, 4096, 70_000]));
-  if (roll < 0.2) return randomText(random, random.int(40));
+  if (roll < 0.04) return '';
+  if (roll < 0.07) return 'x'.repeat(random.pick([256, 4096, 70_000]));
+  if (roll < 0.12) return randomText(random, random.int(40));
   switch (ref.type) {
     case 'integer':
     case 'long':
@@ -255,13 +266,18 @@ const versions: Record<ServiceName, string> = { ec2: '2016-11-15', iam: '2010-05
 /** The action: usually one of the model's, else misspelled, unknown, another service's, or none. */
 function pickAction(random: Random, service: ServiceName): string | undefined {
   const roll = random.next();
-  const real = random.pick(operationNames[service]);
+  const real = random.pick(random.chance(0.6) ? implemented[service] : operationNames[service]);
   if (roll < 0.7) return real;
   if (roll < 0.78) return real.toLowerCase();
   if (roll < 0.84) return real.slice(0, -1);
   if (roll < 0.9) return random.pick(operationNames[random.pick(serviceNames)]);
   if (roll < 0.95) return randomText(random, random.int(20));
   return undefined;
+}
+
+/** Node's client sends only printable ASCII in a request line or header: anything else percent-escaped. */
+function printable(text: string): string {
+  return text.replace(/[^\x21-\x7e]/g, (c) => `%${(c.charCodeAt(0) & 0xff).toString(16).padStart(2, '0')}`);
 }
 
 function formEncode(pairs: [string, string][]): string {
@@ -332,7 +348,7 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
   if (operation?.input) {
     pairs.push(...structureParams(random, model.metadata.protocol, operation.input, '', 0));
   }
-  if (random.chance(0.6)) pairs = mutate(random, pairs);
+  if (random.chance(0.45)) pairs = mutate(random, pairs);
   if (random.chance(0.1)) pairs = [[randomText(random, 6), randomText(random, 10)]];
 
   const signing = random.pick<Signing>([
@@ -347,8 +363,10 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
     'presigned',
     'sigv2',
   ]);
-  const method = signing === 'presigned' || random.chance(0.25) ? 'GET' : 'POST';
   const form = formEncode(pairs);
+  // Node's HTTP server takes 16 KiB of request line and headers: longer requests go as POST (see the test below).
+  const fitsUrl = form.length < 12_000;
+  const method = fitsUrl && (signing === 'presigned' || random.chance(0.25)) ? 'GET' : 'POST';
   const broken = random.chance(0.12);
   let body = Buffer.alloc(0);
   let query = '';
@@ -358,7 +376,7 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
     const type = random.chance(0.85) ? contentTypes[random.int(2)]! : random.pick(contentTypes);
     if (!random.chance(0.03)) headers['content-type'] = type;
   } else {
-    query = broken ? brokenBody(random, form).toString('latin1') : form;
+    query = broken ? printable(brokenBody(random, form).toString('latin1')) : form;
   }
   if (signing === 'sigv2') {
     const sigv2 = formEncode([
@@ -405,7 +423,7 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
         ? await s.presign(unsigned, { signingDate, expiresIn: random.pick([60, 900, 604800]) })
         : await s.sign(unsigned, { signingDate });
     for (const [name, value] of Object.entries(signed.headers)) headers[name.toLowerCase()] = value;
-    if (method === 'GET') {
+    if (method === 'GET' || signing === 'presigned') {
       const signedQuery = Object.entries(signed.query ?? {})
         .flatMap(([key, value]) => [value ?? ''].flat().map((item) => `${escapeUri(key)}=${escapeUri(item)}`))
         .join('&');
@@ -423,18 +441,22 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
         `${authorization}, Signature=deadbeef`,
         randomText(random, 50),
       ]);
+      headers.authorization = printable(headers.authorization);
       if (random.chance(0.3)) headers['x-amz-date'] = random.pick(['20261301T000000Z', 'yesterday', '']);
     }
   }
   // The answer's dialect is known when the signature's scope or the Version names the service.
   const dialectOf = (name: string | undefined) =>
     name === 'ec2' ? 'ec2' : name === 'iam' || name === 'sts' ? 'query' : undefined;
-  const version = pairs.find(([key]) => key === 'Version')?.[1];
-  const byVersion = serviceNames.find((name) => versions[name] === version);
+  // The clc reads a body's parameters only from a form.
+  const isForm = /^application\/x-www-form-urlencoded/i.test(headers['content-type'] ?? '');
+  const given = method === 'GET' || isForm ? pairs.filter(([key]) => key === 'Version') : [];
+  const version = given.length === 1 ? given[0]?.[1] : given.length === 0 ? undefined : 'several';
+  const byVersion = version === 'several' ? 'unknown' : serviceNames.find((name) => versions[name] === version);
   const cleanScope = (signing === 'sigv4' || signing === 'sigv4-expired' || signing === 'presigned') && !broken;
   const dialect = cleanScope
     ? (dialectOf(scopeService) ?? dialectOf(byVersion ?? 'ec2'))
-    : signing === 'none' && !broken && method === 'POST' && /^application\/x-www-form-urlencoded/i.test(headers['content-type'] ?? '')
+    : signing === 'none' && !broken
       ? dialectOf(byVersion ?? 'ec2')
       : undefined;
   return { index, method, path, headers, body, signing, service, action, dialect };
@@ -522,7 +544,9 @@ t.test(`${total} fuzzed requests: AWS errors, no 5xx`, async (t) => {
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < total; index = next++) {
+      if (only !== undefined && index !== only) continue;
       const request = await makeRequest(index);
+      if (only !== undefined) t.comment(JSON.stringify({ ...request, body: request.body.toString('latin1') }, null, 2));
       let answer: Answer;
       try {
         answer = await send(request);
@@ -538,7 +562,8 @@ t.test(`${total} fuzzed requests: AWS errors, no 5xx`, async (t) => {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  t.same(failures.slice(0, 25), [], `every answer well-formed (seed ${seed}; ${failures.length} failures)`);
+  for (const failure of failures.slice(0, 25)) t.fail(failure);
+  t.equal(failures.length, 0, `every answer well-formed (seed ${seed})`);
   t.comment(`${successes} requests came out valid; codes: ${JSON.stringify(Object.fromEntries([...codes].sort()))}`);
   t.ok(pastSignature > total / 4, `${pastSignature} of ${total} got past the signature check to the parser and handlers`);
   t.ok(codes.size > 15, `${codes.size} different error codes`);
@@ -557,4 +582,18 @@ t.test('the daemon is still up and logged no unexpected handler error', async (t
   const log = readFileSync(join(clc.dir, 'clc.log'), 'utf8').split('\n');
   const errors = log.filter((line) => /"level":(50|60)/.test(line));
   t.same(errors.slice(0, 5), [], `no error lines in the clc log (${errors.length})`);
+});
+
+t.test('an over-long GET URL is answered with an AWS error', { todo: 'Node answers 431 with no body first' }, async (t) => {
+  const answer = await send({
+    index: -1,
+    method: 'GET',
+    path: `/?Action=DescribeRegions&Version=2016-11-15&RegionName.1=${'x'.repeat(20_000)}`,
+    headers: { host: `${hostname}:${port}` },
+    body: Buffer.alloc(0),
+    signing: 'none',
+    service: 'ec2',
+  });
+  t.equal(answer.status, 400);
+  t.match(answer.body, /<Response><Errors><Error><Code>/);
 });

@@ -35,7 +35,7 @@ const zone = clc.zones[0] ?? '';
 // This clc runs no cluster controller, so no launch reaches `running`. The instances these actions need are written
 // into the daemon's own database as its scheduler records an instance its zone reported running, in one transaction
 // so the scheduler never sees one half-made.
-const db = await openDatabase({ sqliteFile: defaultSqliteFile(join(clc.dir, 'data')) });
+const db = await openDatabase({ sqliteFile: defaultSqliteFile(clc.dataDir) });
 t.teardown(() => db.destroy());
 
 async function runningInstance(accountId: string, privateIp: string): Promise<string> {

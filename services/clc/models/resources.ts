@@ -60,8 +60,24 @@ export async function requireOwnedResources(
   return types;
 }
 
+/** What EC2's `.NotFound` messages call each type: "The volume 'vol-...' does not exist". */
+const nouns: Readonly<Record<ResourceType, string>> = {
+  instance: 'instance ID',
+  reservation: 'reservation ID',
+  image: 'image id',
+  kernel: 'image id',
+  ramdisk: 'image id',
+  'security-group': 'security group',
+  'security-group-rule': 'security group rule',
+  'key-pair': 'key pair',
+  volume: 'volume',
+  snapshot: 'snapshot',
+  'elastic-ip': 'allocation ID',
+  'elastic-ip-association': 'association ID',
+};
+
 function noun(type: ResourceType): string {
-  return type === 'image' || type === 'kernel' || type === 'ramdisk' ? 'image id' : `${type.replace(/-/g, ' ')} ID`;
+  return nouns[type];
 }
 
 /** The tags of each resource named, in key order; resources without tags map to an empty list. */

@@ -142,3 +142,14 @@ export function segmentStream(
 ): Readable {
   return Readable.from(readSegments(bytes, segments, range), { objectMode: false });
 }
+
+/** The same checks as `receiveBytes`, for a small body already in memory (an XML document such as DeleteObjects). */
+export function checkBodyDigests(body: Buffer, expected: ExpectedDigests): void {
+  const md5Wanted = expectedMd5(expected.ContentMD5);
+  if (md5Wanted !== undefined && createHash('md5').update(body).digest('hex') !== md5Wanted) throw s3Errors.badDigest();
+  for (const [algorithm, value] of headerChecksums(expected)) {
+    const checksum = runningChecksum(algorithm);
+    checksum.update(body);
+    if (checksum.digest() !== value) throw s3Errors.badChecksum(algorithm.toLowerCase());
+  }
+}

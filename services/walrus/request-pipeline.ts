@@ -1,0 +1,250 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import {
+  createRequestVerifier,
+  fromIncomingMessage,
+  hasAuthentication,
+  serviceProfiles,
+  type Authenticated,
+  type CredentialLookup,
+} from '../../src/aws/auth/index.js';
+import { headerValue, percentDecode } from '../../src/aws/auth/canonical.js';
+import { s3Model } from '../../src/aws/generated/s3-model.js';
+import type { S3Operations } from '../../src/aws/generated/s3-types.js';
+import { handlerTable, type QueryHandlers } from '../../src/aws/protocol/query-dispatcher.js';
+import { parseRestXmlInput, restXmlRouter } from '../../src/aws/protocol/rest-xml-parser.js';
+import { serializeRestXmlError, serializeRestXmlResponse } from '../../src/aws/protocol/rest-xml-serializer.js';
+import { ServiceError } from '../../src/aws/service-error.js';
+import type { WalrusPrincipal } from './credential-lookup.js';
+import { bucketHandlers } from './handlers/buckets.js';
+import type { WalrusContext } from './handlers/context.js';
+import { listingHandlers } from './handlers/listing.js';
+import { multipartHandlers } from './handlers/multipart.js';
+import { objectHandlers } from './handlers/objects.js';
+import type { Caller } from './models/acl.js';
+import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
+import { decodePayload, type PayloadForm, type PayloadTrailer } from './payload.js';
+import { S3Error, s3Errors } from './s3-errors.js';
+import type { ByteStore } from './storage/byte-store.js';
+import type { MetadataStore } from './storage/metadata-store.js';
+
+/**
+ * Walrus's S3 request pipeline, one list of steps for every request:
+ *   1. address: path style `/bucket/key`, or virtual-host style `bucket.DNSNAME/key` when a DNS name is configured;
+ *   2. authenticate: a request that claims an identity is verified (SigV4 header or presigned, S3's v2 signatures)
+ *      against the clc's keys; one that claims none is anonymous, and the ACLs decide what it may do;
+ *   3. route: the operation whose `requestUri` template and query markers match (the rest-xml parser);
+ *   4. body: an object's bytes stay a stream, decoded and verified as the signature announced (hash, chunk
+ *      signatures, trailing checksum); an XML document is read (small), verified and parsed into the input;
+ *   5. dispatch to the handler, which gets typed input and a context, never HTTP;
+ *   6. serialise the output by the model (headers, XML or the object's byte stream), or the error as S3's XML.
+ */
+
+export const walrusHandlers: QueryHandlers<S3Operations, WalrusContext> = {
+  ...bucketHandlers,
+  ...objectHandlers,
+  ...listingHandlers,
+  ...multipartHandlers,
+};
+
+const s3Namespace = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/** Root elements of S3's response documents, which the model leaves unnamed. */
+const rootElements: Readonly<Record<string, string>> = {
+  ListBuckets: 'ListAllMyBucketsResult',
+  ListObjects: 'ListBucketResult',
+  ListObjectsV2: 'ListBucketResult',
+  ListObjectVersions: 'ListVersionsResult',
+  ListMultipartUploads: 'ListMultipartUploadsResult',
+  ListParts: 'ListPartsResult',
+  CreateMultipartUpload: 'InitiateMultipartUploadResult',
+  CompleteMultipartUpload: 'CompleteMultipartUploadResult',
+  DeleteObjects: 'DeleteResult',
+  GetBucketAcl: 'AccessControlPolicy',
+  GetObjectAcl: 'AccessControlPolicy',
+  GetBucketLocation: 'LocationConstraint',
+  GetBucketVersioning: 'VersioningConfiguration',
+  GetObjectTagging: 'Tagging',
+  CopyObject: 'CopyObjectResult',
+  UploadPartCopy: 'CopyPartResult',
+};
+
+/** Largest XML request document (DeleteObjects of 1,000 keys of 1,024 bytes stays below it). */
+const maxDocumentBytes = 4 * 1024 * 1024;
+
+export interface WalrusPipelineOptions {
+  meta: MetadataStore;
+  bytes: ByteStore;
+  credentials: CredentialLookup<WalrusPrincipal>;
+  region: string;
+  /** Virtual-host style addressing: `BUCKET.dnsName` names the bucket. */
+  dnsName?: string;
+  minPartSize?: number;
+}
+
+export type WalrusRequestHandler = (request: IncomingMessage, response: ServerResponse, requestId: string, log?: Logger) => Promise<void>;
+
+export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequestHandler {
+  const verifier = createRequestVerifier({ credentials: options.credentials, profile: serviceProfiles.s3, regions: [options.region] });
+  const router = restXmlRouter(s3Model);
+  const table = handlerTable(s3Model, walrusHandlers);
+  const dnsSuffix = options.dnsName ? `.${options.dnsName.toLowerCase()}` : undefined;
+
+  return async (request, response, requestId, log) => {
+    response.setHeader('x-amz-request-id', requestId);
+    const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '/';
+    // 1. The bucket from the Host header, when it is a subdomain of the configured name.
+    const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const virtualHostBucket =
+      dnsSuffix && host.endsWith(dnsSuffix) ? host.slice(0, host.length - dnsSuffix.length) : undefined;
+    const signed = fromIncomingMessage(request, undefined, { url, ...(virtualHostBucket && { virtualHostBucket }) });
+    const path = virtualHostBucket ? `/${virtualHostBucket}${signed.path}` : signed.path;
+    let operation: string | undefined;
+    try {
+      // 2. Who is asking.
+      let authenticated: Authenticated<WalrusPrincipal> | undefined;
+      if (hasAuthentication(signed, serviceProfiles.s3)) authenticated = await verifier.verify(signed);
+      const caller: Caller = authenticated && {
+        id: authenticated.principal.accountId,
+        displayName: authenticated.principal.accountName,
+      };
+      // 3. What for.
+      const wire = { method: signed.method, path, query: signed.query, headers: signed.headers };
+      const match = router.match(wire);
+      if (!match) throw s3Errors.methodNotAllowed(signed.method);
+      operation = match.operation.name;
+      const handler = table.get(operation);
+      if (!handler) throw s3Errors.notImplemented();
+      // 4. The body.
+      const form: PayloadForm = {
+        signedPayload: authenticated?.signedPayload ?? anonymousPayload(headerValue(signed, 'x-amz-content-sha256')),
+        headers: signed.headers,
+        ...(authenticated?.signingKey &&
+          authenticated.seedSignature &&
+          authenticated.requestTime &&
+          authenticated.scope && {
+            signing: {
+              signingKey: authenticated.signingKey,
+              seedSignature: authenticated.seedSignature,
+              requestTime: authenticated.requestTime,
+              scope: authenticated.scope,
+            },
+          }),
+      };
+      const payload = match.operation.input?.payload;
+      const streaming = payload !== undefined && match.operation.input?.members.get(payload)?.type === 'blob';
+      const source = () => request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+      let document: Buffer | undefined;
+      if (!streaming && hasBody(request)) {
+        document = await readDocument(decodePayload(source(), form));
+      }
+      const input = parseRestXmlInput(match, wire, document);
+      if (document) checkBodyDigests(document, input as ExpectedDigests);
+      // 5. Dispatch.
+      const trailer: PayloadTrailer = {};
+      const context: WalrusContext = {
+        requestId,
+        log,
+        caller,
+        meta: options.meta,
+        bytes: options.bytes,
+        region: options.region,
+        minPartSize: options.minPartSize ?? 5 * 1024 * 1024,
+        body: () => decodePayload(source(), form, trailer),
+        trailer,
+      };
+      const output = (await handler(input, context)) as Record<string, unknown> | undefined;
+      // 6. The answer.
+      const answer = serializeRestXmlResponse(match.operation, output ?? {}, {
+        rootElement: rootElements[operation],
+        xmlNamespace: s3Namespace,
+      });
+      if (operation === 'GetObject' && output?.ContentRange !== undefined) answer.status = 206;
+      response.statusCode = answer.status;
+      for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+      log?.debug({ operation, accountId: caller?.id, status: answer.status }, 's3 request');
+      if (answer.body instanceof Readable) {
+        if (request.method === 'HEAD') {
+          answer.body.destroy();
+          response.end();
+        } else {
+          await pipeline(answer.body, response).catch((error: unknown) => {
+            log?.warn({ err: error, operation }, 'object stream ended early');
+          });
+        }
+      } else {
+        if (answer.body === undefined && answer.status === 200 && response.getHeader('content-length') === undefined) {
+          response.setHeader('content-length', '0');
+        }
+        response.end(answer.body);
+      }
+    } catch (error) {
+      sendError(error, response, { requestId, log, operation, resource: decodedPath(path), method: signed.method });
+    }
+  };
+}
+
+/** What an unsigned request's body is: an unsigned aws-chunked upload when it says so, else the bytes as sent. */
+function anonymousPayload(claimed: string | undefined): string {
+  if (claimed === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') return claimed;
+  if (claimed !== undefined && /^[0-9a-fA-F]{64}$/.test(claimed)) return claimed;
+  return 'UNSIGNED-PAYLOAD';
+}
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
+async function readDocument(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > maxDocumentBytes) throw s3Errors.malformedXml();
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+function decodedPath(path: string): string {
+  return percentDecode(path, false).toString('utf8');
+}
+
+function sendError(
+  error: unknown,
+  response: ServerResponse,
+  request: { requestId: string; log?: Logger; operation?: string; resource: string; method: string },
+): void {
+  let answer: ServiceError;
+  if (error instanceof ServiceError) answer = error;
+  else {
+    request.log?.error({ err: error, operation: request.operation }, 's3 request failed');
+    answer = s3Errors.internalError();
+  }
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const headers = answer instanceof S3Error ? answer.headers : {};
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  if (answer.status === 304) {
+    response.statusCode = 304;
+    response.end();
+    return;
+  }
+  const details = (answer as ServiceError & { details?: Record<string, string> }).details;
+  const document = serializeRestXmlError(Object.assign(answer, { details }), request.requestId, {
+    resource: request.resource,
+  });
+  response.statusCode = document.status;
+  response.setHeader('content-type', 'application/xml');
+  if (request.method === 'HEAD') {
+    response.end();
+    return;
+  }
+  response.setHeader('content-length', Buffer.byteLength(document.body));
+  response.end(document.body);
+}
