@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
-import t, { type Test } from 'tap';
-import { ServiceError } from '../../../src/aws/service-error.js';
+import t from 'tap';
 import type { Database } from '../../../src/db/schema.js';
 import type { ClcContext } from '../../../services/clc/handlers/context.js';
 import { addressHandlers } from '../../../services/clc/handlers/ec2/addresses.js';
 import { tagHandlers } from '../../../services/clc/handlers/ec2/tags.js';
-import { createAccount } from '../../../services/clc/models/accounts.js';
 import { parseAddressPool } from '../../../services/clc/models/addresses.js';
 import {
   applyReport,
@@ -18,48 +16,12 @@ import {
   toEc2Instance,
 } from '../../../services/clc/models/instances.js';
 import { backends } from '../db/backends.js';
-
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status?: number; message: string | RegExp },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.match(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
+import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
 
 const zone = 'test-1a';
 
-async function accountContext(db: Kysely<Database>, name: string, pool = ['198.51.100.0/29']): Promise<ClcContext> {
-  const { account } = await createAccount(db, { accountName: name });
-  return {
-    db,
-    requestId: 'test',
-    caller: {
-      accountId: account.accountId,
-      accountName: name,
-      arn: `arn:aws:iam::${account.accountId}:root`,
-      isRoot: true,
-    },
-    cloud: {
-      region: 'test-1',
-      zones: [{ name: zone }],
-      ec2Endpoint: 'https://localhost',
-      addressPool: parseAddressPool(pool),
-    },
-  };
-}
+const accountContext = (db: Kysely<Database>, name: string, pool = ['198.51.100.0/29']) =>
+  rootContext(db, name, { zones: [{ name: zone }], addressPool: parseAddressPool(pool) });
 
 /** An instance of the account as its zone reports it after launch: running, with a private address. */
 async function instanceOf(context: ClcContext, privateIp: string, state: 'running' | 'pending' = 'running') {
@@ -144,15 +106,15 @@ for (const backend of await backends(t)) {
       const classic = await AllocateAddress({ Domain: 'standard' }, alice);
       t.match(classic, { PublicIp: '198.51.100.2', Domain: 'standard' });
       t.match(await AllocateAddress({ Address: '198.51.100.6' }, alice), { PublicIp: '198.51.100.6' });
-      await expectError(t, AllocateAddress({ Address: '198.51.100.6' }, alice), {
+      await expectServiceError(t, AllocateAddress({ Address: '198.51.100.6' }, alice), {
         code: 'InvalidIPAddress.InUse',
         message: 'Address 198.51.100.6 is in use.',
       });
-      await expectError(t, AllocateAddress({ Address: '192.0.2.1' }, alice), {
+      await expectServiceError(t, AllocateAddress({ Address: '192.0.2.1' }, alice), {
         code: 'InvalidAddress.NotFound',
         message: "Address '192.0.2.1' not found.",
       });
-      await expectError(t, AllocateAddress({ Domain: 'classic' }, alice), {
+      await expectServiceError(t, AllocateAddress({ Domain: 'classic' }, alice), {
         code: 'InvalidParameterValue',
         message: "Value (classic) for parameter Domain is invalid. Valid values are 'vpc' and 'standard'.",
       });
@@ -181,12 +143,15 @@ for (const backend of await backends(t)) {
           message: 'The maximum number of addresses has been reached.',
         });
       }
-      await expectError(t, AllocateAddress({}, bob), {
+      await expectServiceError(t, AllocateAddress({}, bob), {
         code: 'AddressLimitExceeded',
         message: 'The maximum number of addresses has been reached.',
       });
       const noPool = { ...bob, cloud: { ...bob.cloud, addressPool: undefined } };
-      await expectError(t, AllocateAddress({}, noPool), { code: 'AddressLimitExceeded', message: /maximum number/ });
+      await expectServiceError(t, AllocateAddress({}, noPool), {
+        code: 'AddressLimitExceeded',
+        message: /maximum number/,
+      });
     });
 
     t.test('DescribeAddresses: ids, public IPs and filters', async (t) => {
@@ -215,19 +180,19 @@ for (const backend of await backends(t)) {
         alice,
       );
       t.same(await ips(filter('tag:env', 'test')), [spare.PublicIp]);
-      await expectError(t, DescribeAddresses(filter('nope', 'x'), alice), {
+      await expectServiceError(t, DescribeAddresses(filter('nope', 'x'), alice), {
         code: 'InvalidParameterValue',
         message: "The filter 'nope' is invalid",
       });
-      await expectError(t, DescribeAddresses({ PublicIps: ['198.51.100.5'] }, alice), {
+      await expectServiceError(t, DescribeAddresses({ PublicIps: ['198.51.100.5'] }, alice), {
         code: 'InvalidAddress.NotFound',
         message: "Address '198.51.100.5' not found.",
       });
-      await expectError(t, DescribeAddresses({ AllocationIds: ['eipalloc-0123456789abcdef0'] }, alice), {
+      await expectServiceError(t, DescribeAddresses({ AllocationIds: ['eipalloc-0123456789abcdef0'] }, alice), {
         code: 'InvalidAllocationID.NotFound',
         message: "The allocation ID 'eipalloc-0123456789abcdef0' does not exist",
       });
-      await expectError(t, DescribeAddresses({ AllocationIds: ['eipalloc-x'] }, alice), {
+      await expectServiceError(t, DescribeAddresses({ AllocationIds: ['eipalloc-x'] }, alice), {
         code: 'InvalidAllocationID.Malformed',
         message: 'Invalid id: "eipalloc-x"',
       });
@@ -253,7 +218,7 @@ for (const backend of await backends(t)) {
         'associating it where it is changes nothing',
       );
 
-      await expectError(
+      await expectServiceError(
         t,
         AssociateAddress({ AllocationId: address.AllocationId, InstanceId: two, AllowReassociation: false }, alice),
         {
@@ -278,7 +243,7 @@ for (const backend of await backends(t)) {
       t.equal(await publicIpOf(alice, two), undefined);
       await DisassociateAddress({ PublicIp: other.PublicIp }, alice);
       t.pass('disassociating an unassociated address by public IP is a no-op');
-      await expectError(t, DisassociateAddress({ AssociationId: moved.AssociationId }, alice), {
+      await expectServiceError(t, DisassociateAddress({ AssociationId: moved.AssociationId }, alice), {
         code: 'InvalidAssociationID.NotFound',
         message: `The association ID '${moved.AssociationId}' does not exist`,
       });
@@ -291,20 +256,24 @@ for (const backend of await backends(t)) {
       t.equal(await publicIpOf(alice, one), undefined);
 
       const pending = await instanceOf(alice, '10.0.0.7', 'pending');
-      await expectError(t, AssociateAddress({ AllocationId: address.AllocationId, InstanceId: pending }, alice), {
-        code: 'InvalidInstanceID',
-        message: `The pending instance '${pending}' is not in a valid state for this operation.`,
-      });
-      await expectError(t, AssociateAddress({ AllocationId: address.AllocationId }, alice), {
+      await expectServiceError(
+        t,
+        AssociateAddress({ AllocationId: address.AllocationId, InstanceId: pending }, alice),
+        {
+          code: 'InvalidInstanceID',
+          message: `The pending instance '${pending}' is not in a valid state for this operation.`,
+        },
+      );
+      await expectServiceError(t, AssociateAddress({ AllocationId: address.AllocationId }, alice), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter InstanceId',
       });
-      await expectError(
+      await expectServiceError(
         t,
         AssociateAddress({ AllocationId: address.AllocationId, PublicIp: address.PublicIp, InstanceId: one }, alice),
         { code: 'InvalidParameterCombination', message: /not both/ },
       );
-      await expectError(
+      await expectServiceError(
         t,
         AssociateAddress({ AllocationId: address.AllocationId, InstanceId: 'i-0123456789abcdef0' }, alice),
         {
@@ -320,7 +289,7 @@ for (const backend of await backends(t)) {
       const address = await AllocateAddress({}, alice);
       const instanceId = await instanceOf(alice, '10.0.0.5');
       await AssociateAddress({ AllocationId: address.AllocationId, InstanceId: instanceId }, alice);
-      await expectError(t, ReleaseAddress({ AllocationId: address.AllocationId }, alice), {
+      await expectServiceError(t, ReleaseAddress({ AllocationId: address.AllocationId }, alice), {
         code: 'InvalidIPAddress.InUse',
         message: `Address ${address.PublicIp} is in use.`,
       });
@@ -333,11 +302,11 @@ for (const backend of await backends(t)) {
 
       await ReleaseAddress({ AllocationId: address.AllocationId }, alice);
       t.same((await DescribeAddresses({}, alice)).Addresses, []);
-      await expectError(t, ReleaseAddress({ AllocationId: address.AllocationId }, alice), {
+      await expectServiceError(t, ReleaseAddress({ AllocationId: address.AllocationId }, alice), {
         code: 'InvalidAllocationID.NotFound',
         message: `The allocation ID '${address.AllocationId}' does not exist`,
       });
-      await expectError(t, ReleaseAddress({ PublicIp: address.PublicIp }, alice), {
+      await expectServiceError(t, ReleaseAddress({ PublicIp: address.PublicIp }, alice), {
         code: 'AuthFailure',
         message: `The address '${address.PublicIp}' does not belong to you.`,
       });
@@ -381,29 +350,41 @@ for (const backend of await backends(t)) {
       const notYours = { code: 'AuthFailure', message: `The address '${address.PublicIp}' does not belong to you.` };
 
       t.same((await DescribeAddresses({}, bob)).Addresses, [], 'bob sees none of them');
-      await expectError(t, DescribeAddresses({ AllocationIds: [id] }, bob), notFound);
-      await expectError(t, DescribeAddresses({ PublicIps: [address.PublicIp ?? ''] }, bob), {
+      await expectServiceError(t, DescribeAddresses({ AllocationIds: [id] }, bob), notFound);
+      await expectServiceError(t, DescribeAddresses({ PublicIps: [address.PublicIp ?? ''] }, bob), {
         code: 'InvalidAddress.NotFound',
         message: `Address '${address.PublicIp}' not found.`,
       });
-      await expectError(t, AssociateAddress({ AllocationId: id, InstanceId: bobInstance }, bob), notFound);
-      await expectError(t, AssociateAddress({ PublicIp: address.PublicIp, InstanceId: bobInstance }, bob), notYours);
-      await expectError(t, DisassociateAddress({ AssociationId }, bob), {
+      await expectServiceError(t, AssociateAddress({ AllocationId: id, InstanceId: bobInstance }, bob), notFound);
+      await expectServiceError(
+        t,
+        AssociateAddress({ PublicIp: address.PublicIp, InstanceId: bobInstance }, bob),
+        notYours,
+      );
+      await expectServiceError(t, DisassociateAddress({ AssociationId }, bob), {
         code: 'InvalidAssociationID.NotFound',
         message: `The association ID '${AssociationId}' does not exist`,
       });
-      await expectError(t, DisassociateAddress({ PublicIp: address.PublicIp }, bob), notYours);
-      await expectError(t, ReleaseAddress({ AllocationId: id }, bob), notFound);
-      await expectError(t, ReleaseAddress({ PublicIp: address.PublicIp }, bob), notYours);
-      await expectError(t, tagHandlers.CreateTags({ Resources: [id], Tags: [{ Key: 'mine', Value: 'now' }] }, bob), {
-        code: 'InvalidAllocationID.NotFound',
-        message: new RegExp(`'${id}' does not exist`),
-      });
+      await expectServiceError(t, DisassociateAddress({ PublicIp: address.PublicIp }, bob), notYours);
+      await expectServiceError(t, ReleaseAddress({ AllocationId: id }, bob), notFound);
+      await expectServiceError(t, ReleaseAddress({ PublicIp: address.PublicIp }, bob), notYours);
+      await expectServiceError(
+        t,
+        tagHandlers.CreateTags({ Resources: [id], Tags: [{ Key: 'mine', Value: 'now' }] }, bob),
+        {
+          code: 'InvalidAllocationID.NotFound',
+          message: new RegExp(`'${id}' does not exist`),
+        },
+      );
       const own = await AllocateAddress({}, bob);
-      await expectError(t, AssociateAddress({ AllocationId: own.AllocationId, InstanceId: aliceInstance }, bob), {
-        code: 'InvalidInstanceID.NotFound',
-        message: `The instance ID '${aliceInstance}' does not exist`,
-      });
+      await expectServiceError(
+        t,
+        AssociateAddress({ AllocationId: own.AllocationId, InstanceId: aliceInstance }, bob),
+        {
+          code: 'InvalidInstanceID.NotFound',
+          message: `The instance ID '${aliceInstance}' does not exist`,
+        },
+      );
       t.match((await DescribeAddresses({}, alice)).Addresses, [{ AllocationId: id, AssociationId, Tags: [] }]);
       t.equal(await publicIpOf(alice, aliceInstance), address.PublicIp, "alice's association is untouched");
     });

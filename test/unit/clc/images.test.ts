@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { RegisterImageInput } from '../../../src/aws/generated/ec2-types.js';
-import { ServiceError } from '../../../src/aws/service-error.js';
 import type { Database } from '../../../src/db/schema.js';
 import { createAccount } from '../../../services/clc/models/accounts.js';
 import {
@@ -16,27 +15,7 @@ import {
 } from '../../../services/clc/models/images.js';
 import { createTags, listTagDescriptions } from '../../../services/clc/models/resources.js';
 import { backends } from '../db/backends.js';
-
-/** The promise fails with exactly this AWS error. */
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status?: number; message: string },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.same(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
+import { expectServiceError } from '../../helpers/service-errors.js';
 
 const notFound = (...ids: string[]) => ({
   code: 'InvalidAMIID.NotFound',
@@ -101,7 +80,7 @@ for (const backend of await backends(t)) {
         'registered for tags as an image',
       );
 
-      await expectError(t, registerImage(db, alice, machine('ubuntu-24.04')), {
+      await expectServiceError(t, registerImage(db, alice, machine('ubuntu-24.04')), {
         code: 'InvalidAMIName.Duplicate',
         message: `AMI name ubuntu-24.04 is already in use by AMI ${ImageId}`,
       });
@@ -112,19 +91,19 @@ for (const backend of await backends(t)) {
           "'-', '/' and '_'",
       };
       for (const name of ['ab', 'x'.repeat(129), 'semi;colon', 'star*']) {
-        await expectError(t, registerImage(db, alice, machine('fine', { Name: name })), badName);
+        await expectServiceError(t, registerImage(db, alice, machine('fine', { Name: name })), badName);
       }
       for (const location of ['nobucket', '/leading/slash', 'bucket/', 'bu/ck et/', 'a/key', 'bucket//key']) {
-        await expectError(t, registerImage(db, alice, machine('loc', { ImageLocation: location })), {
+        await expectServiceError(t, registerImage(db, alice, machine('loc', { ImageLocation: location })), {
           code: 'InvalidParameterValue',
           message: `Value (${location}) for parameter ImageLocation is invalid. Expecting bucket/key of the image bundle manifest in the object store.`,
         });
       }
-      await expectError(t, registerImage(db, alice, { Name: 'nowhere' }), {
+      await expectServiceError(t, registerImage(db, alice, { Name: 'nowhere' }), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter ImageLocation',
       });
-      await expectError(
+      await expectServiceError(
         t,
         registerImage(db, alice, {
           Name: 'ebs-backed',
@@ -138,15 +117,15 @@ for (const backend of await backends(t)) {
             'object store and register the bundle with ImageLocation.',
         },
       );
-      await expectError(t, registerImage(db, alice, machine('sparc', { Architecture: 'sparc' })), {
+      await expectServiceError(t, registerImage(db, alice, machine('sparc', { Architecture: 'sparc' })), {
         code: 'InvalidParameterValue',
         message: 'Value (sparc) for parameter Architecture is invalid. Valid values: i386, x86_64, arm64.',
       });
-      await expectError(t, registerImage(db, alice, machine('pv-image', { VirtualizationType: 'full' })), {
+      await expectServiceError(t, registerImage(db, alice, machine('pv-image', { VirtualizationType: 'full' })), {
         code: 'InvalidParameterValue',
         message: 'Value (full) for parameter VirtualizationType is invalid. Valid values: hvm, paravirtual.',
       });
-      await expectError(t, registerImage(db, alice, machine('long', { Description: 'd'.repeat(256) })), {
+      await expectServiceError(t, registerImage(db, alice, machine('long', { Description: 'd'.repeat(256) })), {
         code: 'InvalidParameterValue',
         message: `Value (${'d'.repeat(256)}) for parameter Description is invalid. Descriptions are at most 255 characters.`,
       });
@@ -183,11 +162,11 @@ for (const backend of await backends(t)) {
       );
       t.same(ids(await describeImages(db, alice, { Filters: [{ Name: 'kernel-id', Values: [kernel] }] })), [emi]);
 
-      await expectError(t, registerImage(db, alice, machine('both', { KernelId: 'true', RamdiskId: 'true' })), {
+      await expectServiceError(t, registerImage(db, alice, machine('both', { KernelId: 'true', RamdiskId: 'true' })), {
         code: 'InvalidParameterCombination',
         message: 'An image is a kernel or a ramdisk, not both: give KernelId=true or RamdiskId=true.',
       });
-      await expectError(
+      await expectServiceError(
         t,
         registerImage(db, alice, machine('hvm-k', { KernelId: kernel, VirtualizationType: 'hvm' })),
         {
@@ -195,22 +174,22 @@ for (const backend of await backends(t)) {
           message: 'An hvm image boots from its own disk: KernelId and RamdiskId need VirtualizationType paravirtual.',
         },
       );
-      await expectError(t, registerImage(db, alice, machine('wrong', { KernelId: ramdisk })), {
+      await expectServiceError(t, registerImage(db, alice, machine('wrong', { KernelId: ramdisk })), {
         code: 'InvalidParameterValue',
         message: `Value (${ramdisk}) for parameter KernelId is invalid. The image is not a kernel image.`,
       });
-      await expectError(
+      await expectServiceError(
         t,
         registerImage(db, alice, machine('gone', { KernelId: 'aki-0123456789abcdef0' })),
         notFound('aki-0123456789abcdef0'),
       );
-      await expectError(t, registerImage(db, alice, machine('bad', { KernelId: 'vmlinuz' })), {
+      await expectServiceError(t, registerImage(db, alice, machine('bad', { KernelId: 'vmlinuz' })), {
         code: 'InvalidAMIID.Malformed',
         message: 'Invalid id: "vmlinuz"',
       });
 
       // Another account may boot with a kernel only once it may launch it.
-      await expectError(t, registerImage(db, bob, machine('bobs', { KernelId: kernel })), notFound(kernel));
+      await expectServiceError(t, registerImage(db, bob, machine('bobs', { KernelId: kernel })), notFound(kernel));
       await modifyImageAttribute(db, alice, { ImageId: kernel, LaunchPermission: { Add: [{ UserId: bob }] } });
       const bobs = (await registerImage(db, bob, machine('bobs', { KernelId: kernel }))).ImageId;
       t.match((await requireLaunchableImage(db, bob, bobs)).kernelId, kernel);
@@ -227,7 +206,7 @@ for (const backend of await backends(t)) {
         },
       };
       await registerImage(db, alice, { Name: 'there', ImageLocation: 'walrus/there.manifest.xml' }, { imageStore });
-      await expectError(
+      await expectServiceError(
         t,
         registerImage(db, alice, { Name: 'missing', ImageLocation: 'walrus/dir/missing.manifest.xml' }, { imageStore }),
         {
@@ -257,10 +236,10 @@ for (const backend of await backends(t)) {
       const bobsOwn = (await registerImage(db, bob, machine('bobs'))).ImageId;
 
       t.same(ids(await describeImages(db, bob, {})), [bobsOwn], 'a private image of another account is not listed');
-      await expectError(t, describeImages(db, bob, { ImageIds: [image] }), notFound(image));
-      await expectError(t, requireLaunchableImage(db, bob, image), notFound(image));
-      await expectError(t, deregisterImage(db, bob, image), notFound(image));
-      await expectError(
+      await expectServiceError(t, describeImages(db, bob, { ImageIds: [image] }), notFound(image));
+      await expectServiceError(t, requireLaunchableImage(db, bob, image), notFound(image));
+      await expectServiceError(t, deregisterImage(db, bob, image), notFound(image));
+      await expectServiceError(
         t,
         modifyImageAttribute(db, bob, { ImageId: image, LaunchPermission: { Add: [{ Group: 'all' }] } }),
         notFound(image),
@@ -277,18 +256,18 @@ for (const backend of await backends(t)) {
       t.same(ids(await describeImages(db, alice, { ExecutableUsers: [bob] })), [image]);
       t.same(ids(await describeImages(db, carol, {})), [], 'not shared with carol');
       t.equal((await requireLaunchableImage(db, bob, image)).ownerId, alice);
-      await expectError(t, deregisterImage(db, bob, image), notAuthorized(image));
-      await expectError(
+      await expectServiceError(t, deregisterImage(db, bob, image), notAuthorized(image));
+      await expectServiceError(
         t,
         describeImageAttribute(db, bob, { ImageId: image, Attribute: 'launchPermission' }),
         notAuthorized(image),
       );
-      await expectError(
+      await expectServiceError(
         t,
         resetImageAttribute(db, bob, { ImageId: image, Attribute: 'launchPermission' }),
         notAuthorized(image),
       );
-      await expectError(t, createTags(db, bob, [image], [{ Key: 'mine', Value: 'no' }]), {
+      await expectServiceError(t, createTags(db, bob, [image], [{ Key: 'mine', Value: 'no' }]), {
         code: 'InvalidAMIID.NotFound',
         message: `The image id '${image}' does not exist`,
       });
@@ -357,17 +336,17 @@ for (const backend of await backends(t)) {
         ImageId: image,
         RamdiskId: {},
       });
-      await expectError(t, describeImageAttribute(db, alice, { ImageId: image, Attribute: 'colour' }), {
+      await expectServiceError(t, describeImageAttribute(db, alice, { ImageId: image, Attribute: 'colour' }), {
         code: 'InvalidParameterValue',
         message: 'Value (colour) for parameter Attribute is invalid. Unknown attribute.',
       });
 
-      await expectError(
+      await expectServiceError(
         t,
         modifyImageAttribute(db, alice, { ImageId: image, LaunchPermission: { Add: [{ UserId: 'bob' }] } }),
         { code: 'InvalidAMIAttributeItemValue', message: 'Invalid attribute item value "bob" for userId item type.' },
       );
-      await expectError(
+      await expectServiceError(
         t,
         modifyImageAttribute(db, alice, { ImageId: image, LaunchPermission: { Add: [{ Group: 'friends' }] } }),
         {
@@ -375,27 +354,35 @@ for (const backend of await backends(t)) {
           message: 'Invalid attribute item value "friends" for group item type.',
         },
       );
-      await expectError(
+      await expectServiceError(
         t,
         modifyImageAttribute(db, alice, { ImageId: image, Attribute: 'launchPermission', UserIds: [bob] }),
         { code: 'MissingParameter', message: 'The request must contain the parameter OperationType' },
       );
-      await expectError(t, modifyImageAttribute(db, alice, { ImageId: image }), {
+      await expectServiceError(t, modifyImageAttribute(db, alice, { ImageId: image }), {
         code: 'InvalidParameterCombination',
         message: 'No attributes specified.',
       });
-      await expectError(t, modifyImageAttribute(db, alice, { ImageId: image, Attribute: 'kernel', Value: 'aki-1' }), {
-        code: 'InvalidParameterValue',
-        message: 'Value (kernel) for parameter Attribute is invalid. Valid values: description, launchPermission.',
-      });
-      await expectError(t, resetImageAttribute(db, alice, { ImageId: image, Attribute: 'description' }), {
+      await expectServiceError(
+        t,
+        modifyImageAttribute(db, alice, { ImageId: image, Attribute: 'kernel', Value: 'aki-1' }),
+        {
+          code: 'InvalidParameterValue',
+          message: 'Value (kernel) for parameter Attribute is invalid. Valid values: description, launchPermission.',
+        },
+      );
+      await expectServiceError(t, resetImageAttribute(db, alice, { ImageId: image, Attribute: 'description' }), {
         code: 'InvalidParameterValue',
         message: 'Value (description) for parameter Attribute is invalid. Only launchPermission can be reset.',
       });
-      await expectError(t, modifyImageAttribute(db, alice, { ImageId: 'ami-12345', Description: { Value: 'x' } }), {
-        code: 'InvalidAMIID.Malformed',
-        message: 'Invalid id: "ami-12345"',
-      });
+      await expectServiceError(
+        t,
+        modifyImageAttribute(db, alice, { ImageId: 'ami-12345', Description: { Value: 'x' } }),
+        {
+          code: 'InvalidAMIID.Malformed',
+          message: 'Invalid id: "ami-12345"',
+        },
+      );
     });
 
     t.test('DeregisterImage forgets the image, its grants and tags', async (t) => {
@@ -414,7 +401,7 @@ for (const backend of await backends(t)) {
       t.same((await describeImages(db, bob, {})).Images, []);
       t.same(await listTagDescriptions(db, alice), []);
       t.same(await db.selectFrom('image_launch_permissions').selectAll().execute(), []);
-      await expectError(t, deregisterImage(db, alice, image), notFound(image));
+      await expectServiceError(t, deregisterImage(db, alice, image), notFound(image));
       const again = (await registerImage(db, alice, machine('short-lived'))).ImageId;
       t.not(again, image, 'the name is free again, under a new id');
     });
@@ -461,26 +448,26 @@ for (const backend of await backends(t)) {
       t.same(ids(await describeImages(db, alice, { Filters: [{ Name: 'image-id', Values: [registered[2] ?? ''] }] })), [
         registered[2],
       ]);
-      await expectError(t, describeImages(db, alice, { Filters: [{ Name: 'colour', Values: ['red'] }] }), {
+      await expectServiceError(t, describeImages(db, alice, { Filters: [{ Name: 'colour', Values: ['red'] }] }), {
         code: 'InvalidParameterValue',
         message: "The filter 'colour' is invalid",
       });
-      await expectError(t, describeImages(db, alice, { Owners: ['nobody'] }), {
+      await expectServiceError(t, describeImages(db, alice, { Owners: ['nobody'] }), {
         code: 'InvalidUserID.Malformed',
         message: 'Invalid user id: "nobody"',
       });
-      await expectError(
+      await expectServiceError(
         t,
         describeImages(db, alice, {
           ImageIds: [registered[0] ?? '', 'ami-0000000000000000a', 'ari-0000000000000000b'],
         }),
         notFound('ami-0000000000000000a', 'ari-0000000000000000b'),
       );
-      await expectError(t, describeImages(db, alice, { ImageIds: ['emi-12345678'] }), {
+      await expectServiceError(t, describeImages(db, alice, { ImageIds: ['emi-12345678'] }), {
         code: 'InvalidAMIID.Malformed',
         message: 'Invalid id: "emi-12345678"',
       });
-      await expectError(t, describeImages(db, alice, { ImageIds: [registered[0] ?? ''], MaxResults: 5 }), {
+      await expectServiceError(t, describeImages(db, alice, { ImageIds: [registered[0] ?? ''], MaxResults: 5 }), {
         code: 'InvalidParameterCombination',
         message: 'The parameter imageIds cannot be used with the parameter maxResults',
       });

@@ -1,5 +1,4 @@
-import t, { type Test } from 'tap';
-import { ServiceError } from '../../../src/aws/service-error.js';
+import t from 'tap';
 import {
   availabilityOf,
   describeInstanceTypes,
@@ -14,29 +13,7 @@ import {
   describeRegions,
   zoneIdOf,
 } from '../../../services/clc/models/regions.js';
-
-/** The call fails with exactly this AWS error. */
-async function expectError(
-  t: Test,
-  run: () => unknown,
-  expected: { code: string; status?: number; message: string },
-): Promise<void> {
-  const error = await Promise.resolve()
-    .then(run)
-    .then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.same(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
+import { expectServiceError } from '../../helpers/service-errors.js';
 
 const cloud = {
   region: 'mallee-1',
@@ -69,7 +46,7 @@ t.test('the catalog has the Eucalyptus classics and current names, sized', async
     burstable: false,
   });
   t.match(instanceTypeSpec('t3.micro'), { vcpus: 2, memoryMiB: 1024, currentGeneration: true });
-  await expectError(t, () => instanceTypeSpec('m9.huge'), {
+  await expectServiceError(t, () => instanceTypeSpec('m9.huge'), {
     code: 'InvalidParameterValue',
     message: "Invalid value 'm9.huge' for InstanceType.",
   });
@@ -95,7 +72,7 @@ t.test('DescribeInstanceTypes: names, filters, pages', async (t) => {
     InstanceStorageInfo: { TotalSizeInGB: 5 },
   });
 
-  await expectError(t, () => describeInstanceTypes({ InstanceTypes: ['m1.small', 'x1.nope', 'y2.nope'] }), {
+  await expectServiceError(t, () => describeInstanceTypes({ InstanceTypes: ['m1.small', 'x1.nope', 'y2.nope'] }), {
     code: 'InvalidInstanceType',
     message: 'The following supplied instance types do not exist: [x1.nope, y2.nope]',
   });
@@ -119,7 +96,7 @@ t.test('DescribeInstanceTypes: names, filters, pages', async (t) => {
     describeInstanceTypes(filter('instance-type', 'm1.*')).InstanceTypes.map((type) => type.InstanceType),
     ['m1.large', 'm1.medium', 'm1.small', 'm1.xlarge'],
   );
-  await expectError(t, () => describeInstanceTypes(filter('colour', 'red')), {
+  await expectServiceError(t, () => describeInstanceTypes(filter('colour', 'red')), {
     code: 'InvalidParameterValue',
     message: "The filter 'colour' is invalid",
   });
@@ -133,7 +110,7 @@ t.test('DescribeInstanceTypes: names, filters, pages', async (t) => {
     NextToken = page.NextToken;
   } while (NextToken !== undefined);
   t.same(seen, names, 'pages cover every type once');
-  await expectError(t, () => describeInstanceTypes({ MaxResults: 101 }), {
+  await expectServiceError(t, () => describeInstanceTypes({ MaxResults: 101 }), {
     code: 'InvalidParameterValue',
     message: 'Value ( 101 ) for parameter maxResults is invalid. Expecting a value between 5 and 100.',
   });
@@ -173,7 +150,7 @@ t.test('DescribeRegions', async (t) => {
   t.same(describeRegions(cloud, { Filters: [{ Name: 'region-name', Values: ['mallee?1'] }] }), [region]);
   t.same(describeRegions(cloud, { Filters: [{ Name: 'endpoint', Values: ['127.0.0.1:*'] }] }), [region]);
   t.same(describeRegions(cloud, { Filters: [{ Name: 'opt-in-status', Values: ['opt-in-not-required'] }] }), [region]);
-  await expectError(t, () => describeRegions(cloud, { RegionNames: ['mallee-1', 'us-east-1'] }), {
+  await expectServiceError(t, () => describeRegions(cloud, { RegionNames: ['mallee-1', 'us-east-1'] }), {
     code: 'InvalidParameterValue',
     message: 'Invalid region: [us-east-1]',
   });
@@ -216,11 +193,11 @@ t.test('DescribeAvailabilityZones', async (t) => {
   t.same(await names({ Filters: [{ Name: 'zone-type', Values: ['local-zone'] }] }), []);
   t.same(await names({ Filters: [{ Name: 'region-name', Values: ['mallee-1'] }] }), ['mallee-1a', 'mallee-1b']);
   t.same(await names({ ZoneNames: ['verbose'] }), ['mallee-1a', 'mallee-1b'], 'verbose is only a keyword');
-  await expectError(t, () => names({ ZoneNames: ['mallee-1a', 'mallee-1z'] }), {
+  await expectServiceError(t, () => names({ ZoneNames: ['mallee-1a', 'mallee-1z'] }), {
     code: 'InvalidParameterValue',
     message: 'Invalid availability zone: [mallee-1z]',
   });
-  await expectError(t, () => names({ ZoneIds: ['mallee1-az9'] }), {
+  await expectServiceError(t, () => names({ ZoneIds: ['mallee1-az9'] }), {
     code: 'InvalidParameterValue',
     message: 'Invalid availability zone-id: [mallee1-az9]',
   });

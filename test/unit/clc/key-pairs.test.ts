@@ -2,53 +2,18 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import t, { type Test } from 'tap';
-import { ServiceError } from '../../../src/aws/service-error.js';
 import type { Database } from '../../../src/db/schema.js';
-import type { ClcContext } from '../../../services/clc/handlers/context.js';
 import { keyPairHandlers } from '../../../services/clc/handlers/ec2/key-pairs.js';
-import { createAccount } from '../../../services/clc/models/accounts.js';
 import { publicKeyOf } from '../../../services/clc/models/key-pairs.js';
 import { listTagDescriptions } from '../../../services/clc/models/resources.js';
 import { runCommand, temporaryDir } from '../../helpers/cli.js';
 import { backends } from '../db/backends.js';
+import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
 
 const dir = temporaryDir('key-pairs');
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status?: number; message: string | RegExp },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.match(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
-
-async function accountContext(db: Kysely<Database>, name: string): Promise<ClcContext> {
-  const { account } = await createAccount(db, { accountName: name });
-  return {
-    db,
-    requestId: 'test',
-    caller: {
-      accountId: account.accountId,
-      accountName: name,
-      arn: `arn:aws:iam::${account.accountId}:root`,
-      isRoot: true,
-    },
-    cloud: { region: 'test-1', zones: [{ name: 'test-1a' }], ec2Endpoint: 'https://localhost' },
-  };
-}
+const accountContext = (db: Kysely<Database>, name: string) => rootContext(db, name);
 
 const { CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPair } = keyPairHandlers;
 
@@ -129,7 +94,7 @@ for (const backend of await backends(t)) {
         tagged.KeyPairs?.map((key) => [key.KeyName, key.KeyType]),
         [['deploy key', 'ed25519']],
       );
-      await expectError(
+      await expectServiceError(
         t,
         CreateKeyPair(
           { KeyName: 'other', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'a', Value: 'b' }] }] },
@@ -137,7 +102,7 @@ for (const backend of await backends(t)) {
         ),
         { code: 'InvalidParameterValue', message: /'instance' is not a valid taggable resource type/ },
       );
-      await expectError(t, DescribeKeyPairs({ KeyNames: ['other'] }, context), notFound('other'));
+      await expectServiceError(t, DescribeKeyPairs({ KeyNames: ['other'] }, context), notFound('other'));
     });
 
     t.test('names: duplicates, length, character set; types and formats', async (t) => {
@@ -145,33 +110,37 @@ for (const backend of await backends(t)) {
       const context = await accountContext(db, 'alice');
       await CreateKeyPair({ KeyName: 'web' }, context);
       const duplicate = { code: 'InvalidKeyPair.Duplicate', message: "The keypair 'web' already exists." };
-      await expectError(t, CreateKeyPair({ KeyName: 'web', KeyType: 'ed25519' }, context), duplicate);
+      await expectServiceError(t, CreateKeyPair({ KeyName: 'web', KeyType: 'ed25519' }, context), duplicate);
       const { stdout: line } = await runCommand('/bin/sh', [
         '-c',
         `ssh-keygen -q -t ed25519 -N '' -f ${dir}/dup-${backend.name} && cat ${dir}/dup-${backend.name}.pub`,
       ]);
-      await expectError(t, ImportKeyPair({ KeyName: 'web', PublicKeyMaterial: Buffer.from(line) }, context), duplicate);
+      await expectServiceError(
+        t,
+        ImportKeyPair({ KeyName: 'web', PublicKeyMaterial: Buffer.from(line) }, context),
+        duplicate,
+      );
       t.ok(await CreateKeyPair({ KeyName: 'WEB', KeyType: 'ed25519' }, context), 'names are case-sensitive');
 
       const longest = 'k'.repeat(255);
       t.equal((await CreateKeyPair({ KeyName: longest, KeyType: 'ed25519' }, context)).KeyName, longest);
-      await expectError(t, CreateKeyPair({ KeyName: `${longest}k` }, context), {
+      await expectServiceError(t, CreateKeyPair({ KeyName: `${longest}k` }, context), {
         code: 'InvalidParameterValue',
         message: /for parameter KeyName is invalid\. Length exceeds maximum of 255 characters\./,
       });
-      await expectError(t, CreateKeyPair({ KeyName: 'clé' }, context), {
+      await expectServiceError(t, CreateKeyPair({ KeyName: 'clé' }, context), {
         code: 'InvalidParameterValue',
         message: 'Value (clé) for parameter KeyName is invalid. Character sets beyond ASCII are not supported.',
       });
-      await expectError(t, CreateKeyPair({ KeyName: '' }, context), {
+      await expectServiceError(t, CreateKeyPair({ KeyName: '' }, context), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter KeyName',
       });
-      await expectError(t, CreateKeyPair({ KeyName: 'dsa', KeyType: 'dsa' }, context), {
+      await expectServiceError(t, CreateKeyPair({ KeyName: 'dsa', KeyType: 'dsa' }, context), {
         code: 'InvalidParameterValue',
         message: 'Value (dsa) for parameter KeyType is invalid. Valid values: rsa, ed25519.',
       });
-      await expectError(t, CreateKeyPair({ KeyName: 'putty', KeyFormat: 'ppk' }, context), {
+      await expectServiceError(t, CreateKeyPair({ KeyName: 'putty', KeyFormat: 'ppk' }, context), {
         code: 'InvalidParameterValue',
         message: /^Value \(ppk\) for parameter KeyFormat is invalid\. This cloud creates key pairs as pem only/,
       });
@@ -208,16 +177,20 @@ for (const backend of await backends(t)) {
       const [described] = (await DescribeKeyPairs({ KeyPairIds: [imported.KeyPairId ?? ''] }, context)).KeyPairs ?? [];
       t.match(described, { KeyName: 'laptop', KeyType: 'rsa', KeyFingerprint: md5 });
 
-      await expectError(
+      await expectServiceError(
         t,
         ImportKeyPair({ KeyName: 'bad', PublicKeyMaterial: Buffer.from('ssh-rsa AAAAnotakey') }, context),
         { code: 'InvalidKey.Format', message: 'Key is not in valid OpenSSH public key format' },
       );
-      await expectError(t, ImportKeyPair({ KeyName: 'bad', PublicKeyMaterial: new Uint8Array([1, 2, 3]) }, context), {
-        code: 'InvalidKey.Format',
-        message: 'Key is not in valid OpenSSH public key format',
-      });
-      await expectError(t, DescribeKeyPairs({ KeyNames: ['bad'] }, context), notFound('bad'));
+      await expectServiceError(
+        t,
+        ImportKeyPair({ KeyName: 'bad', PublicKeyMaterial: new Uint8Array([1, 2, 3]) }, context),
+        {
+          code: 'InvalidKey.Format',
+          message: 'Key is not in valid OpenSSH public key format',
+        },
+      );
+      await expectServiceError(t, DescribeKeyPairs({ KeyNames: ['bad'] }, context), notFound('bad'));
     });
 
     t.test('DescribeKeyPairs: names, ids and filters', async (t) => {
@@ -248,13 +221,13 @@ for (const backend of await backends(t)) {
         ['web-2'],
         'filters combine with AND',
       );
-      await expectError(t, DescribeKeyPairs({ KeyNames: ['web-1', 'nope'] }, context), notFound('nope'));
-      await expectError(
+      await expectServiceError(t, DescribeKeyPairs({ KeyNames: ['web-1', 'nope'] }, context), notFound('nope'));
+      await expectServiceError(
         t,
         DescribeKeyPairs({ KeyPairIds: ['key-0123456789abcdef0'] }, context),
         notFound('key-0123456789abcdef0'),
       );
-      await expectError(t, DescribeKeyPairs({ Filters: [{ Name: 'owner-id', Values: ['x'] }] }, context), {
+      await expectServiceError(t, DescribeKeyPairs({ Filters: [{ Name: 'owner-id', Values: ['x'] }] }, context), {
         code: 'InvalidParameterValue',
         message: "The filter 'owner-id' is invalid",
       });
@@ -273,14 +246,14 @@ for (const backend of await backends(t)) {
       );
       const b = await CreateKeyPair({ KeyName: 'b', KeyType: 'ed25519' }, context);
       t.same(await DeleteKeyPair({ KeyName: 'a' }, context), { Return: true, KeyPairId: a.KeyPairId });
-      await expectError(t, DescribeKeyPairs({ KeyNames: ['a'] }, context), notFound('a'));
-      await expectError(t, publicKeyOf(db, context.caller.accountId, 'a'), notFound('a'));
+      await expectServiceError(t, DescribeKeyPairs({ KeyNames: ['a'] }, context), notFound('a'));
+      await expectServiceError(t, publicKeyOf(db, context.caller.accountId, 'a'), notFound('a'));
       t.same(await listTagDescriptions(db, context.caller.accountId), [], 'its tags went with it');
       t.same(await DeleteKeyPair({ KeyName: 'a' }, context), { Return: true }, 'again: no error');
       t.same(await DeleteKeyPair({ KeyPairId: b.KeyPairId ?? '' }, context), { Return: true, KeyPairId: b.KeyPairId });
       t.same((await DescribeKeyPairs({}, context)).KeyPairs, []);
       t.ok(await CreateKeyPair({ KeyName: 'a', KeyType: 'ed25519' }, context), 'the name is free again');
-      await expectError(t, DeleteKeyPair({}, context), {
+      await expectServiceError(t, DeleteKeyPair({}, context), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter KeyName',
       });
@@ -292,8 +265,12 @@ for (const backend of await backends(t)) {
       const bob = await accountContext(db, 'bob');
       const key = await CreateKeyPair({ KeyName: 'shared-name', KeyType: 'ed25519' }, alice);
       t.same((await DescribeKeyPairs({}, bob)).KeyPairs, []);
-      await expectError(t, DescribeKeyPairs({ KeyPairIds: [key.KeyPairId ?? ''] }, bob), notFound(key.KeyPairId ?? ''));
-      await expectError(t, publicKeyOf(db, bob.caller.accountId, 'shared-name'), notFound('shared-name'));
+      await expectServiceError(
+        t,
+        DescribeKeyPairs({ KeyPairIds: [key.KeyPairId ?? ''] }, bob),
+        notFound(key.KeyPairId ?? ''),
+      );
+      await expectServiceError(t, publicKeyOf(db, bob.caller.accountId, 'shared-name'), notFound('shared-name'));
       t.same(await DeleteKeyPair({ KeyPairId: key.KeyPairId ?? '' }, bob), { Return: true });
       t.same(await DeleteKeyPair({ KeyName: 'shared-name' }, bob), { Return: true });
       const bobs = await CreateKeyPair({ KeyName: 'shared-name', KeyType: 'ed25519' }, bob);

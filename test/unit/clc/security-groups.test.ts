@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { IpPermission } from '../../../src/aws/generated/ec2-types.js';
-import { ServiceError } from '../../../src/aws/service-error.js';
 import type { Database } from '../../../src/db/schema.js';
 import type { ClcContext } from '../../../services/clc/handlers/context.js';
 import { securityGroupHandlers } from '../../../services/clc/handlers/ec2/security-groups.js';
-import { createAccount } from '../../../services/clc/models/accounts.js';
 import { listTagDescriptions } from '../../../services/clc/models/resources.js';
 import {
   addGroupMember,
@@ -14,41 +12,9 @@ import {
   resolveGroups,
 } from '../../../services/clc/models/security-groups.js';
 import { backends } from '../db/backends.js';
+import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
 
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status?: number; message: string | RegExp },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.match(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
-
-async function accountContext(db: Kysely<Database>, name: string): Promise<ClcContext> {
-  const { account } = await createAccount(db, { accountName: name });
-  return {
-    db,
-    requestId: 'test',
-    caller: {
-      accountId: account.accountId,
-      accountName: name,
-      arn: `arn:aws:iam::${account.accountId}:root`,
-      isRoot: true,
-    },
-    cloud: { region: 'test-1', zones: [{ name: 'test-1a' }], ec2Endpoint: 'https://localhost' },
-  };
-}
+const accountContext = (db: Kysely<Database>, name: string) => rootContext(db, name);
 
 const {
   CreateSecurityGroup,
@@ -110,11 +76,11 @@ for (const backend of await backends(t)) {
       await Promise.all([1, 2, 3].map(() => DescribeSecurityGroups({}, context)));
       t.equal((await DescribeSecurityGroups({}, context)).SecurityGroups?.length, 1, 'also when asked at once');
 
-      await expectError(t, DeleteSecurityGroup({ GroupName: 'default' }, context), {
+      await expectServiceError(t, DeleteSecurityGroup({ GroupName: 'default' }, context), {
         code: 'CannotDelete',
         message: `the specified group: "${group?.GroupId}" name: "default" cannot be deleted by a user`,
       });
-      await expectError(t, CreateSecurityGroup({ GroupName: 'default', Description: 'x' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'default', Description: 'x' }, context), {
         code: 'InvalidParameterValue',
         message: 'Cannot use reserved security group name: default',
       });
@@ -138,31 +104,35 @@ for (const backend of await backends(t)) {
       t.same(group?.IpPermissions, [], 'no inbound rules');
       t.same(group?.IpPermissionsEgress, [allOut], 'all traffic out');
 
-      await expectError(t, CreateSecurityGroup({ GroupName: 'web', Description: 'again' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'web', Description: 'again' }, context), {
         code: 'InvalidGroup.Duplicate',
         message: "The security group 'web' already exists",
       });
       t.ok(await CreateSecurityGroup({ GroupName: 'Web', Description: 'case' }, context), 'case-sensitive names');
-      await expectError(t, CreateSecurityGroup({ GroupName: 'sg-123', Description: 'x' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'sg-123', Description: 'x' }, context), {
         code: 'InvalidParameterValue',
         message: 'Group names may not be in the format sg-*',
       });
-      await expectError(t, CreateSecurityGroup({ GroupName: 'x', Description: '' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'x', Description: '' }, context), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter GroupDescription',
       });
-      await expectError(t, CreateSecurityGroup({ GroupName: 'x'.repeat(256), Description: 'x' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'x'.repeat(256), Description: 'x' }, context), {
         code: 'InvalidParameterValue',
         message: /for parameter GroupName is invalid\. Length exceeds maximum of 255 characters\./,
       });
-      await expectError(t, CreateSecurityGroup({ GroupName: 'ünïcode', Description: 'x' }, context), {
+      await expectServiceError(t, CreateSecurityGroup({ GroupName: 'ünïcode', Description: 'x' }, context), {
         code: 'InvalidParameterValue',
         message: /^Value \(ünïcode\) for parameter GroupName is invalid\. Valid characters are/,
       });
-      await expectError(t, CreateSecurityGroup({ GroupName: 'v', Description: 'v', VpcId: 'vpc-12345678' }, context), {
-        code: 'InvalidVpcID.NotFound',
-        message: "The vpc ID 'vpc-12345678' does not exist",
-      });
+      await expectServiceError(
+        t,
+        CreateSecurityGroup({ GroupName: 'v', Description: 'v', VpcId: 'vpc-12345678' }, context),
+        {
+          code: 'InvalidVpcID.NotFound',
+          message: "The vpc ID 'vpc-12345678' does not exist",
+        },
+      );
       t.equal((await DescribeSecurityGroups({}, context)).SecurityGroups?.length, 3, 'default, web and Web');
     });
 
@@ -243,7 +213,7 @@ for (const backend of await backends(t)) {
         },
       ]);
 
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress(
           {
@@ -277,7 +247,7 @@ for (const backend of await backends(t)) {
         [{ CidrIp: '192.168.1.0/24' }],
         'the office rule is gone, descriptions do not matter for revoking',
       );
-      await expectError(t, RevokeSecurityGroupIngress({ GroupId: groupId, IpPermissions: [ssh] }, context), {
+      await expectServiceError(t, RevokeSecurityGroupIngress({ GroupId: groupId, IpPermissions: [ssh] }, context), {
         code: 'InvalidPermission.NotFound',
         message: 'The specified rule does not exist in this security group.',
       });
@@ -293,10 +263,14 @@ for (const backend of await backends(t)) {
       t.same(await RevokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [icmpId] }, context), {
         Return: true,
       });
-      await expectError(t, RevokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [icmpId] }, context), {
-        code: 'InvalidSecurityGroupRuleId.NotFound',
-        message: `The security group rule ID '${icmpId}' does not exist`,
-      });
+      await expectServiceError(
+        t,
+        RevokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [icmpId] }, context),
+        {
+          code: 'InvalidSecurityGroupRuleId.NotFound',
+          message: `The security group rule ID '${icmpId}' does not exist`,
+        },
+      );
       t.notOk((await groupOf(context, groupId))?.IpPermissions?.some((p) => p.IpProtocol === 'icmp'));
     });
 
@@ -315,7 +289,7 @@ for (const backend of await backends(t)) {
         context,
       );
       t.match(fromGroup.SecurityGroupRules, [{ IpProtocol: '-1', FromPort: -1, ToPort: -1, ReferencedGroupInfo: {} }]);
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress(
           { GroupId: groupId, IpProtocol: '6', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' },
@@ -346,7 +320,7 @@ for (const backend of await backends(t)) {
           PrefixListIds: [],
         },
       );
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress(
           {
@@ -368,7 +342,7 @@ for (const backend of await backends(t)) {
       const context = await accountContext(db, 'alice');
       const { GroupId: groupId = '' } = await CreateSecurityGroup({ GroupName: 'g', Description: 'g' }, context);
       const refused = (permission: IpPermission, expected: { code: string; message: string | RegExp }) =>
-        expectError(
+        expectServiceError(
           t,
           AuthorizeSecurityGroupIngress({ GroupId: groupId, IpPermissions: [permission] }, context),
           expected,
@@ -412,11 +386,11 @@ for (const backend of await backends(t)) {
         { ...ssh, IpRanges: [], UserIdGroupPairs: [{ GroupId: 'sg-nothex' }] },
         { code: 'InvalidGroupId.Malformed', message: 'Invalid id: "sg-nothex"' },
       );
-      await expectError(t, AuthorizeSecurityGroupIngress({ GroupId: groupId }, context), {
+      await expectServiceError(t, AuthorizeSecurityGroupIngress({ GroupId: groupId }, context), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter IpPermissions',
       });
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress({ GroupName: 'nope', IpPermissions: [ssh] }, context),
         groupNotFound('nope'),
@@ -428,10 +402,14 @@ for (const backend of await backends(t)) {
       const db = await backend.fresh(t);
       const context = await accountContext(db, 'alice');
       const { GroupId: groupId = '' } = await CreateSecurityGroup({ GroupName: 'g', Description: 'g' }, context);
-      await expectError(t, AuthorizeSecurityGroupEgress({ GroupId: groupId, IpPermissions: [allOut] }, context), {
-        code: 'InvalidPermission.Duplicate',
-        message: 'the specified rule "peer: 0.0.0.0/0, ALL, ALLOW" already exists',
-      });
+      await expectServiceError(
+        t,
+        AuthorizeSecurityGroupEgress({ GroupId: groupId, IpPermissions: [allOut] }, context),
+        {
+          code: 'InvalidPermission.Duplicate',
+          message: 'the specified rule "peer: 0.0.0.0/0, ALL, ALLOW" already exists',
+        },
+      );
       t.same(
         await RevokeSecurityGroupEgress(
           { GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] },
@@ -450,7 +428,7 @@ for (const backend of await backends(t)) {
         context,
       );
       t.match(added.SecurityGroupRules, [{ IsEgress: true, IpProtocol: 'udp', CidrIpv4: '10.0.0.2/32' }]);
-      await expectError(
+      await expectServiceError(
         t,
         RevokeSecurityGroupIngress(
           { GroupId: groupId, SecurityGroupRuleIds: [added.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? ''] },
@@ -506,17 +484,21 @@ for (const backend of await backends(t)) {
       t.same(await names(filter('ip-permission.group-name', 'web')), ['db']);
       t.same(await names(filter('egress.ip-permission.cidr', '172.16.0.0/12')), ['lb']);
       t.equal((await names(filter('egress.ip-permission.cidr', '0.0.0.0/0'))).length, 7);
-      await expectError(t, DescribeSecurityGroups(filter('ip-permission.nope', 'x'), context), {
+      await expectServiceError(t, DescribeSecurityGroups(filter('ip-permission.nope', 'x'), context), {
         code: 'InvalidParameterValue',
         message: "The filter 'ip-permission.nope' is invalid",
       });
-      await expectError(t, DescribeSecurityGroups({ GroupNames: ['web', 'nope'] }, context), groupNotFound('nope'));
-      await expectError(
+      await expectServiceError(
+        t,
+        DescribeSecurityGroups({ GroupNames: ['web', 'nope'] }, context),
+        groupNotFound('nope'),
+      );
+      await expectServiceError(
         t,
         DescribeSecurityGroups({ GroupIds: ['sg-0123456789abcdef0'] }, context),
         groupNotFound('sg-0123456789abcdef0'),
       );
-      await expectError(t, DescribeSecurityGroups({ GroupIds: ['sg-x'] }, context), {
+      await expectServiceError(t, DescribeSecurityGroups({ GroupIds: ['sg-x'] }, context), {
         code: 'InvalidGroupId.Malformed',
         message: 'Invalid id: "sg-x"',
       });
@@ -530,7 +512,7 @@ for (const backend of await backends(t)) {
         NextToken = page.NextToken;
       } while (NextToken);
       t.same(seen.sort(), ['admin', 'batch', 'cache', 'db', 'default', 'lb', 'web'], 'every group once over the pages');
-      await expectError(t, DescribeSecurityGroups({ MaxResults: 5, GroupIds: [ids.web ?? ''] }, context), {
+      await expectServiceError(t, DescribeSecurityGroups({ MaxResults: 5, GroupIds: [ids.web ?? ''] }, context), {
         code: 'InvalidParameterCombination',
         message: 'The parameter groupIds cannot be used with the parameter maxResults',
       });
@@ -571,15 +553,15 @@ for (const backend of await backends(t)) {
         context,
       );
       const dependent = { code: 'DependencyViolation', message: `resource ${webId} has a dependent object` };
-      await expectError(t, DeleteSecurityGroup({ GroupId: webId }, context), dependent);
+      await expectServiceError(t, DeleteSecurityGroup({ GroupId: webId }, context), dependent);
       await DeleteSecurityGroup({ GroupName: 'db' }, context);
-      await expectError(t, DeleteSecurityGroup({ GroupId: dbId }, context), groupNotFound(dbId));
+      await expectServiceError(t, DeleteSecurityGroup({ GroupId: dbId }, context), groupNotFound(dbId));
 
       t.same(await resolveGroups(db, accountId, { GroupNames: ['web'], GroupIds: [webId] }), [webId]);
-      await expectError(t, resolveGroups(db, accountId, { GroupNames: ['db'] }), groupNotFound('db'));
+      await expectServiceError(t, resolveGroups(db, accountId, { GroupNames: ['db'] }), groupNotFound('db'));
       await addGroupMember(db, accountId, 'i-0123456789abcdef0', [webId]);
       t.same(await groupsOfMember(db, 'i-0123456789abcdef0'), [webId]);
-      await expectError(t, DeleteSecurityGroup({ GroupId: webId }, context), dependent);
+      await expectServiceError(t, DeleteSecurityGroup({ GroupId: webId }, context), dependent);
       await removeGroupMember(db, 'i-0123456789abcdef0');
       await DeleteSecurityGroup({ GroupId: webId }, context);
       t.same(
@@ -597,8 +579,8 @@ for (const backend of await backends(t)) {
         ['security-group', 'security-group-rule', 'security-group-rule'],
         'only the default group and its two rules are left registered',
       );
-      await expectError(t, DeleteSecurityGroup({ GroupName: 'nope' }, context), groupNotFound('nope'));
-      await expectError(t, DeleteSecurityGroup({ GroupId: 'sg-12' }, context), {
+      await expectServiceError(t, DeleteSecurityGroup({ GroupName: 'nope' }, context), groupNotFound('nope'));
+      await expectServiceError(t, DeleteSecurityGroup({ GroupId: 'sg-12' }, context), {
         code: 'InvalidGroupId.Malformed',
         message: 'Invalid id: "sg-12"',
       });
@@ -619,19 +601,19 @@ for (const backend of await backends(t)) {
         bobGroups[0]?.GroupId,
         (await DescribeSecurityGroups({ GroupNames: ['default'] }, alice)).SecurityGroups?.[0]?.GroupId,
       );
-      await expectError(t, DescribeSecurityGroups({ GroupIds: [aliceGroup] }, bob), groupNotFound(aliceGroup));
-      await expectError(t, DeleteSecurityGroup({ GroupId: aliceGroup }, bob), groupNotFound(aliceGroup));
-      await expectError(
+      await expectServiceError(t, DescribeSecurityGroups({ GroupIds: [aliceGroup] }, bob), groupNotFound(aliceGroup));
+      await expectServiceError(t, DeleteSecurityGroup({ GroupId: aliceGroup }, bob), groupNotFound(aliceGroup));
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress({ GroupId: aliceGroup, IpPermissions: [ssh] }, bob),
         groupNotFound(aliceGroup),
       );
-      await expectError(
+      await expectServiceError(
         t,
         RevokeSecurityGroupEgress({ GroupId: aliceGroup, IpPermissions: [allOut] }, bob),
         groupNotFound(aliceGroup),
       );
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress(
           { GroupName: 'default', IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: aliceGroup }] }] },
@@ -639,7 +621,7 @@ for (const backend of await backends(t)) {
         ),
         groupNotFound(aliceGroup),
       );
-      await expectError(
+      await expectServiceError(
         t,
         AuthorizeSecurityGroupIngress(
           {
@@ -652,7 +634,7 @@ for (const backend of await backends(t)) {
         ),
         groupNotFound('private'),
       );
-      await expectError(
+      await expectServiceError(
         t,
         resolveGroups(db, bob.caller.accountId, { GroupIds: [aliceGroup] }),
         groupNotFound(aliceGroup),

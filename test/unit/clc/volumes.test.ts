@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
-import t, { type Test } from 'tap';
-import { ServiceError } from '../../../src/aws/service-error.js';
+import t from 'tap';
 import type { Database } from '../../../src/db/schema.js';
 import type { ClcContext } from '../../../services/clc/handlers/context.js';
 import { tagHandlers } from '../../../services/clc/handlers/ec2/tags.js';
 import { volumeHandlers } from '../../../services/clc/handlers/ec2/volumes.js';
-import { createAccount } from '../../../services/clc/models/accounts.js';
 import {
   applyReport,
   createReservation,
@@ -15,49 +13,13 @@ import {
 } from '../../../services/clc/models/instances.js';
 import type { VolumeBackend } from '../../../services/clc/models/volumes.js';
 import { backends } from '../db/backends.js';
-
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status?: number; message: string | RegExp },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.match(
-    { code: error.code, status: error.status, message: error.message },
-    { status: 400, ...expected },
-    expected.code,
-  );
-}
+import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
 
 const zoneA = 'test-1a';
 const zoneB = 'test-1b';
 
-async function accountContext(db: Kysely<Database>, name: string, backend?: VolumeBackend): Promise<ClcContext> {
-  const { account } = await createAccount(db, { accountName: name });
-  return {
-    db,
-    requestId: 'test',
-    caller: {
-      accountId: account.accountId,
-      accountName: name,
-      arn: `arn:aws:iam::${account.accountId}:root`,
-      isRoot: true,
-    },
-    cloud: {
-      region: 'test-1',
-      zones: [{ name: zoneA }, { name: zoneB }],
-      ec2Endpoint: 'https://localhost',
-      volumes: backend,
-    },
-  };
-}
+const accountContext = (db: Kysely<Database>, name: string, backend?: VolumeBackend) =>
+  rootContext(db, name, { zones: [{ name: zoneA }, { name: zoneB }], volumes: backend });
 
 async function instanceOf(context: ClcContext, zone = zoneA, state: 'running' | 'pending' = 'running') {
   const { db, caller } = context;
@@ -144,35 +106,39 @@ for (const backend of await backends(t)) {
         Throughput: 125,
       });
 
-      await expectError(t, CreateVolume({ AvailabilityZone: 'test-1z', Size: 1 }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: 'test-1z', Size: 1 }, alice), {
         code: 'InvalidParameterValue',
         message: 'Invalid availability zone: [test-1z]',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA }, alice), {
         code: 'MissingParameter',
         message: 'The request must contain the parameter size or snapshotId',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 0 }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 0 }, alice), {
         code: 'InvalidParameterValue',
         message: 'Volume of 0GiB is too small; minimum is 1GiB.',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 16385 }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 16385 }, alice), {
         code: 'InvalidParameterValue',
         message: 'Volume of 16385GiB is too large for volume type gp2; maximum is 16384GiB.',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 2000, VolumeType: 'standard' }, alice), {
-        code: 'InvalidParameterValue',
-        message: 'Volume of 2000GiB is too large for volume type standard; maximum is 1024GiB.',
-      });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, VolumeType: 'io1' }, alice), {
+      await expectServiceError(
+        t,
+        CreateVolume({ AvailabilityZone: zoneA, Size: 2000, VolumeType: 'standard' }, alice),
+        {
+          code: 'InvalidParameterValue',
+          message: 'Volume of 2000GiB is too large for volume type standard; maximum is 1024GiB.',
+        },
+      );
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, VolumeType: 'io1' }, alice), {
         code: 'InvalidParameterValue',
         message: 'Value (io1) for parameter volumeType is invalid. Valid types: standard, gp2, gp3.',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, Iops: 500 }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, Iops: 500 }, alice), {
         code: 'InvalidParameterCombination',
         message: 'The parameter iops is not supported for gp2 volumes.',
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, Encrypted: true }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 8, Encrypted: true }, alice), {
         code: 'UnsupportedOperation',
         message: 'Encrypted volumes are not supported by this cloud.',
       });
@@ -180,7 +146,7 @@ for (const backend of await backends(t)) {
       const first = await CreateVolume({ AvailabilityZone: zoneA, Size: 8, ClientToken: 'once' }, alice);
       const retry = await CreateVolume({ AvailabilityZone: zoneA, Size: 8, ClientToken: 'once' }, alice);
       t.equal(retry.VolumeId, first.VolumeId, 'a retry with the token is the same volume');
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 9, ClientToken: 'once' }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, Size: 9, ClientToken: 'once' }, alice), {
         code: 'IdempotentParameterMismatch',
         message: /inconsistent with arguments used in previous request/,
       });
@@ -212,19 +178,19 @@ for (const backend of await backends(t)) {
       t.same(await sizes(filter('snapshot-id', '')), [1, 2, 3, 4, 5, 6, 7]);
       await tagHandlers.CreateTags({ Resources: [ids[1] ?? ''], Tags: [{ Key: 'tier', Value: 'db' }] }, alice);
       t.same(await sizes(filter('tag:tier', 'db')), [2]);
-      await expectError(t, DescribeVolumes(filter('color', 'red'), alice), {
+      await expectServiceError(t, DescribeVolumes(filter('color', 'red'), alice), {
         code: 'InvalidParameterValue',
         message: "The filter 'color' is invalid",
       });
-      await expectError(t, DescribeVolumes({ VolumeIds: ['vol-0123456789abcdef0'] }, alice), {
+      await expectServiceError(t, DescribeVolumes({ VolumeIds: ['vol-0123456789abcdef0'] }, alice), {
         code: 'InvalidVolume.NotFound',
         message: "The volume 'vol-0123456789abcdef0' does not exist",
       });
-      await expectError(t, DescribeVolumes({ VolumeIds: ['vol-12'] }, alice), {
+      await expectServiceError(t, DescribeVolumes({ VolumeIds: ['vol-12'] }, alice), {
         code: 'InvalidVolumeID.Malformed',
         message: 'Invalid id: "vol-12"',
       });
-      await expectError(t, DescribeVolumes({ VolumeIds: [ids[0] ?? ''], MaxResults: 5 }, alice), {
+      await expectServiceError(t, DescribeVolumes({ VolumeIds: [ids[0] ?? ''], MaxResults: 5 }, alice), {
         code: 'InvalidParameterCombination',
         message: 'The parameter volumeIds cannot be used with the parameter maxResults',
       });
@@ -261,28 +227,40 @@ for (const backend of await backends(t)) {
         State: 'in-use',
         Attachments: [{ VolumeId: volumeId, InstanceId: instanceId, Device: '/dev/sdf', State: 'attached' }],
       });
-      await expectError(t, AttachVolume({ VolumeId: volumeId, InstanceId: other, Device: '/dev/sdg' }, alice), {
+      await expectServiceError(t, AttachVolume({ VolumeId: volumeId, InstanceId: other, Device: '/dev/sdg' }, alice), {
         code: 'VolumeInUse',
         message: `${volumeId} is already attached to an instance`,
       });
-      await expectError(t, AttachVolume({ VolumeId: second, InstanceId: instanceId, Device: '/dev/xvdf' }, alice), {
-        code: 'InvalidParameterValue',
-        message: "Invalid value '/dev/xvdf' for unixDevice. Attachment point /dev/xvdf is already in use",
-      });
-      await expectError(t, AttachVolume({ VolumeId: second, InstanceId: instanceId, Device: '/dev/sda1' }, alice), {
-        code: 'InvalidParameterValue',
-        message: 'Value (/dev/sda1) for parameter device is invalid. /dev/sda1 is not a valid EBS device name.',
-      });
-      await expectError(t, AttachVolume({ VolumeId: elsewhere, InstanceId: instanceId, Device: '/dev/sdg' }, alice), {
-        code: 'InvalidVolume.ZoneMismatch',
-        message: `The volume '${elsewhere}' is not in the same availability zone as instance '${instanceId}'`,
-      });
+      await expectServiceError(
+        t,
+        AttachVolume({ VolumeId: second, InstanceId: instanceId, Device: '/dev/xvdf' }, alice),
+        {
+          code: 'InvalidParameterValue',
+          message: "Invalid value '/dev/xvdf' for unixDevice. Attachment point /dev/xvdf is already in use",
+        },
+      );
+      await expectServiceError(
+        t,
+        AttachVolume({ VolumeId: second, InstanceId: instanceId, Device: '/dev/sda1' }, alice),
+        {
+          code: 'InvalidParameterValue',
+          message: 'Value (/dev/sda1) for parameter device is invalid. /dev/sda1 is not a valid EBS device name.',
+        },
+      );
+      await expectServiceError(
+        t,
+        AttachVolume({ VolumeId: elsewhere, InstanceId: instanceId, Device: '/dev/sdg' }, alice),
+        {
+          code: 'InvalidVolume.ZoneMismatch',
+          message: `The volume '${elsewhere}' is not in the same availability zone as instance '${instanceId}'`,
+        },
+      );
       const pending = await instanceOf(alice, zoneA, 'pending');
-      await expectError(t, AttachVolume({ VolumeId: second, InstanceId: pending, Device: '/dev/sdg' }, alice), {
+      await expectServiceError(t, AttachVolume({ VolumeId: second, InstanceId: pending, Device: '/dev/sdg' }, alice), {
         code: 'IncorrectInstanceState',
         message: `Instance '${pending}' is not 'running' or 'stopped'.`,
       });
-      await expectError(t, DeleteVolume({ VolumeId: volumeId }, alice), {
+      await expectServiceError(t, DeleteVolume({ VolumeId: volumeId }, alice), {
         code: 'VolumeInUse',
         message: `Volume ${volumeId} is currently attached to ${instanceId}`,
       });
@@ -293,14 +271,14 @@ for (const backend of await backends(t)) {
       );
       t.same(race.map((result) => result.status).sort(), ['fulfilled', 'rejected'], 'one device, one volume');
 
-      await expectError(t, DetachVolume({ VolumeId: volumeId, InstanceId: other }, alice), {
+      await expectServiceError(t, DetachVolume({ VolumeId: volumeId, InstanceId: other }, alice), {
         code: 'InvalidAttachment.NotFound',
         message: `The volume '${volumeId}' is not attached to instance '${other}'`,
       });
       const detached = await DetachVolume({ VolumeId: volumeId }, alice);
       t.match(detached, { VolumeId: volumeId, InstanceId: instanceId, Device: '/dev/sdf', State: 'detaching' });
       t.match(await volumeOf(alice, volumeId), { State: 'available', Attachments: [] });
-      await expectError(t, DetachVolume({ VolumeId: volumeId }, alice), {
+      await expectServiceError(t, DetachVolume({ VolumeId: volumeId }, alice), {
         code: 'IncorrectState',
         message: `Volume '${volumeId}' is in the 'available' state.`,
       });
@@ -310,7 +288,7 @@ for (const backend of await backends(t)) {
       await requestAction(db, alice.caller.accountId, [instanceId], 'terminate');
       t.match(await volumeOf(alice, volumeId), { State: 'available', Attachments: [] });
       await DeleteVolume({ VolumeId: volumeId }, alice);
-      await expectError(t, DeleteVolume({ VolumeId: volumeId }, alice), {
+      await expectServiceError(t, DeleteVolume({ VolumeId: volumeId }, alice), {
         code: 'InvalidVolume.NotFound',
         message: `The volume '${volumeId}' does not exist`,
       });
@@ -363,7 +341,7 @@ for (const backend of await backends(t)) {
       const restored = await CreateVolume({ AvailabilityZone: zoneB, SnapshotId: snapshotId }, alice);
       t.match(restored, { SnapshotId: snapshotId, Size: 20, AvailabilityZone: zoneB });
       t.match(await CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId, Size: 30 }, alice), { Size: 30 });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId, Size: 10 }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId, Size: 10 }, alice), {
         code: 'InvalidParameterValue',
         message: `Volume of size 10 is smaller than snapshot '${snapshotId}', expect size >= 20`,
       });
@@ -373,26 +351,26 @@ for (const backend of await backends(t)) {
         2,
       );
 
-      await expectError(t, CreateSnapshot({ VolumeId: 'vol-0123456789abcdef0' }, alice), {
+      await expectServiceError(t, CreateSnapshot({ VolumeId: 'vol-0123456789abcdef0' }, alice), {
         code: 'InvalidVolume.NotFound',
         message: "The volume 'vol-0123456789abcdef0' does not exist",
       });
       await DeleteVolume({ VolumeId: volumeId }, alice);
       t.match(await describe({ SnapshotIds: [snapshotId] }), [snapshotId], 'a snapshot outlives its volume');
       await DeleteSnapshot({ SnapshotId: snapshotId }, alice);
-      await expectError(t, DescribeSnapshots({ SnapshotIds: [snapshotId] }, alice), {
+      await expectServiceError(t, DescribeSnapshots({ SnapshotIds: [snapshotId] }, alice), {
         code: 'InvalidSnapshot.NotFound',
         message: `The snapshot '${snapshotId}' does not exist`,
       });
-      await expectError(t, DeleteSnapshot({ SnapshotId: snapshotId }, alice), {
+      await expectServiceError(t, DeleteSnapshot({ SnapshotId: snapshotId }, alice), {
         code: 'InvalidSnapshot.NotFound',
         message: `The snapshot '${snapshotId}' does not exist`,
       });
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId }, alice), {
+      await expectServiceError(t, CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId }, alice), {
         code: 'InvalidSnapshot.NotFound',
         message: `The snapshot '${snapshotId}' does not exist`,
       });
-      await expectError(t, DeleteSnapshot({ SnapshotId: 'snap-1' }, alice), {
+      await expectServiceError(t, DeleteSnapshot({ SnapshotId: 'snap-1' }, alice), {
         code: 'InvalidSnapshotID.Malformed',
         message: 'Invalid id: "snap-1"',
       });
@@ -470,28 +448,36 @@ for (const backend of await backends(t)) {
       t.same((await DescribeVolumes({}, bob)).Volumes, []);
       t.same((await DescribeSnapshots({}, bob)).Snapshots, []);
       t.same((await DescribeSnapshots({ OwnerIds: [alice.caller.accountId] }, bob)).Snapshots, []);
-      await expectError(t, DescribeVolumes({ VolumeIds: [volumeId] }, bob), volumeNotFound);
-      await expectError(t, DescribeSnapshots({ SnapshotIds: [snapshotId] }, bob), snapshotNotFound);
-      await expectError(
+      await expectServiceError(t, DescribeVolumes({ VolumeIds: [volumeId] }, bob), volumeNotFound);
+      await expectServiceError(t, DescribeSnapshots({ SnapshotIds: [snapshotId] }, bob), snapshotNotFound);
+      await expectServiceError(
         t,
         AttachVolume({ VolumeId: volumeId, InstanceId: bobInstance, Device: '/dev/sdf' }, bob),
         volumeNotFound,
       );
-      await expectError(t, DetachVolume({ VolumeId: volumeId }, bob), volumeNotFound);
-      await expectError(t, DeleteVolume({ VolumeId: volumeId }, bob), volumeNotFound);
-      await expectError(t, CreateSnapshot({ VolumeId: volumeId }, bob), volumeNotFound);
-      await expectError(t, DeleteSnapshot({ SnapshotId: snapshotId }, bob), snapshotNotFound);
-      await expectError(t, CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId }, bob), snapshotNotFound);
-      await expectError(
+      await expectServiceError(t, DetachVolume({ VolumeId: volumeId }, bob), volumeNotFound);
+      await expectServiceError(t, DeleteVolume({ VolumeId: volumeId }, bob), volumeNotFound);
+      await expectServiceError(t, CreateSnapshot({ VolumeId: volumeId }, bob), volumeNotFound);
+      await expectServiceError(t, DeleteSnapshot({ SnapshotId: snapshotId }, bob), snapshotNotFound);
+      await expectServiceError(
+        t,
+        CreateVolume({ AvailabilityZone: zoneA, SnapshotId: snapshotId }, bob),
+        snapshotNotFound,
+      );
+      await expectServiceError(
         t,
         tagHandlers.CreateTags({ Resources: [volumeId], Tags: [{ Key: 'mine', Value: 'now' }] }, bob),
         { code: 'InvalidVolume.NotFound', message: new RegExp(`'${volumeId}' does not exist`) },
       );
       const { VolumeId: bobVolume = '' } = await CreateVolume({ AvailabilityZone: zoneA, Size: 8 }, bob);
-      await expectError(t, AttachVolume({ VolumeId: bobVolume, InstanceId: aliceInstance, Device: '/dev/sdf' }, bob), {
-        code: 'InvalidInstanceID.NotFound',
-        message: `The instance ID '${aliceInstance}' does not exist`,
-      });
+      await expectServiceError(
+        t,
+        AttachVolume({ VolumeId: bobVolume, InstanceId: aliceInstance, Device: '/dev/sdf' }, bob),
+        {
+          code: 'InvalidInstanceID.NotFound',
+          message: `The instance ID '${aliceInstance}' does not exist`,
+        },
+      );
       t.match(await volumeOf(alice, volumeId), { State: 'available', Tags: [] }, "alice's volume is untouched");
       t.equal((await DescribeSnapshots({}, alice)).Snapshots?.length, 1);
     });

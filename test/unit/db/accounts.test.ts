@@ -1,5 +1,4 @@
-import t, { type Test } from 'tap';
-import { ServiceError } from '../../../src/aws/service-error.js';
+import t from 'tap';
 import {
   adminAccountId,
   bootstrapAdmin,
@@ -20,27 +19,11 @@ import {
   type User,
 } from '../../../services/clc/models/accounts.js';
 import { backends } from './backends.js';
+import { expectServiceError } from '../../helpers/service-errors.js';
 
 const accessKeyIdForm = /^AKIA[A-Z2-7]{16}$/;
 const userIdForm = /^AIDA[A-Z2-7]{17}$/;
 const adminKey = { accessKeyId: 'AKIAADMINADMINADMIN2', secretAccessKey: 'admin-secret-admin-secret-admin-secret-0' };
-
-/** The promise fails with exactly this AWS error. */
-async function expectError(
-  t: Test,
-  promise: Promise<unknown>,
-  expected: { code: string; status: number; message: string },
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(error instanceof ServiceError)) {
-    t.fail(`expected ${expected.code}, got ${error === undefined ? 'success' : String(error)}`);
-    return;
-  }
-  t.same({ code: error.code, status: error.status, message: error.message }, expected, expected.code);
-}
 
 const noSuchUser = (name: string) => ({
   code: 'NoSuchEntity',
@@ -118,7 +101,7 @@ for (const backend of await backends(t)) {
         isRoot: true,
       });
 
-      await expectError(t, createAccount(db, { accountName: 'research' }), {
+      await expectServiceError(t, createAccount(db, { accountName: 'research' }), {
         code: 'EntityAlreadyExists',
         status: 409,
         message: 'Account with name research already exists.',
@@ -134,7 +117,7 @@ for (const backend of await backends(t)) {
         ['alpha', 'research', 'zulu-9'],
       );
       t.same(await getAccount(db, 'research'), created.account);
-      await expectError(t, getAccount(db, 'nobody'), {
+      await expectServiceError(t, getAccount(db, 'nobody'), {
         code: 'NoSuchEntity',
         status: 404,
         message: 'The account with name nobody cannot be found.',
@@ -142,7 +125,7 @@ for (const backend of await backends(t)) {
 
       t.same(await deleteAccount(db, { accountName: 'research' }), created.account);
       t.equal(await lookupAccessKey(db, created.rootAccessKey.accessKeyId), undefined, 'its root key is gone');
-      await expectError(t, deleteAccount(db, { accountName: 'research' }), {
+      await expectServiceError(t, deleteAccount(db, { accountName: 'research' }), {
         code: 'NoSuchEntity',
         status: 404,
         message: 'The account with name research cannot be found.',
@@ -157,7 +140,7 @@ for (const backend of await backends(t)) {
       await createUser(db, account.accountId, { UserName: 'two' });
       const key = await createAccessKey(db, account.accountId, { UserName: 'one' });
 
-      await expectError(t, deleteAccount(db, { accountName: 'busy' }), {
+      await expectServiceError(t, deleteAccount(db, { accountName: 'busy' }), {
         code: 'DeleteConflict',
         status: 409,
         message: 'Cannot delete account busy: it still has 2 users. Delete them first, or force the deletion.',
@@ -168,7 +151,7 @@ for (const backend of await backends(t)) {
       t.equal(await lookupAccessKey(db, key.AccessKeyId), undefined);
       t.same(await listUsers(db, account.accountId), { Users: [], IsTruncated: false });
 
-      await expectError(t, deleteAccount(db, { accountName: 'admin', force: true }), {
+      await expectServiceError(t, deleteAccount(db, { accountName: 'admin', force: true }), {
         code: 'DeleteConflict',
         status: 409,
         message: "Cannot delete account admin: it is the cloud's administrative account.",
@@ -188,13 +171,13 @@ for (const backend of await backends(t)) {
 
       t.same(await getUser(db, id, { UserName: 'Alice' }), alice);
       t.same(await getUser(db, id, { UserName: 'ALICE' }), alice, 'names are case-insensitive');
-      await expectError(t, createUser(db, id, { UserName: 'aLiCe' }), {
+      await expectServiceError(t, createUser(db, id, { UserName: 'aLiCe' }), {
         code: 'EntityAlreadyExists',
         status: 409,
         message: 'User with name aLiCe already exists.',
       });
-      await expectError(t, getUser(db, id, { UserName: 'carol' }), noSuchUser('carol'));
-      await expectError(t, deleteUser(db, id, { UserName: 'carol' }), noSuchUser('carol'));
+      await expectServiceError(t, getUser(db, id, { UserName: 'carol' }), noSuchUser('carol'));
+      await expectServiceError(t, deleteUser(db, id, { UserName: 'carol' }), noSuchUser('carol'));
 
       const cases: [string, () => Promise<unknown>, ReturnType<typeof validation>][] = [
         ['empty', () => createUser(db, id, { UserName: '' }), validation(lengthMin('userName', 1))],
@@ -226,11 +209,11 @@ for (const backend of await backends(t)) {
         ],
       ];
       for (const [name, call, expected] of cases) {
-        t.test(name, (t) => expectError(t, call(), expected));
+        t.test(name, (t) => expectServiceError(t, call(), expected));
       }
 
       await createAccessKey(db, id, { UserName: 'alice' });
-      await expectError(t, deleteUser(db, id, { UserName: 'Alice' }), {
+      await expectServiceError(t, deleteUser(db, id, { UserName: 'Alice' }), {
         code: 'DeleteConflict',
         status: 409,
         message: 'Cannot delete entity, must delete access keys first.',
@@ -239,7 +222,7 @@ for (const backend of await backends(t)) {
         await deleteAccessKey(db, id, { UserName: 'alice', AccessKeyId: key.AccessKeyId });
       }
       await deleteUser(db, id, { UserName: 'alice' });
-      await expectError(t, getUser(db, id, { UserName: 'Alice' }), noSuchUser('Alice'));
+      await expectServiceError(t, getUser(db, id, { UserName: 'Alice' }), noSuchUser('Alice'));
       const again = await createUser(db, id, { UserName: 'Alice' });
       t.not(again.UserId, alice.UserId, 'a new user of the same name is a new identity');
     });
@@ -308,7 +291,7 @@ for (const backend of await backends(t)) {
       );
 
       for (const MaxItems of [0, 1001, 1.5, -1]) {
-        await expectError(
+        await expectServiceError(
           t,
           listUsers(db, id, { MaxItems }),
           validation(
@@ -319,13 +302,13 @@ for (const backend of await backends(t)) {
       }
       const keysMarker = Buffer.from('keys:AKIAAAAAAAAAAAAAAAAA').toString('base64url');
       for (const bad of ['garbage!', Buffer.from('users').toString('base64url'), keysMarker]) {
-        await expectError(
+        await expectServiceError(
           t,
           listUsers(db, id, { Marker: bad }),
           validation('The specified value for marker is invalid.'),
         );
       }
-      await expectError(
+      await expectServiceError(
         t,
         listUsers(db, id, { PathPrefix: 'eng' }),
         validation(
@@ -350,12 +333,12 @@ for (const backend of await backends(t)) {
       });
       t.type(first.CreateDate, Date);
       const second = await createAccessKey(db, id, { UserName: 'dev' });
-      await expectError(t, createAccessKey(db, id, { UserName: 'dev' }), {
+      await expectServiceError(t, createAccessKey(db, id, { UserName: 'dev' }), {
         code: 'LimitExceeded',
         status: 409,
         message: 'Cannot exceed quota for AccessKeysPerUser: 2',
       });
-      await expectError(t, createAccessKey(db, id, { UserName: 'ghost' }), noSuchUser('ghost'));
+      await expectServiceError(t, createAccessKey(db, id, { UserName: 'ghost' }), noSuchUser('ghost'));
 
       const listed = await listAccessKeys(db, id, { UserName: 'dev' });
       t.same(
@@ -392,7 +375,7 @@ for (const backend of await backends(t)) {
       );
       await updateAccessKey(db, id, { UserName: 'dev', AccessKeyId: first.AccessKeyId, Status: 'Active' });
       t.ok(await lookupAccessKey(db, first.AccessKeyId));
-      await expectError(
+      await expectServiceError(
         t,
         updateAccessKey(db, id, { UserName: 'dev', AccessKeyId: first.AccessKeyId, Status: 'Sleeping' as 'Active' }),
         validation(
@@ -414,15 +397,19 @@ for (const backend of await backends(t)) {
       await t.rejects(createAccessKey(db, id), { code: 'LimitExceeded' });
 
       // Without a user name the key must be one of the root identity's.
-      await expectError(t, deleteAccessKey(db, id, { AccessKeyId: first.AccessKeyId }), noSuchKey(first.AccessKeyId));
-      await expectError(
+      await expectServiceError(
+        t,
+        deleteAccessKey(db, id, { AccessKeyId: first.AccessKeyId }),
+        noSuchKey(first.AccessKeyId),
+      );
+      await expectServiceError(
         t,
         deleteAccessKey(db, id, { UserName: 'dev', AccessKeyId: secondRoot.AccessKeyId }),
         noSuchKey(secondRoot.AccessKeyId),
       );
       await deleteAccessKey(db, id, { UserName: 'dev', AccessKeyId: first.AccessKeyId });
       t.equal(await lookupAccessKey(db, first.AccessKeyId), undefined);
-      await expectError(
+      await expectServiceError(
         t,
         deleteAccessKey(db, id, { UserName: 'dev', AccessKeyId: first.AccessKeyId }),
         noSuchKey(first.AccessKeyId),
@@ -439,22 +426,26 @@ for (const backend of await backends(t)) {
       const alice = await createUser(db, idA, { UserName: 'alice' });
       const key = await createAccessKey(db, idA, { UserName: 'alice' });
 
-      await expectError(t, getUser(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
-      await expectError(t, deleteUser(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
-      await expectError(t, listAccessKeys(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
-      await expectError(t, createAccessKey(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
-      await expectError(
+      await expectServiceError(t, getUser(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
+      await expectServiceError(t, deleteUser(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
+      await expectServiceError(t, listAccessKeys(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
+      await expectServiceError(t, createAccessKey(db, idB, { UserName: 'alice' }), noSuchUser('alice'));
+      await expectServiceError(
         t,
         deleteAccessKey(db, idB, { UserName: 'alice', AccessKeyId: key.AccessKeyId }),
         noSuchUser('alice'),
       );
-      await expectError(t, deleteAccessKey(db, idB, { AccessKeyId: key.AccessKeyId }), noSuchKey(key.AccessKeyId));
-      await expectError(
+      await expectServiceError(
+        t,
+        deleteAccessKey(db, idB, { AccessKeyId: key.AccessKeyId }),
+        noSuchKey(key.AccessKeyId),
+      );
+      await expectServiceError(
         t,
         deleteAccessKey(db, idB, { AccessKeyId: a.rootAccessKey.accessKeyId }),
         noSuchKey(a.rootAccessKey.accessKeyId),
       );
-      await expectError(
+      await expectServiceError(
         t,
         updateAccessKey(db, idB, { AccessKeyId: key.AccessKeyId, Status: 'Inactive' }),
         noSuchKey(key.AccessKeyId),
