@@ -368,7 +368,7 @@ async function makeRequest(index: number): Promise<FuzzRequest> {
   const fitsUrl = form.length < 12_000;
   const method = fitsUrl && (signing === 'presigned' || random.chance(0.25)) ? 'GET' : 'POST';
   const broken = random.chance(0.12);
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   let query = '';
   const headers: Record<string, string> = { host: `${hostname}:${port}` };
   if (method === 'POST') {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
@@ -21,9 +20,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import t, { type Test } from 'tap';
 import { defaultSqliteFile, openDatabase } from '../../src/db/open-database.js';
-import { withTransaction } from '../../src/db/transaction.js';
-import { applyReport, createReservation, listInstances, markDispatched } from '../../services/clc/models/instances.js';
 import { startClc } from '../helpers/clc.js';
+import { recordInstance } from '../helpers/clc-models.js';
 
 // Elastic IPs, volumes and snapshots through the real daemon with the real SDK: what one account allocates or
 // creates, another neither sees, changes nor uses. The pool has two addresses (198.51.100.1 and .2).
@@ -38,40 +36,6 @@ const zone = clc.zones[0] ?? '';
 const db = await openDatabase({ sqliteFile: defaultSqliteFile(clc.dataDir) });
 t.teardown(() => db.destroy());
 
-async function runningInstance(accountId: string, privateIp: string): Promise<string> {
-  return withTransaction(db, async (trx) => {
-    const { reservationId } = await createReservation(
-      trx,
-      accountId,
-      {
-        zone,
-        imageId: 'ami-0123456789abcdef0',
-        instanceType: 'm1.small',
-        architecture: 'x86_64',
-        virtualizationType: 'hvm',
-        groupIds: [],
-      },
-      { min: 1, max: 1 },
-      async () => 1,
-    );
-    const [record] = await listInstances(trx, accountId, { reservationId });
-    if (!record) throw new Error('no instance written');
-    await markDispatched(trx, record.instance_id);
-    await applyReport(
-      trx,
-      { ...record, dispatched: 1 },
-      {
-        instanceId: record.instance_id,
-        state: 'running',
-        privateIpAddress: privateIp,
-        nodeReachable: true,
-        nodeName: 'node-1',
-      },
-    );
-    return record.instance_id;
-  });
-}
-
 async function rejectsWith(t: Test, promise: Promise<unknown>, code: string, message: string | RegExp, status = 400) {
   await t.rejects(promise, { name: code, message, $metadata: { httpStatusCode: status } }, code);
 }
@@ -82,8 +46,8 @@ const publicIpOf = async (ec2: EC2Client, instanceId: string) =>
 
 const aliceEc2 = clc.ec2(alice);
 const bobEc2 = clc.ec2(bob);
-const aliceInstance = await runningInstance(alice.accountId, '10.1.0.5');
-const bobInstance = await runningInstance(bob.accountId, '10.1.0.9');
+const aliceInstance = await recordInstance(db, alice.accountId, { zone, privateIp: '10.1.0.5' });
+const bobInstance = await recordInstance(db, bob.accountId, { zone, privateIp: '10.1.0.9' });
 
 t.test('Elastic IPs: allocate, associate, move, disassociate, release; the pool runs out', async (t) => {
   const allocated = await aliceEc2.send(
@@ -129,7 +93,7 @@ t.test('Elastic IPs: allocate, associate, move, disassociate, release; the pool 
   ]);
   t.equal(Addresses?.length, 1);
 
-  const spare = await runningInstance(alice.accountId, '10.1.0.6');
+  const spare = await recordInstance(db, alice.accountId, { zone, privateIp: '10.1.0.6' });
   await rejectsWith(
     t,
     aliceEc2.send(

@@ -78,7 +78,8 @@ function compileRoute(operation: OperationModel): CompiledRoute | undefined {
   for (const name of operation.input?.required ?? []) {
     const ref = operation.input?.members.get(name);
     if (ref?.location === 'querystring' || ref?.location === 'header') {
-      requiredWire.push([ref.location, (ref.locationName ?? name).toLowerCase()]);
+      const wireName = ref.locationName ?? name;
+      requiredWire.push([ref.location, ref.location === 'header' ? wireName.toLowerCase() : wireName]);
     }
   }
   return { operation, method: method.toUpperCase(), pattern, labelNames, markers, requiredWire };

@@ -6,52 +6,22 @@ import { addressHandlers } from '../../../services/clc/handlers/ec2/addresses.js
 import { tagHandlers } from '../../../services/clc/handlers/ec2/tags.js';
 import { parseAddressPool } from '../../../services/clc/models/addresses.js';
 import {
-  applyReport,
-  createReservation,
   forgetTerminated,
   listInstances,
-  markDispatched,
   requestAction,
   terminatedRetentionMs,
   toEc2Instance,
 } from '../../../services/clc/models/instances.js';
 import { backends } from '../db/backends.js';
-import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
+import { expectServiceError, recordInstance, rootContext } from '../../helpers/clc-models.js';
 
 const zone = 'test-1a';
 
+const instanceOf = (context: ClcContext, privateIp: string, state: 'running' | 'pending' = 'running') =>
+  recordInstance(context.db, context.caller.accountId, { zone, privateIp, state });
+
 const accountContext = (db: Kysely<Database>, name: string, pool = ['198.51.100.0/29']) =>
   rootContext(db, name, { zones: [{ name: zone }], addressPool: parseAddressPool(pool) });
-
-/** An instance of the account as its zone reports it after launch: running, with a private address. */
-async function instanceOf(context: ClcContext, privateIp: string, state: 'running' | 'pending' = 'running') {
-  const { db, caller } = context;
-  const { reservationId } = await createReservation(
-    db,
-    caller.accountId,
-    {
-      zone,
-      imageId: 'ami-0123456789abcdef0',
-      instanceType: 'm1.small',
-      architecture: 'x86_64',
-      virtualizationType: 'hvm',
-      groupIds: [],
-    },
-    { min: 1, max: 1 },
-    async () => 1,
-  );
-  const [record] = await listInstances(db, caller.accountId, { reservationId });
-  const id = record?.instance_id ?? '';
-  if (state === 'running') {
-    await markDispatched(db, id);
-    await applyReport(
-      db,
-      { ...record!, dispatched: 1 },
-      { instanceId: id, state: 'running', privateIpAddress: privateIp, nodeReachable: true, nodeName: 'node-1' },
-    );
-  }
-  return id;
-}
 
 async function publicIpOf(context: ClcContext, instanceId: string): Promise<string | undefined> {
   const [record] = await listInstances(context.db, context.caller.accountId, { instanceIds: [instanceId] });

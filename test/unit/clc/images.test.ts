@@ -15,7 +15,7 @@ import {
 } from '../../../services/clc/models/images.js';
 import { createTags, listTagDescriptions } from '../../../services/clc/models/resources.js';
 import { backends } from '../db/backends.js';
-import { expectServiceError } from '../../helpers/service-errors.js';
+import { expectServiceError } from '../../helpers/clc-models.js';
 
 const notFound = (...ids: string[]) => ({
   code: 'InvalidAMIID.NotFound',

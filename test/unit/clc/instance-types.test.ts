@@ -13,7 +13,7 @@ import {
   describeRegions,
   zoneIdOf,
 } from '../../../services/clc/models/regions.js';
-import { expectServiceError } from '../../helpers/service-errors.js';
+import { expectServiceError } from '../../helpers/clc-models.js';
 
 const cloud = {
   region: 'mallee-1',

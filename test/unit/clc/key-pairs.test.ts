@@ -8,7 +8,7 @@ import { publicKeyOf } from '../../../services/clc/models/key-pairs.js';
 import { listTagDescriptions } from '../../../services/clc/models/resources.js';
 import { runCommand, temporaryDir } from '../../helpers/cli.js';
 import { backends } from '../db/backends.js';
-import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
+import { expectServiceError, rootContext } from '../../helpers/clc-models.js';
 
 const dir = temporaryDir('key-pairs');
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

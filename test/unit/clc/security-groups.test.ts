@@ -12,7 +12,7 @@ import {
   resolveGroups,
 } from '../../../services/clc/models/security-groups.js';
 import { backends } from '../db/backends.js';
-import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
+import { expectServiceError, rootContext } from '../../helpers/clc-models.js';
 
 const accountContext = (db: Kysely<Database>, name: string) => rootContext(db, name);
 

@@ -4,51 +4,19 @@ import type { Database } from '../../../src/db/schema.js';
 import type { ClcContext } from '../../../services/clc/handlers/context.js';
 import { tagHandlers } from '../../../services/clc/handlers/ec2/tags.js';
 import { volumeHandlers } from '../../../services/clc/handlers/ec2/volumes.js';
-import {
-  applyReport,
-  createReservation,
-  listInstances,
-  markDispatched,
-  requestAction,
-} from '../../../services/clc/models/instances.js';
+import { requestAction } from '../../../services/clc/models/instances.js';
 import type { VolumeBackend } from '../../../services/clc/models/volumes.js';
 import { backends } from '../db/backends.js';
-import { expectServiceError, rootContext } from '../../helpers/service-errors.js';
+import { expectServiceError, recordInstance, rootContext } from '../../helpers/clc-models.js';
 
 const zoneA = 'test-1a';
 const zoneB = 'test-1b';
 
+const instanceOf = (context: ClcContext, zone = zoneA, state: 'running' | 'pending' = 'running') =>
+  recordInstance(context.db, context.caller.accountId, { zone, state });
+
 const accountContext = (db: Kysely<Database>, name: string, backend?: VolumeBackend) =>
   rootContext(db, name, { zones: [{ name: zoneA }, { name: zoneB }], volumes: backend });
-
-async function instanceOf(context: ClcContext, zone = zoneA, state: 'running' | 'pending' = 'running') {
-  const { db, caller } = context;
-  const { reservationId } = await createReservation(
-    db,
-    caller.accountId,
-    {
-      zone,
-      imageId: 'ami-0123456789abcdef0',
-      instanceType: 'm1.small',
-      architecture: 'x86_64',
-      virtualizationType: 'hvm',
-      groupIds: [],
-    },
-    { min: 1, max: 1 },
-    async () => 1,
-  );
-  const [record] = await listInstances(db, caller.accountId, { reservationId });
-  const id = record?.instance_id ?? '';
-  if (state === 'running') {
-    await markDispatched(db, id);
-    await applyReport(
-      db,
-      { ...record!, dispatched: 1 },
-      { instanceId: id, state: 'running', privateIpAddress: '10.0.0.5', nodeReachable: true, nodeName: 'node-1' },
-    );
-  }
-  return id;
-}
 
 const {
   CreateVolume,

@@ -19,7 +19,7 @@ import {
   type User,
 } from '../../../services/clc/models/accounts.js';
 import { backends } from './backends.js';
-import { expectServiceError } from '../../helpers/service-errors.js';
+import { expectServiceError } from '../../helpers/clc-models.js';
 
 const accessKeyIdForm = /^AKIA[A-Z2-7]{16}$/;
 const userIdForm = /^AIDA[A-Z2-7]{17}$/;

@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Test } from 'tap';
 import type { ClcContext, CloudTopology } from '../../services/clc/handlers/context.js';
 import { createAccount } from '../../services/clc/models/accounts.js';
+import { applyReport, createReservation, listInstances, markDispatched } from '../../services/clc/models/instances.js';
 import { ServiceError } from '../../src/aws/service-error.js';
 import type { Database } from '../../src/db/schema.js';
+import { withTransaction } from '../../src/db/transaction.js';
 
 export interface ExpectedError {
   code: string;
@@ -59,4 +61,49 @@ export async function rootContext(
     },
     cloud: { region: 'test-1', zones: [{ name: 'test-1a' }], ec2Endpoint: 'https://localhost', ...cloud },
   };
+}
+
+/**
+ * An instance of the account written as the scheduler records one its zone reported: launched (and, unless
+ * `pending`, running with a private address on `node-1`). For tests of what acts on instances (addresses, volumes)
+ * without a zone that runs them; one transaction, so a live scheduler never sees it half made.
+ */
+export async function recordInstance(
+  db: Kysely<Database>,
+  accountId: string,
+  options: { zone: string; privateIp?: string; state?: 'running' | 'pending' },
+): Promise<string> {
+  return withTransaction(db, async (trx) => {
+    const { reservationId } = await createReservation(
+      trx,
+      accountId,
+      {
+        zone: options.zone,
+        imageId: 'ami-0123456789abcdef0',
+        instanceType: 'm1.small',
+        architecture: 'x86_64',
+        virtualizationType: 'hvm',
+        groupIds: [],
+      },
+      { min: 1, max: 1 },
+      async () => 1,
+    );
+    const [record] = await listInstances(trx, accountId, { reservationId });
+    if (!record) throw new Error('no instance written');
+    if ((options.state ?? 'running') === 'running') {
+      await markDispatched(trx, record.instance_id);
+      await applyReport(
+        trx,
+        { ...record, dispatched: 1 },
+        {
+          instanceId: record.instance_id,
+          state: 'running',
+          privateIpAddress: options.privateIp ?? '10.0.0.5',
+          nodeReachable: true,
+          nodeName: 'node-1',
+        },
+      );
+    }
+    return record.instance_id;
+  });
 }
