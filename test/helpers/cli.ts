@@ -43,3 +43,22 @@ export function runCli(
 export function temporaryDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mallee-${prefix}-`));
 }
+
+/** TLS for `curl`: the CA to trust, and a client certificate to present when there is one (PEM files). */
+export interface CurlTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+/** `curl -sS` against a Mallee endpoint, trusting only `tls.ca`; `args` go before the URL. */
+export function curl(url: string, tls: CurlTls, args: string[] = []): Promise<CommandResult> {
+  const identity = tls.cert && tls.key ? ['--cert', tls.cert, '--key', tls.key] : [];
+  return runCommand('curl', ['-sS', '--cacert', tls.ca, ...identity, ...args, url]);
+}
+
+/** Only the HTTP status of a GET (or of what `args` make it). */
+export async function httpStatus(url: string, tls: CurlTls, args: string[] = []): Promise<number> {
+  const result = await curl(url, tls, ['-o', '/dev/null', '-w', '%{http_code}', ...args]);
+  return Number(result.stdout);
+}

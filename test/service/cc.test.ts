@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { ClusterControllerClient } from '../../src/clients/cc-client.js';
 import type { NodeInstanceSpec } from '../../src/clients/node-controller.js';
-import { runCommand } from '../helpers/cli.js';
+import { httpStatus } from '../helpers/cli.js';
 import { createTestPki, startDaemon } from '../helpers/daemons.js';
 
 // A real cc daemon over two real nc daemons (libvirt's simulated hypervisor), driven through the cc.wsdl client as the
@@ -152,15 +152,5 @@ t.test('registered nodes survive a cc restart; a busy node cannot be deregistere
 });
 
 t.test('only cloud-CA peers reach the interface', async (t) => {
-  const anonymous = await runCommand('curl', [
-    '-sS',
-    '-o',
-    '/dev/null',
-    '-w',
-    '%{http_code}',
-    '--cacert',
-    pki.caBundle,
-    `${cc.url}/internal/cc?wsdl`,
-  ]);
-  t.equal(anonymous.stdout, '403');
+  t.equal(await httpStatus(`${cc.url}/internal/cc?wsdl`, { ca: pki.caBundle }), 403);
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import type { NodeInstanceSpec } from '../../src/clients/node-controller.js';
 import { ensureLibvirtd } from '../../src/local/libvirtd.js';
 import { createCloudCa, issueHostCertificate } from '../../src/pki/certificate-authority.js';
-import { projectRoot, runCommand, temporaryDir } from '../helpers/cli.js';
+import { curl, httpStatus, projectRoot, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startNc } from '../helpers/nc.js';
 
 // A real nc daemon on libvirt's simulated hypervisor, driven through NodeControllerClient over mutual TLS.
@@ -37,6 +37,7 @@ function spec(instanceId: string, extra: Partial<NodeInstanceSpec> = {}): NodeIn
 
 t.test('instances on test:///default: run, describe, stop, start, reboot, console, volumes, terminate', async (t) => {
   const nc = await startNc(t, { settings: { stopTimeoutSeconds: 5 } });
+  const peer = { ca: nc.caBundle, cert: join(nc.dir, 'host.pem'), key: join(nc.dir, 'host-key.pem') };
   const client = await nc.client();
   const userData = Buffer.from('#cloud-config\nhostname: first\n').toString('base64');
 
@@ -204,16 +205,7 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
   });
 
   t.test('only cloud peers reach the interface; ?wsdl serves the contract', async (t) => {
-    const wsdl = await runCommand('curl', [
-      '-sS',
-      '--cacert',
-      nc.caBundle,
-      '--cert',
-      join(nc.dir, 'host.pem'),
-      '--key',
-      join(nc.dir, 'host-key.pem'),
-      `${nc.url}/internal/nc?wsdl`,
-    ]);
+    const wsdl = await curl(`${nc.url}/internal/nc?wsdl`, peer);
     t.match(wsdl.stdout, /<wsdl:definitions name="MalleeNode"/);
     const stranger = await issueHostCertificate(await createCloudCa({ cloudName: 'other' }), {
       hostName: 'cc',
@@ -222,17 +214,7 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
     writeFileSync(join(nc.dir, 'stranger.pem'), stranger.certPem);
     writeFileSync(join(nc.dir, 'stranger-key.pem'), stranger.keyPem);
     for (const extra of [[], ['--cert', join(nc.dir, 'stranger.pem'), '--key', join(nc.dir, 'stranger-key.pem')]]) {
-      const refused = await runCommand('curl', [
-        '-sS',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '--cacert',
-        nc.caBundle,
-        ...extra,
-        `${nc.url}/internal/nc?wsdl`,
-      ]);
+      const refused = { stdout: String(await httpStatus(`${nc.url}/internal/nc?wsdl`, { ca: nc.caBundle }, extra)) };
       t.equal(refused.stdout, '403');
     }
   });
@@ -253,21 +235,13 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:nc="urn:mallee:nc:2026-11">' +
         `<soap:Body><nc:${operation}><nc:correlationId>contract-1</nc:correlationId><nc:userId>xmllint</nc:userId>` +
         `${body}</nc:${operation}></soap:Body></soap:Envelope>`;
-      const answer = await runCommand('curl', [
-        '-sS',
-        '--cacert',
-        nc.caBundle,
-        '--cert',
-        join(nc.dir, 'host.pem'),
-        '--key',
-        join(nc.dir, 'host-key.pem'),
+      const answer = await curl(`${nc.url}/internal/nc`, peer, [
         '-H',
         'content-type: text/xml; charset=utf-8',
         '-H',
         `SOAPAction: "urn:mallee:nc:2026-11#${operation}"`,
         '--data-binary',
         envelope,
-        `${nc.url}/internal/nc`,
       ]);
       return answer.stdout;
     };
@@ -299,7 +273,7 @@ t.test('instances on test:///default: run, describe, stop, start, reboot, consol
   });
 
   t.test('healthz reports the hypervisor', async (t) => {
-    const health = await runCommand('curl', ['-sS', '--cacert', nc.caBundle, `${nc.url}/healthz`]);
+    const health = await curl(`${nc.url}/healthz`, { ca: nc.caBundle });
     t.match(JSON.parse(health.stdout), { status: 'ok', hypervisor: { uri: 'test:///default', domains: Number } });
   });
 });
