@@ -1,16 +1,27 @@
 // How long the node controller takes to boot the tiny guest to its ready marker (ncRunInstance, console polled
 // through ncGetConsoleOutput), beside the floor: `virsh create` of the very domain XML the nc wrote, console file
 // polled directly. Then how long 50 instances take to reach `running` on test:///default.
-// The whole path (aws ec2 run-instances -> clc -> cc -> nc) is the lead's to add beside this once the cc is wired.
+// And the whole path: RunInstances at an all-in-one cloud (clc -> cc -> nc -> libvirt), console polled through
+// GetConsoleOutput, beside the same floor.
 // Run: npm run build && npx tsx bench/instance-boot.ts [ROUNDS]
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  EC2Client,
+  GetConsoleOutputCommand,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Test } from 'tap';
+import type { CloudFile } from '../src/cloud/cloud-file.js';
 import type { NodeInstanceSpec } from '../src/clients/node-controller.js';
 import { ensureLibvirtd } from '../src/local/libvirtd.js';
-import { runCommand } from '../test/helpers/cli.js';
+import { runCli, runCommand, temporaryDir } from '../test/helpers/cli.js';
 import { startNc } from '../test/helpers/nc.js';
 import { buildTinyGuest, guestReadyMarker } from '../test/helpers/tiny-guest.js';
 
@@ -101,11 +112,17 @@ try {
     direct.push(performance.now() - started);
     await runCommand('virsh', ['-c', 'qemu:///system', 'destroy', floorId]);
   }
-  const ratio = median(viaNc) / median(direct);
+  const viaApi = await bootThroughTheApi(guest, rounds);
+  const floor = median(direct);
   console.log(`boot to ${guestReadyMarker} over ${rounds} runs (median):`);
-  console.log(`  nc (ncRunInstance, console via ncGetConsoleOutput): ${(median(viaNc) / 1000).toFixed(2)} s`);
-  console.log(`  virsh create of the same XML (the floor):           ${(median(direct) / 1000).toFixed(2)} s`);
-  console.log(`  ratio: ${ratio.toFixed(2)}x (goal: within 1.3x)`);
+  console.log(`  virsh create of the same XML (the floor):            ${(floor / 1000).toFixed(2)} s`);
+  console.log(
+    `  nc (ncRunInstance, console via ncGetConsoleOutput):  ${(median(viaNc) / 1000).toFixed(2)} s  ${(median(viaNc) / floor).toFixed(2)}x`,
+  );
+  console.log(
+    `  RunInstances at the clc (clc -> cc -> nc -> libvirt): ${(median(viaApi) / 1000).toFixed(2)} s  ${(median(viaApi) / floor).toFixed(2)}x`,
+  );
+  console.log('  goal: within 1.3x of the floor');
 
   const simulated = await startNc(harness, { hypervisor: 'test:///default' });
   const testClient = await simulated.client();
@@ -119,4 +136,47 @@ try {
   console.log(`50 instances to running on test:///default: ${((performance.now() - started) / 1000).toFixed(2)} s`);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
+}
+
+/** Boots the guest `rounds` times through the EC2 API of an all-in-one cloud on qemu:///system. */
+async function bootThroughTheApi(guest: { kernel: string; ramdisk: string }, rounds: number): Promise<number[]> {
+  const dir = temporaryDir('bench-boot');
+  chmodSync(dir, 0o755);
+  const up = await runCli('cloudctl', ['local', 'up', '--dir', dir, '--hypervisor', 'qemu', '--json']);
+  if (up.code !== 0) throw new Error(`local up failed: ${up.stderr}`);
+  cleanups.push(() => runCli('cloudctl', ['local', 'down', '--dir', dir]));
+  const cloud = JSON.parse(up.stdout).cloud as CloudFile;
+  const ec2 = new EC2Client({
+    endpoint: cloud.endpoints.ec2,
+    region: cloud.region,
+    credentials: cloud.credentials,
+    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(cloud.caBundle) }) }),
+  });
+  const images = join(dir, 'images', 'bench');
+  mkdirSync(images, { recursive: true });
+  copyFileSync(guest.kernel, join(images, 'vmlinuz'));
+  copyFileSync(guest.ramdisk, join(images, 'initrd.img'));
+  writeFileSync(join(images, 'disk.img'), Buffer.alloc(1024 * 1024));
+  const register = async (Name: string, file: string, extra: Record<string, string> = {}) =>
+    (await ec2.send(new RegisterImageCommand({ Name, ImageLocation: `bench/${file}`, ...extra }))).ImageId!;
+  const KernelId = await register('bench-kernel', 'vmlinuz', { KernelId: 'true' });
+  const RamdiskId = await register('bench-ramdisk', 'initrd.img', { RamdiskId: 'true' });
+  const ImageId = await register('bench-image', 'disk.img', { KernelId, RamdiskId });
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const run = await ec2.send(
+      new RunInstancesCommand({ ImageId, MinCount: 1, MaxCount: 1, InstanceType: 't1.micro' }),
+    );
+    const InstanceId = run.Instances![0]!.InstanceId!;
+    await until(async () => {
+      const { Output } = await ec2.send(new GetConsoleOutputCommand({ InstanceId }));
+      return Buffer.from(Output ?? '', 'base64')
+        .toString('latin1')
+        .includes(guestReadyMarker);
+    }, 120_000);
+    times.push(performance.now() - started);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [InstanceId] }));
+  }
+  return times;
 }

@@ -15,6 +15,7 @@ import {
   instancesWithActions,
   liveInstancesOfZone,
   markDispatched,
+  undispatchedTypes,
 } from './models/instances.js';
 import { publicKeyOf } from './models/key-pairs.js';
 
@@ -145,8 +146,30 @@ export class Scheduler implements InstanceScheduler {
     };
   }
 
+  /**
+   * Instances of the type the zone can still take: what its cc reports free, less what this clc has accepted for the
+   * zone and not yet handed over (placed on the nodes as the cc would place them, most free memory first).
+   */
   async fits(zone: string, instanceType: string): Promise<number> {
-    return availabilityOf(instanceTypeSpec(instanceType), await this.capacityOf(zone)).available;
+    const capacity = await this.capacityOf(zone);
+    if (!capacity) return 0;
+    const nodes = (capacity.nodes ?? [{ free: capacity.free, total: capacity.total }]).map((node) => ({
+      free: { ...node.free },
+      total: node.total,
+    }));
+    for (const type of await undispatchedTypes(this.options.db, zone)) {
+      const spec = instanceTypeSpec(type);
+      const node = nodes
+        .filter(
+          (n) => n.free.cores >= spec.vcpus && n.free.memoryMiB >= spec.memoryMiB && n.free.diskGiB >= spec.diskGiB,
+        )
+        .sort((a, b) => b.free.memoryMiB - a.free.memoryMiB)[0];
+      if (!node) continue;
+      node.free.cores -= spec.vcpus;
+      node.free.memoryMiB -= spec.memoryMiB;
+      node.free.diskGiB -= spec.diskGiB;
+    }
+    return availabilityOf(instanceTypeSpec(instanceType), { ...capacity, nodes }).available;
   }
 
   async consoleOutput(zone: string, instanceId: string): Promise<{ output: string; timestamp: Date }> {

@@ -396,6 +396,18 @@ export function instancesToDispatch(db: Db): Promise<InstanceRow[]> {
     .execute();
 }
 
+/** The types of a zone's instances accepted and not yet taken by it: room the zone's report does not show as used. */
+export async function undispatchedTypes(db: Db, zone: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('instances')
+    .select('instance_type')
+    .where('zone', '=', zone)
+    .where('dispatched', '=', 0)
+    .where('state', '=', 'pending')
+    .execute();
+  return rows.map((row) => row.instance_type);
+}
+
 /** Instances with an action still to carry out at their zone. */
 export function instancesWithActions(db: Db): Promise<InstanceRow[]> {
   return db
