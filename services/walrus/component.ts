@@ -63,11 +63,15 @@ export const walrusComponent: ComponentDefinition = {
         meta.ping();
         const answer = await callPeer(`${clcUrl.replace(/\/$/, '')}/healthz`, tls, { timeoutMs: 3000 }).catch(
           (error: Error) => {
-            throw new Error(`the cloud controller at ${clcUrl} cannot be reached (${error.message}): no key can be verified`);
+            throw new Error(
+              `the cloud controller at ${clcUrl} cannot be reached (${error.message}): no key can be verified`,
+            );
           },
         );
         if (answer.status !== 200) {
-          throw new Error(`the cloud controller at ${clcUrl} is unhealthy (HTTP ${answer.status}): keys may not verify`);
+          throw new Error(
+            `the cloud controller at ${clcUrl} is unhealthy (HTTP ${answer.status}): keys may not verify`,
+          );
         }
         return { clc: 'reachable', store: 'local-disk' };
       },

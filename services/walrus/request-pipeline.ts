@@ -84,10 +84,19 @@ export interface WalrusPipelineOptions {
   minPartSize?: number;
 }
 
-export type WalrusRequestHandler = (request: IncomingMessage, response: ServerResponse, requestId: string, log?: Logger) => Promise<void>;
+export type WalrusRequestHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  log?: Logger,
+) => Promise<void>;
 
 export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequestHandler {
-  const verifier = createRequestVerifier({ credentials: options.credentials, profile: serviceProfiles.s3, regions: [options.region] });
+  const verifier = createRequestVerifier({
+    credentials: options.credentials,
+    profile: serviceProfiles.s3,
+    regions: [options.region],
+  });
   const router = restXmlRouter(s3Model);
   const table = handlerTable(s3Model, walrusHandlers);
   const dnsSuffix = options.dnsName ? `.${options.dnsName.toLowerCase()}` : undefined;
@@ -235,10 +244,8 @@ function sendError(
     response.end();
     return;
   }
-  const details = (answer as ServiceError & { details?: Record<string, string> }).details;
-  const document = serializeRestXmlError(Object.assign(answer, { details }), request.requestId, {
-    resource: request.resource,
-  });
+  // S3Error and AuthError carry their extra elements (`BucketName`, `StringToSign` ...) as `details`.
+  const document = serializeRestXmlError(answer, request.requestId, { resource: request.resource });
   response.statusCode = document.status;
   response.setHeader('content-type', 'application/xml');
   if (request.method === 'HEAD') {

@@ -76,10 +76,15 @@ export const s3Errors = {
     e('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`, 400),
   invalidChecksum: (header: string) => e('InvalidRequest', `Value for ${header} header is invalid.`, 400),
   contentSha256Mismatch: (claimed: string, computed: string) =>
-    e('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
-      ClientComputedContentSHA256: claimed,
-      S3ComputedContentSHA256: computed,
-    }),
+    e(
+      'XAmzContentSHA256Mismatch',
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      400,
+      {
+        ClientComputedContentSHA256: claimed,
+        S3ComputedContentSHA256: computed,
+      },
+    ),
   chunkSignatureMismatch: () =>
     e(
       'SignatureDoesNotMatch',
@@ -92,11 +97,12 @@ export const s3Errors = {
   missingContentLength: () => e('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411),
   entityTooLarge: (max: number) =>
     e('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { MaxSizeAllowed: String(max) }),
-  entityTooSmall: () => e('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400),
+  entityTooSmall: () =>
+    e('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400),
   invalidPart: () =>
     e(
       'InvalidPart',
-      'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.',
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
       400,
     ),
   invalidPartOrder: () =>
@@ -104,7 +110,11 @@ export const s3Errors = {
   malformedXml: () =>
     e('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400),
   malformedAclError: () =>
-    e('MalformedACLError', 'The XML you provided was not well-formed or did not validate against our published schema', 400),
+    e(
+      'MalformedACLError',
+      'The XML you provided was not well-formed or did not validate against our published schema',
+      400,
+    ),
   invalidCopy: () =>
     e(
       'InvalidRequest',

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -41,9 +41,13 @@ t.test('aws s3 cp of a 200 MiB file: multipart, read back identical', async (t) 
       timeoutMs: 300_000,
     });
     t.equal(up.code, 0, `${name} uploads: ${up.stderr}`);
-    const head = await runCommand(aws, ['--endpoint-url', cloud.url, 's3api', 'head-object', '--bucket', 'cli', '--key', key], {
-      env,
-    });
+    const head = await runCommand(
+      aws,
+      ['--endpoint-url', cloud.url, 's3api', 'head-object', '--bucket', 'cli', '--key', key],
+      {
+        env,
+      },
+    );
     const described = JSON.parse(head.stdout) as { ContentLength: number; ETag: string };
     t.equal(described.ContentLength, 200 * 1024 * 1024);
     t.match(described.ETag, /^"[0-9a-f]{32}-\d+"$/, `${name} did a multipart upload`);
@@ -103,11 +107,15 @@ print('ok', hashlib.md5(body).hexdigest() == got['ETag'].strip('"'))
 t.test('presigned GET and PUT with curl, and expiry', async (t) => {
   const curl = (...args: string[]) => runCommand('curl', ['-sS', '--cacert', cloud.caBundle, ...args]);
   await s3.send(new PutObjectCommand({ Bucket: 'cli', Key: 'presigned.txt', Body: 'signed in the URL' }));
-  const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'cli', Key: 'presigned.txt' }), { expiresIn: 300 });
+  const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'cli', Key: 'presigned.txt' }), {
+    expiresIn: 300,
+  });
   const got = await curl(getUrl);
   t.equal(got.stdout, 'signed in the URL');
 
-  const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'cli', Key: 'uploaded.txt' }), { expiresIn: 300 });
+  const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'cli', Key: 'uploaded.txt' }), {
+    expiresIn: 300,
+  });
   const file = join(cloud.pki.dir, 'upload.txt');
   writeFileSync(file, 'put by curl');
   const put = await curl('-w', '%{http_code}', '-o', '/dev/null', '-T', file, putUrl);
@@ -131,7 +139,9 @@ t.test('10,000 keys listed with prefixes and delimiters', async (t) => {
   const keys: string[] = [];
   for (let group = 0; group < 100; group++) {
     for (let item = 0; item < 100; item++) {
-      keys.push(`group-${String(group).padStart(3, '0')}/${item % 2 === 0 ? 'even' : 'odd'}/item-${String(item).padStart(3, '0')}`);
+      keys.push(
+        `group-${String(group).padStart(3, '0')}/${item % 2 === 0 ? 'even' : 'odd'}/item-${String(item).padStart(3, '0')}`,
+      );
     }
   }
   let next = 0;
@@ -147,7 +157,15 @@ t.test('10,000 keys listed with prefixes and delimiters', async (t) => {
     runCommand('aws', ['--endpoint-url', cloud.url, 's3api', ...args], { env, timeoutMs: 300_000 });
   const all = await run('list-objects-v2', '--bucket', 'many', '--query', 'length(Contents)');
   t.equal(all.stdout.trim(), '10000', 'the CLI pages through all 10,000 keys');
-  const groups = await run('list-objects-v2', '--bucket', 'many', '--delimiter', '/', '--query', 'CommonPrefixes[].Prefix');
+  const groups = await run(
+    'list-objects-v2',
+    '--bucket',
+    'many',
+    '--delimiter',
+    '/',
+    '--query',
+    'CommonPrefixes[].Prefix',
+  );
   const prefixes = JSON.parse(groups.stdout) as string[];
   t.equal(prefixes.length, 100, 'one common prefix per group');
   t.equal(prefixes[0], 'group-000/');
@@ -159,12 +177,21 @@ t.test('10,000 keys listed with prefixes and delimiters', async (t) => {
     '--prefix',
     'group-042/odd/',
     '--query',
-    '[KeyCount, Contents[0].Key, Contents[-1].Key]',
+    '[length(Contents), Contents[0].Key, Contents[-1].Key]',
   );
   t.same(JSON.parse(odd.stdout), [50, 'group-042/odd/item-001', 'group-042/odd/item-099']);
-  const nested = await run('list-objects', '--bucket', 'many', '--prefix', 'group-007/', '--delimiter', '/', '--query', 'CommonPrefixes[].Prefix');
+  const nested = await run(
+    'list-objects',
+    '--bucket',
+    'many',
+    '--prefix',
+    'group-007/',
+    '--delimiter',
+    '/',
+    '--query',
+    'CommonPrefixes[].Prefix',
+  );
   t.same(JSON.parse(nested.stdout), ['group-007/even/', 'group-007/odd/']);
   const pages = await run('list-objects-v2', '--bucket', 'many', '--page-size', '700', '--query', 'length(Contents)');
   t.equal(pages.stdout.trim(), '10000', 'pages of 700 cover them all');
-  t.ok(readFileSync(cloud.caBundle).length > 0);
 });

@@ -79,7 +79,8 @@ t.test('every acknowledged upload survives kill -9, nothing partial is visible',
   t.same(readdirSync(join(objectsDir, 'staging')), [], 'no staged leftovers after the restart');
   let blobs = 0;
   for (const a of readdirSync(join(objectsDir, 'blobs'))) {
-    for (const b of readdirSync(join(objectsDir, 'blobs', a))) blobs += readdirSync(join(objectsDir, 'blobs', a, b)).length;
+    for (const b of readdirSync(join(objectsDir, 'blobs', a)))
+      blobs += readdirSync(join(objectsDir, 'blobs', a, b)).length;
   }
   t.equal(blobs, listed.length, 'one blob per object: nothing orphaned stays on disk');
 });
@@ -99,7 +100,9 @@ t.test('a wrong Content-MD5 is refused and stores nothing', async (t) => {
   t.ok(error instanceof S3ServiceException);
   t.equal((error as S3ServiceException).name, 'BadDigest');
   t.equal((error as S3ServiceException).$metadata.httpStatusCode, 400);
-  const missing = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'bad-md5' })).catch((caught: unknown) => caught);
+  const missing = await s3
+    .send(new GetObjectCommand({ Bucket: bucket, Key: 'bad-md5' }))
+    .catch((caught: unknown) => caught);
   t.equal((missing as S3ServiceException).name, 'NoSuchKey');
   t.same(readdirSync(join(cloud.walrus.dataDir, 'objects', 'staging')), [], 'the staged bytes are gone');
 });

@@ -126,7 +126,11 @@ t.test('objects: bytes, ETag, metadata, representation headers, checksums on the
   );
   t.equal(put.ETag, `"${md5(body)}"`, 'ETag is the quoted MD5 of the bytes');
   t.ok(put.ChecksumCRC32, 'the SDK sent a CRC32 and walrus verified and returned it');
-  t.equal(seen.at(-1)?.['x-amz-content-sha256'], 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'a streamed body is sent with a trailer');
+  t.equal(
+    seen.at(-1)?.['x-amz-content-sha256'],
+    'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+    'a streamed body is sent with a trailer',
+  );
   t.equal(seen.at(-1)?.['x-amz-trailer'], 'x-amz-checksum-crc32');
 
   const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'dir/файл with spaces+plus.bin' }));
@@ -180,7 +184,9 @@ t.test('GetObject ranges and conditions', async (t) => {
   t.equal(past.name, 'InvalidRange');
   t.equal(past.$metadata.httpStatusCode, 416);
 
-  const notModified = await failure(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'range', IfNoneMatch: put.ETag })));
+  const notModified = await failure(
+    s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'range', IfNoneMatch: put.ETag })),
+  );
   t.equal(notModified.$metadata.httpStatusCode, 304);
   const failed = await failure(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'range', IfMatch: '"0000"' })));
   t.equal(failed.$metadata.httpStatusCode, 412);
@@ -204,11 +210,15 @@ t.test('GetObject ranges and conditions', async (t) => {
 
 t.test('copy, delete, delete many', async (t) => {
   await s3.send(
-    new PutObjectCommand({ Bucket: 'objects', Key: 'source', Body: 'copy me', Metadata: { a: '1' }, ContentType: 'text/x' }),
+    new PutObjectCommand({
+      Bucket: 'objects',
+      Key: 'source',
+      Body: 'copy me',
+      Metadata: { a: '1' },
+      ContentType: 'text/x',
+    }),
   );
-  const copied = await s3.send(
-    new CopyObjectCommand({ Bucket: 'objects', Key: 'copy', CopySource: 'objects/source' }),
-  );
+  const copied = await s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'copy', CopySource: 'objects/source' }));
   t.equal(copied.CopyObjectResult?.ETag, `"${md5('copy me')}"`);
   const copy = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'copy' }));
   t.equal(await copy.Body!.transformToString(), 'copy me');
@@ -224,7 +234,9 @@ t.test('copy, delete, delete many', async (t) => {
     }),
   );
   t.same((await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'copy' }))).Metadata, { b: '2' });
-  const self = await failure(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'copy', CopySource: 'objects/copy' })));
+  const self = await failure(
+    s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'copy', CopySource: 'objects/copy' })),
+  );
   t.equal(self.name, 'InvalidRequest');
 
   await s3.send(new DeleteObjectCommand({ Bucket: 'objects', Key: 'copy' }));
@@ -238,7 +250,10 @@ t.test('copy, delete, delete many', async (t) => {
   );
   t.same(deleted.Deleted?.map((entry) => entry.Key).sort(), ['m1', 'm2', 'never-existed']);
   const left = await s3.send(new ListObjectsV2Command({ Bucket: 'objects', Prefix: 'm' }));
-  t.same(left.Contents?.map((object) => object.Key), ['m3']);
+  t.same(
+    left.Contents?.map((object) => object.Key),
+    ['m3'],
+  );
 });
 
 t.test('listing: prefixes, delimiters, markers, tokens, url encoding', async (t) => {
@@ -246,12 +261,24 @@ t.test('listing: prefixes, delimiters, markers, tokens, url encoding', async (t)
   const keys = ['a/1', 'a/2', 'a/b/3', 'b/1', 'c', 'd e+f', 'é'];
   for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: 'listing', Key: key, Body: key }));
   const root = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Delimiter: '/' }));
-  t.same(root.CommonPrefixes?.map((prefix) => prefix.Prefix), ['a/', 'b/']);
-  t.same(root.Contents?.map((object) => object.Key), ['c', 'd e+f', 'é']);
+  t.same(
+    root.CommonPrefixes?.map((prefix) => prefix.Prefix),
+    ['a/', 'b/'],
+  );
+  t.same(
+    root.Contents?.map((object) => object.Key),
+    ['c', 'd e+f', 'é'],
+  );
   t.equal(root.KeyCount, 5);
   const inA = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'a/', Delimiter: '/' }));
-  t.same(inA.Contents?.map((object) => object.Key), ['a/1', 'a/2']);
-  t.same(inA.CommonPrefixes?.map((prefix) => prefix.Prefix), ['a/b/']);
+  t.same(
+    inA.Contents?.map((object) => object.Key),
+    ['a/1', 'a/2'],
+  );
+  t.same(
+    inA.CommonPrefixes?.map((prefix) => prefix.Prefix),
+    ['a/b/'],
+  );
 
   const pages: string[][] = [];
   let token: string | undefined;
@@ -267,12 +294,19 @@ t.test('listing: prefixes, delimiters, markers, tokens, url encoding', async (t)
   t.equal(pages.length, 3);
 
   const after = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', StartAfter: 'b/1' }));
-  t.same(after.Contents?.map((object) => object.Key), ['c', 'd e+f', 'é']);
+  t.same(
+    after.Contents?.map((object) => object.Key),
+    ['c', 'd e+f', 'é'],
+  );
   const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'listing', Delimiter: '/', MaxKeys: 2 }));
   t.equal(v1.IsTruncated, true);
   t.equal(v1.NextMarker, 'b/');
   const v1next = await s3.send(new ListObjectsCommand({ Bucket: 'listing', Delimiter: '/', Marker: v1.NextMarker }));
-  t.same(v1next.Contents?.map((object) => object.Key), ['c', 'd e+f', 'é'], 'a marker at a common prefix skips it');
+  t.same(
+    v1next.Contents?.map((object) => object.Key),
+    ['c', 'd e+f', 'é'],
+    'a marker at a common prefix skips it',
+  );
   t.same(v1next.CommonPrefixes ?? [], []);
   const encoded = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'd', EncodingType: 'url' }));
   t.equal(encoded.EncodingType, 'url');
@@ -299,7 +333,10 @@ t.test('ACLs: owner-only by default, canned ACLs, a second account, anonymous re
     t.equal(error.name, 'AccessDenied');
     t.equal(error.$metadata.httpStatusCode, 403);
   }
-  t.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'secret' }))).Body!.transformToString(), 'mine');
+  t.equal(
+    await (await s3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'secret' }))).Body!.transformToString(),
+    'mine',
+  );
 
   const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'private-bucket' }));
   t.same(acl.Grants, [
@@ -308,7 +345,9 @@ t.test('ACLs: owner-only by default, canned ACLs, a second account, anonymous re
 
   await s3.send(new PutObjectCommand({ Bucket: 'private-bucket', Key: 'shared', Body: 'for all', ACL: 'public-read' }));
   t.equal(
-    await (await bobS3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'shared' }))).Body!.transformToString(),
+    await (
+      await bobS3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'shared' }))
+    ).Body!.transformToString(),
     'for all',
     'a public-read object is readable by another account',
   );
@@ -321,7 +360,9 @@ t.test('ACLs: owner-only by default, canned ACLs, a second account, anonymous re
 
   await s3.send(new PutObjectAclCommand({ Bucket: 'private-bucket', Key: 'secret', ACL: 'authenticated-read' }));
   t.equal(
-    await (await bobS3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'secret' }))).Body!.transformToString(),
+    await (
+      await bobS3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'secret' }))
+    ).Body!.transformToString(),
     'mine',
   );
   t.equal((await fetchInsecure(`${cloud.url}/private-bucket/secret`)).status, 403, 'authenticated-read is not public');
@@ -339,7 +380,9 @@ t.test('ACLs: owner-only by default, canned ACLs, a second account, anonymous re
     new PutObjectCommand({ Bucket: 'private-bucket', Key: 'from-bob', Body: 'hi', ACL: 'bucket-owner-full-control' }),
   );
   t.equal(
-    await (await s3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'from-bob' }))).Body!.transformToString(),
+    await (
+      await s3.send(new GetObjectCommand({ Bucket: 'private-bucket', Key: 'from-bob' }))
+    ).Body!.transformToString(),
     'hi',
     'bucket-owner-full-control lets the bucket owner read what bob wrote',
   );
@@ -353,7 +396,9 @@ t.test('ACLs: owner-only by default, canned ACLs, a second account, anonymous re
 t.test('versioning: versions, delete markers, reads by version id', async (t) => {
   await s3.send(new CreateBucketCommand({ Bucket: 'versioned' }));
   t.same((await s3.send(new GetBucketVersioningCommand({ Bucket: 'versioned' }))).Status, undefined);
-  await s3.send(new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   t.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'versioned' }))).Status, 'Enabled');
   const first = await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'doc', Body: 'one' }));
   const second = await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'doc', Body: 'two' }));
@@ -373,13 +418,22 @@ t.test('versioning: versions, delete markers, reads by version id', async (t) =>
       [first.VersionId, false],
     ],
   );
-  t.same(versions.DeleteMarkers?.map((marker) => [marker.VersionId, marker.IsLatest]), [[removed.VersionId, true]]);
-  t.same((await s3.send(new ListObjectsV2Command({ Bucket: 'versioned' }))).Contents ?? [], [], 'deleted keys are not listed');
+  t.same(
+    versions.DeleteMarkers?.map((marker) => [marker.VersionId, marker.IsLatest]),
+    [[removed.VersionId, true]],
+  );
+  t.same(
+    (await s3.send(new ListObjectsV2Command({ Bucket: 'versioned' }))).Contents ?? [],
+    [],
+    'deleted keys are not listed',
+  );
   await s3.send(new DeleteObjectCommand({ Bucket: 'versioned', Key: 'doc', VersionId: removed.VersionId }));
   const back = await s3.send(new GetObjectCommand({ Bucket: 'versioned', Key: 'doc' }));
   t.equal(await back.Body!.transformToString(), 'two', 'removing the delete marker brings the last version back');
   await s3.send(new DeleteObjectCommand({ Bucket: 'versioned', Key: 'doc', VersionId: first.VersionId }));
-  const noVersion = await failure(s3.send(new GetObjectCommand({ Bucket: 'versioned', Key: 'doc', VersionId: first.VersionId })));
+  const noVersion = await failure(
+    s3.send(new GetObjectCommand({ Bucket: 'versioned', Key: 'doc', VersionId: first.VersionId })),
+  );
   t.equal(noVersion.name, 'NoSuchVersion');
 });
 
@@ -393,7 +447,9 @@ t.test('object tagging', async (t) => {
   await s3.send(
     new PutObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }),
   );
-  t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet, [{ Key: 'k', Value: 'v' }]);
+  t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet, [
+    { Key: 'k', Value: 'v' },
+  ]);
   const withTags = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'tagged' }));
   t.equal(withTags.TagCount, 1);
   await withTags.Body!.transformToString();
@@ -416,7 +472,9 @@ t.test('multipart uploads', async (t) => {
   const part1 = randomBytes(5 * mib);
   const part2 = randomBytes(5 * mib + 7);
   const part3 = randomBytes(1000);
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'objects', Key: 'big', ContentType: 'video/x', Metadata: { m: 'p' } }));
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: 'objects', Key: 'big', ContentType: 'video/x', Metadata: { m: 'p' } }),
+  );
   const uploadId = created.UploadId!;
   const up = (PartNumber: number, Body: Buffer) =>
     s3.send(new UploadPartCommand({ Bucket: 'objects', Key: 'big', UploadId: uploadId, PartNumber, Body }));
@@ -425,19 +483,40 @@ t.test('multipart uploads', async (t) => {
   const e2 = (await up(2, part2)).ETag!;
   t.equal(e1, `"${md5(part1)}"`);
   const parts = await s3.send(new ListPartsCommand({ Bucket: 'objects', Key: 'big', UploadId: uploadId }));
-  t.same(parts.Parts?.map((part) => [part.PartNumber, part.Size]), [
-    [1, part1.length],
-    [2, part2.length],
-    [3, part3.length],
-  ]);
+  t.same(
+    parts.Parts?.map((part) => [part.PartNumber, part.Size]),
+    [
+      [1, part1.length],
+      [2, part2.length],
+      [3, part3.length],
+    ],
+  );
   const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'objects' }));
-  t.same(uploads.Uploads?.map((upload) => [upload.Key, upload.UploadId]), [['big', uploadId]]);
+  t.same(
+    uploads.Uploads?.map((upload) => [upload.Key, upload.UploadId]),
+    [['big', uploadId]],
+  );
 
   const complete = (Parts: { PartNumber: number; ETag: string }[]) =>
     s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: 'objects', Key: 'big', UploadId: uploadId, MultipartUpload: { Parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: 'objects',
+        Key: 'big',
+        UploadId: uploadId,
+        MultipartUpload: { Parts },
+      }),
     );
-  t.equal((await failure(complete([{ PartNumber: 2, ETag: e2 }, { PartNumber: 1, ETag: e1 }]))).name, 'InvalidPartOrder');
+  t.equal(
+    (
+      await failure(
+        complete([
+          { PartNumber: 2, ETag: e2 },
+          { PartNumber: 1, ETag: e1 },
+        ]),
+      )
+    ).name,
+    'InvalidPartOrder',
+  );
   t.equal((await failure(complete([{ PartNumber: 1, ETag: '"0123"' }]))).name, 'InvalidPart');
   t.equal((await failure(complete([{ PartNumber: 4, ETag: e1 }]))).name, 'InvalidPart');
   const e4 = (await up(4, Buffer.from('leftover'))).ETag!;
@@ -466,7 +545,9 @@ t.test('multipart uploads', async (t) => {
     new GetObjectCommand({ Bucket: 'objects', Key: 'big', Range: `bytes=${5 * mib - 3}-${5 * mib + 2}` }),
   );
   t.ok(
-    Buffer.from(await across.Body!.transformToByteArray()).equals(Buffer.concat([part1, part2]).subarray(5 * mib - 3, 5 * mib + 3)),
+    Buffer.from(await across.Body!.transformToByteArray()).equals(
+      Buffer.concat([part1, part2]).subarray(5 * mib - 3, 5 * mib + 3),
+    ),
     'a range across two parts',
   );
   t.equal((await failure(complete([{ PartNumber: 1, ETag: e1 }]))).name, 'NoSuchUpload', 'a completed upload is gone');
@@ -495,9 +576,13 @@ t.test('multipart uploads', async (t) => {
   t.ok(Buffer.from(await copiedBytes.Body!.transformToByteArray()).equals(part1.subarray(0, 100)));
 
   const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'objects', Key: 'aborted' }));
-  await s3.send(new UploadPartCommand({ Bucket: 'objects', Key: 'aborted', UploadId: aborted.UploadId, PartNumber: 1, Body: 'x' }));
+  await s3.send(
+    new UploadPartCommand({ Bucket: 'objects', Key: 'aborted', UploadId: aborted.UploadId, PartNumber: 1, Body: 'x' }),
+  );
   await s3.send(new AbortMultipartUploadCommand({ Bucket: 'objects', Key: 'aborted', UploadId: aborted.UploadId }));
-  const afterAbort = await failure(s3.send(new ListPartsCommand({ Bucket: 'objects', Key: 'aborted', UploadId: aborted.UploadId })));
+  const afterAbort = await failure(
+    s3.send(new ListPartsCommand({ Bucket: 'objects', Key: 'aborted', UploadId: aborted.UploadId })),
+  );
   t.equal(afterAbort.name, 'NoSuchUpload');
 });
 
@@ -508,7 +593,9 @@ t.test('unknown keys and bad signatures are refused with S3 errors', async (t) =
   t.equal(unknown.name, 'InvalidAccessKeyId');
   t.equal(unknown.$metadata.httpStatusCode, 403);
   const wrong = await failure(
-    cloud.s3({ accessKeyId: cloud.admin.accessKeyId, secretAccessKey: 'y'.repeat(40) }).send(new ListBucketsCommand({})),
+    cloud
+      .s3({ accessKeyId: cloud.admin.accessKeyId, secretAccessKey: 'y'.repeat(40) })
+      .send(new ListBucketsCommand({})),
   );
   t.equal(wrong.name, 'SignatureDoesNotMatch');
   const anonymousList = await fetchInsecure(`${cloud.url}/`);

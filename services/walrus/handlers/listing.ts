@@ -21,15 +21,24 @@ function pastPrefix(prefix: string): string {
 
 function maxKeysOf(value: number | undefined): number {
   if (value === undefined) return maxKeysCap;
-  if (!Number.isInteger(value) || value < 0) throw s3Errors.invalidArgument('Provided max-keys not an integer or within integer range', 'max-keys', String(value));
+  if (!Number.isInteger(value) || value < 0)
+    throw s3Errors.invalidArgument(
+      'Provided max-keys not an integer or within integer range',
+      'max-keys',
+      String(value),
+    );
   return Math.min(value, maxKeysCap);
 }
 
 function checkEncoding(encoding: string | undefined): ((text: string) => string) | undefined {
   if (encoding === undefined) return undefined;
-  if (encoding !== 'url') throw s3Errors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encoding);
+  if (encoding !== 'url')
+    throw s3Errors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encoding);
   // Form encoding with `/` kept, as S3 writes it; SDKs decode with unquote_plus or decodeURIComponent alike.
-  return (text) => encodeURIComponent(text).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return (text) =>
+    encodeURIComponent(text)
+      .replace(/%2F/g, '/')
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export interface Listed<T> {
@@ -96,8 +105,7 @@ function objectEntry(object: ObjectRecord, encode: ((text: string) => string) | 
 }
 
 function listCurrent(context: WalrusContext, bucket: string, prefix: string) {
-  return (after: string, limit: number) =>
-    context.meta.listCurrent(bucket, { after, prefix, limit });
+  return (after: string, limit: number) => context.meta.listCurrent(bucket, { after, prefix, limit });
 }
 
 function encodeToken(position: string): string {
@@ -136,7 +144,9 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       IsTruncated: listed.truncated,
       // S3 sends NextMarker only with a delimiter; without one the last key is the marker.
       ...(listed.truncated && delimiter !== undefined && { NextMarker: e(listed.last) }),
-      Contents: listed.entries.flatMap((entry) => (entry.kind === 'item' ? [objectEntry(entry.item, encode, true)] : [])),
+      Contents: listed.entries.flatMap((entry) =>
+        entry.kind === 'item' ? [objectEntry(entry.item, encode, true)] : [],
+      ),
       CommonPrefixes: listed.entries.flatMap((entry) => (entry.kind === 'prefix' ? [{ Prefix: e(entry.prefix) }] : [])),
       ...(encode && { EncodingType: 'url' }),
     };
@@ -149,7 +159,8 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
     const delimiter = input.Delimiter || undefined;
-    const after = input.ContinuationToken !== undefined ? decodeToken(input.ContinuationToken) : (input.StartAfter ?? '');
+    const after =
+      input.ContinuationToken !== undefined ? decodeToken(input.ContinuationToken) : (input.StartAfter ?? '');
     const listed = walkKeys(listCurrent(context, bucket.name, prefix), { prefix, delimiter, after, max });
     const e = (text: string | undefined) => (text === undefined || !encode ? text : encode(text));
     return {
@@ -184,7 +195,10 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
         ? context.meta.versionsOfKeyAfter(bucket.name, keyMarker, input.VersionIdMarker)
         : [];
     const versions: ObjectRecord[] = leading.slice(0, max + 1);
-    let listed: Listed<ObjectRecord> = { entries: versions.slice(0, max).map((item) => ({ kind: 'item', item })), truncated: versions.length > max };
+    let listed: Listed<ObjectRecord> = {
+      entries: versions.slice(0, max).map((item) => ({ kind: 'item', item })),
+      truncated: versions.length > max,
+    };
     if (!listed.truncated) {
       const rest = walkKeys(
         (after, limit) =>
@@ -275,7 +289,10 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       MaxUploads: max,
       IsTruncated: truncated,
       ...(truncated &&
-        lastItem?.kind === 'item' && { NextKeyMarker: e(lastItem.item.key), NextUploadIdMarker: lastItem.item.uploadId }),
+        lastItem?.kind === 'item' && {
+          NextKeyMarker: e(lastItem.item.key),
+          NextUploadIdMarker: lastItem.item.uploadId,
+        }),
       Uploads: entries.flatMap((entry) =>
         entry.kind === 'item'
           ? [

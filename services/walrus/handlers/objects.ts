@@ -71,7 +71,8 @@ export function checkTags(tags: Tag[]): Tag[] {
   if (tags.length > 10) throw s3Errors.tooManyTags();
   const keys = new Set<string>();
   for (const tag of tags) {
-    if (tag.Key.length === 0 || tag.Key.length > 128) throw s3Errors.invalidTag('The TagKey you have provided is invalid');
+    if (tag.Key.length === 0 || tag.Key.length > 128)
+      throw s3Errors.invalidTag('The TagKey you have provided is invalid');
     if (tag.Value.length > 256) throw s3Errors.invalidTag('The TagValue you have provided is invalid');
     if (keys.has(tag.Key)) throw s3Errors.invalidTag('Cannot provide multiple Tags with the same key');
     keys.add(tag.Key);
@@ -106,7 +107,9 @@ export function findObject(
     const headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': object.versionId };
     if (versionId !== undefined) {
       const error = s3Errors.methodNotAllowed('GET');
-      throw Object.assign(error, { headers: { ...headers, 'last-modified': new Date(object.lastModified).toUTCString() } });
+      throw Object.assign(error, {
+        headers: { ...headers, 'last-modified': new Date(object.lastModified).toUTCString() },
+      });
     }
     throw Object.assign(s3Errors.noSuchKey(key), { headers });
   }
@@ -288,7 +291,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     requireAllowed(bucket.acl, context.caller, 'WRITE');
     checkKey(input.Key);
-    if (input.ContentLength !== undefined && input.ContentLength > maxPutSize) throw s3Errors.entityTooLarge(maxPutSize);
+    if (input.ContentLength !== undefined && input.ContentLength > maxPutSize)
+      throw s3Errors.entityTooLarge(maxPutSize);
     const owner = context.caller ?? bucket.owner;
     const acl = aclFromHeaders(input, owner, bucket.owner) ?? cannedAcl('private', owner);
     const tags = parseTagging(input.Tagging);
@@ -515,4 +519,3 @@ async function deleteOne(
   dropBlobs(context, replaced);
   return { DeleteMarker: true, VersionId: markerId };
 }
-

@@ -223,7 +223,9 @@ export function prefixRange(prefix: string): { end?: string; parameters: unknown
   let stem = prefix;
   let end: string | undefined;
   while (stem.length > 0) {
-    const last = stem.codePointAt(stem.length - 1 - (stem.length > 1 && /[\uDC00-\uDFFF]/.test(stem.slice(-1)) ? 1 : 0))!;
+    const last = stem.codePointAt(
+      stem.length - 1 - (stem.length > 1 && /[\uDC00-\uDFFF]/.test(stem.slice(-1)) ? 1 : 0),
+    )!;
     const width = last > 0xffff ? 2 : 1;
     if (last < 0x10ffff) {
       const next = last + 1 === 0xd800 ? 0xe000 : last + 1;

@@ -71,9 +71,10 @@ function compileRoute(operation: OperationModel): CompiledRoute | undefined {
   }
   // `/bucket/` is the bucket, as S3 reads it; a greedy label takes a trailing slash as part of itself.
   const pattern = new RegExp(`^${source}${greedy || source.endsWith('/') ? '' : '/?'}$`);
-  const markers = splitQuery(queryTemplate).map(
-    ({ key, value, hasValue }): [string, string | undefined] => [key, hasValue ? value : undefined],
-  );
+  const markers = splitQuery(queryTemplate).map(({ key, value, hasValue }): [string, string | undefined] => [
+    key,
+    hasValue ? value : undefined,
+  ]);
   const requiredWire: CompiledRoute['requiredWire'] = [];
   for (const name of operation.input?.required ?? []) {
     const ref = operation.input?.members.get(name);
@@ -98,7 +99,9 @@ export function restXmlRouter(model: ServiceModel): RestXmlRouter {
         if (route.method !== method) continue;
         const found = route.pattern.exec(request.path);
         if (!found) continue;
-        if (!route.markers.every(([name, value]) => query.has(name) && (value === undefined || query.get(name) === value))) {
+        if (
+          !route.markers.every(([name, value]) => query.has(name) && (value === undefined || query.get(name) === value))
+        ) {
           continue;
         }
         const present = route.requiredWire.filter(([location, name]) =>
