@@ -15,6 +15,7 @@ import { mountSoapService } from '../../src/soap/soap-service.js';
 import { adminOperations } from './admin-service.js';
 import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
+import { walrusImageStore, walrusImageUrlBase } from './walrus-images.js';
 import { ec2Handlers } from './handlers/ec2/index.js';
 import { bootstrapAdmin, lookupAccessKey } from './models/accounts.js';
 import { parseAddressPool } from './models/addresses.js';
@@ -30,8 +31,13 @@ export interface ClcSettings {
   /** The zones of the cloud and their cluster controllers; the config's own `zone` and `peers.cc` when absent. */
   zones?: (string | { name: string; clusterUrl?: string })[];
   /**
-   * Where nodes fetch images from: the prefix of an image's `bucket/key` (the object store's internal URL, or a
-   * `file://` folder every node has). Images cannot run without it.
+   * Walrus's URL: images are registered by their `bucket/key` there (checked at `RegisterImage`) and nodes fetch
+   * them from it over mTLS.
+   */
+  objectStoreUrl?: string;
+  /**
+   * Where nodes fetch images from instead: the prefix of an image's `bucket/key`, such as a `file://` folder every
+   * node has (tests, and clouds whose images live on shared storage). Without it or Walrus, images cannot run.
    */
   imageUrlBase?: string;
   /** How often the zones are asked about their instances (default 2 s). */
@@ -81,14 +87,18 @@ export const clcComponent: ComponentDefinition = {
     const bootstrap = await bootstrapAdmin(db, settings.adminCredentials);
     if (bootstrap.accountCreated) log.info({ accountId: bootstrap.account.accountId }, 'admin account created');
     const zones = zonesOf(config, settings);
+    const imageUrlBase = withSlash(
+      settings.imageUrlBase ??
+        (settings.objectStoreUrl ? walrusImageUrlBase(settings.objectStoreUrl) : `file://${config.dataDir}/images/`),
+    );
     const tls = peerTlsFromConfig(config);
     const scheduler = new Scheduler({
       db,
       zones,
       connect: (url) => ClusterControllerClient.connect(url, tls, config.name),
       log,
-      imageUrl: (location) =>
-        new URL(location, withSlash(settings.imageUrlBase ?? `file://${config.dataDir}/images/`)).toString(),
+      // Each segment of `bucket/key` as one path segment of the URL: keys may hold `?`, `#` or spaces.
+      imageUrl: (location) => `${imageUrlBase}${location.split('/').map(encodeURIComponent).join('/')}`,
       syncIntervalMs: (settings.syncSeconds ?? 2) * 1000,
     });
     scheduler.start();
@@ -100,6 +110,7 @@ export const clcComponent: ComponentDefinition = {
         ec2Endpoint: settings.ec2Endpoint,
         instances: scheduler,
         capacity: scheduler,
+        ...(settings.objectStoreUrl && { imageStore: walrusImageStore(settings.objectStoreUrl, tls) }),
         addressPool: settings.publicAddresses ? parseAddressPool(settings.publicAddresses) : undefined,
       },
     });

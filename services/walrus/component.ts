@@ -5,6 +5,7 @@ import { callPeer, peerTlsFromConfig } from '../../src/runtime/peer-client.js';
 import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { ClcCredentialLookup } from './credential-lookup.js';
+import { mountInternalImages } from './internal-images.js';
 import { createWalrusPipeline } from './request-pipeline.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
@@ -32,7 +33,7 @@ function clcUrlOf(config: ServiceConfig): string {
  */
 export const walrusComponent: ComponentDefinition = {
   describe: 'Mallee object storage (walrus): the S3 REST API.',
-  async mount({ app }, { config, log }) {
+  async mount({ app, internal }, { config, log }) {
     const settings = (config.settings ?? {}) as WalrusSettings;
     const tls = peerTlsFromConfig(config);
     const clcUrl = clcUrlOf(config);
@@ -53,6 +54,9 @@ export const walrusComponent: ComponentDefinition = {
       dnsName: settings.dnsName,
       minPartSize: settings.minPartSize,
     });
+
+    // Images for the cloud's components (node controllers, the clc), behind the cloud CA.
+    mountInternalImages(internal, { meta, bytes, log });
 
     app.use((request: Request, response: Response) =>
       handle(request, response, response.locals.requestId as string, response.locals.log as Logger),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { CliError } from '../cli/cli-error.js';
 import { renderAwsConfig } from '../cloud/aws-config.js';
 import { adminCertificateName, adminServicePath } from '../cloud/admin-client.js';
@@ -58,8 +58,6 @@ export function localLayout(dir: string) {
     awsConfig: join(root, 'aws-config'),
     pki: join(root, 'pki'),
     daemonsFile: join(root, 'run', 'daemons.json'),
-    /** Images the nodes fetch, by `bucket/key`. */
-    images: join(root, 'images'),
     config: (name: string) => join(root, 'etc', `${name}.json`),
     data: (name: string) => join(root, 'data', name),
     log: (name: string) => join(root, 'logs', `${name}.log`),
@@ -80,21 +78,20 @@ function localDaemonPlan(hypervisor: LocalHypervisor) {
 }
 
 /**
- * Component settings of an all-in-one cloud: the clc's first admin and where its nodes find images (a folder of
- * this machine, `DIR/images/BUCKET/KEY`, until the object store serves them), the cc's one node by name, and a
- * simulated node's size.
+ * Component settings of an all-in-one cloud: the clc's first admin and the object store its images are in, the cc's
+ * one node by name, and a simulated node's size.
  */
 function settingsOf(
   component: ComponentName,
-  layout: ReturnType<typeof localLayout>,
   credentials: { accessKeyId: string; secretAccessKey: string },
   urls: ReadonlyMap<string, string>,
   hypervisor: LocalHypervisor,
+  objectStoreUrl: string,
 ): Record<string, unknown> | undefined {
   if (component === 'clc') {
     return {
       adminCredentials: credentials,
-      imageUrlBase: pathToFileURL(`${layout.images}/`).toString(),
+      objectStoreUrl,
       // Elastic IPs from a documentation range (RFC 5737): bookkeeping only on a one-box cloud.
       publicAddresses: ['198.51.100.0/28'],
     };
@@ -103,6 +100,18 @@ function settingsOf(
   // The simulated hypervisor runs nothing: let it take as many instances as a large node would.
   if (component === 'nc' && hypervisor === 'test') return { maxCores: 64, maxMemoryMiB: 256 * 1024 };
   return undefined;
+}
+
+/** A loopback port nothing listens on now (the kernel's pick, released at once). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Where qemu keeps instances when the cloud's own folder is closed to it (a home directory such as /root). */
@@ -157,7 +166,7 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
   }
   const libvirtd = hypervisor === 'qemu' ? await ensureLibvirtd() : undefined;
 
-  mkdirSync(layout.images, { recursive: true });
+  mkdirSync(layout.root, { recursive: true });
   const pki = await PkiStore.init(layout.pki, 'local');
   await pki.ensureHost(localHost, localAddresses);
   // cloudctl's identity on the admin interface.
@@ -168,19 +177,23 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
 
   const daemons: LocalDaemon[] = [];
   const urls = new Map<string, string>();
+  // Walrus starts after the clc (it verifies signatures with the clc's keys), yet the clc must know where images
+  // are: walrus gets a port chosen now.
+  const walrusPort = await freeLoopbackPort();
+  const walrusUrl = `https://127.0.0.1:${walrusPort}`;
   try {
     for (const planned of localDaemonPlan(hypervisor)) {
       const config: ServiceConfig = {
         component: planned.component,
         name: planned.name,
-        listen: { host: '127.0.0.1', port: 0 },
+        listen: { host: '127.0.0.1', port: planned.component === 'walrus' ? walrusPort : 0 },
         tls: tlsFiles,
         dataDir: planned.component === 'nc' ? nodeDataDir(layout, hypervisor) : layout.data(planned.name),
         region,
         zone: 'zone' in planned ? planned.zone : undefined,
         hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
         peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
-        settings: settingsOf(planned.component, layout, credentials, urls, hypervisor),
+        settings: settingsOf(planned.component, credentials, urls, hypervisor, walrusUrl),
       };
       mkdirSync(config.dataDir, { recursive: true });
       const configPath = layout.config(planned.name);

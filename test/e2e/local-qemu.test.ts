@@ -1,11 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { buildTinyGuest, guestReadyMarker } from '../helpers/tiny-guest.js';
 
 // The all-in-one cloud on the real hypervisor: `local up --hypervisor qemu` starts libvirtd where nothing else has
-// (no systemd here), and `aws ec2 run-instances` boots the tiny guest through clc -> cc -> nc -> libvirt.
+// (no systemd here), and `aws ec2 run-instances` boots the tiny guest, its images uploaded to Walrus with `aws s3`,
+// through clc -> cc -> nc -> libvirt.
 const dir = temporaryDir('qemu');
 // qemu runs as libvirt-qemu and must reach the images and instance disks below this folder.
 chmodSync(dir, 0o755);
@@ -16,6 +17,10 @@ const cloud = up.code === 0 ? JSON.parse(up.stdout).cloud : undefined;
 const aws = (...args: string[]) =>
   runCommand('/usr/bin/aws', ['--endpoint-url', cloud.endpoints.ec2, '--output', 'json', 'ec2', ...args], {
     env: { AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_CA_BUNDLE: cloud.caBundle, AWS_PAGER: '' },
+  });
+const s3 = (...args: string[]) =>
+  runCommand('/usr/bin/aws', ['--endpoint-url', cloud.endpoints.s3, 's3', ...args], {
+    env: { AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_CA_BUNDLE: cloud.caBundle },
   });
 const virsh = (...args: string[]) => runCommand('virsh', ['-c', 'qemu:///system', ...args]);
 
@@ -34,12 +39,19 @@ t.test('local up --hypervisor qemu runs the node controller against libvirtd', a
 });
 
 t.test('aws ec2 run-instances boots a real guest; stop, start and terminate reach libvirt', async (t) => {
+  // The images go up to Walrus with the S3 CLI; nodes fetch them from there over mTLS.
   const guest = await buildTinyGuest();
-  const images = join(dir, 'images', 'tiny');
-  mkdirSync(images, { recursive: true, mode: 0o755 });
-  copyFileSync(guest.kernel, join(images, 'vmlinuz'));
-  copyFileSync(guest.ramdisk, join(images, 'initrd.img'));
-  writeFileSync(join(images, 'disk.img'), Buffer.alloc(1024 * 1024));
+  const disk = join(dir, 'disk.img');
+  writeFileSync(disk, Buffer.alloc(1024 * 1024));
+  t.equal((await s3('mb', 's3://tiny')).code, 0);
+  for (const [file, key] of [
+    [guest.kernel, 'vmlinuz'],
+    [guest.ramdisk, 'initrd.img'],
+    [disk, 'disk.img'],
+  ] as const) {
+    const copied = await s3('cp', file, `s3://tiny/${key}`);
+    t.equal(copied.code, 0, copied.stderr);
+  }
   const register = async (...args: string[]) => JSON.parse((await aws('register-image', ...args)).stdout).ImageId;
   const kernel = await register('--name', 'tiny-kernel', '--image-location', 'tiny/vmlinuz', '--kernel-id', 'true');
   const ramdisk = await register(

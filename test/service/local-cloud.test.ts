@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
@@ -63,7 +64,7 @@ t.test('local status shows every daemon healthy', async (t) => {
   const clc = daemons.find((daemon: { component: string }) => daemon.component === 'clc');
   t.same(Object.values(clc.health.peers), ['ok', 'ok'], 'clc reaches cc and sc over mTLS');
   const walrus = daemons.find((daemon: { component: string }) => daemon.component === 'walrus');
-  t.same(Object.values(walrus.health.peers), ['ok'], 'walrus reaches the clc (for credentials) over mTLS');
+  t.equal(walrus.health.clc, 'reachable', 'walrus reaches the clc (for credentials) over mTLS');
   const table = await runCli('cloudctl', ['local', 'status', '--dir', dir]);
   t.match(table.stdout, /^NAME\s+COMPONENT\s+PID\s+URL\s+STATE/);
   t.match(table.stdout, /clc\s+clc\s+\d+\s+https:\/\/127\.0\.0\.1:\d+\s+healthy/);
@@ -89,6 +90,46 @@ t.test('the aws CLIs reach the cloud through aws-config, over TLS checked agains
     env: { ...awsEnv, AWS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt', AWS_MAX_ATTEMPTS: '1' },
   });
   t.match(untrusted.stderr, /SSL validation failed/, 'without the cloud CA the endpoint is not trusted');
+});
+
+t.test('an image uploaded to Walrus runs: the node fetches it from there over mTLS', async (t) => {
+  const image = join(dir, 'guest.img');
+  writeFileSync(image, randomBytes(256 * 1024));
+  const aws = (args: string[], env: NodeJS.ProcessEnv = {}) => runCommand('aws', args, { env: { ...awsEnv, ...env } });
+  t.equal((await aws(['s3', 'mb', 's3://images'])).code, 0);
+  t.equal((await aws(['s3', 'cp', image, 's3://images/guest.img'])).code, 0);
+  const registered = await aws([
+    'ec2',
+    'register-image',
+    '--name',
+    'from-walrus',
+    '--image-location',
+    'images/guest.img',
+  ]);
+  t.equal(registered.code, 0, registered.stderr);
+  const imageId = JSON.parse(registered.stdout).ImageId as string;
+  const missing = await aws(['ec2', 'register-image', '--name', 'not-there', '--image-location', 'images/none.img']);
+  t.match(missing.stderr, /\(InvalidManifest\)/, 'an image Walrus does not have is refused');
+
+  const run = await aws(['ec2', 'run-instances', '--image-id', imageId, '--instance-type', 't1.micro']);
+  t.equal(run.code, 0, run.stderr);
+  const instanceId = JSON.parse(run.stdout).Instances[0].InstanceId as string;
+  const waited = await aws(['ec2', 'wait', 'instance-running', '--instance-ids', instanceId]);
+  t.equal(waited.code, 0, waited.stderr);
+  const cached = join(dir, 'data', 'nc-local', 'images', imageId);
+  t.same(readFileSync(cached), readFileSync(image), 'the node cached the very bytes uploaded');
+
+  // Another account may not register (and so launch) an image from a bucket it cannot read.
+  const other = JSON.parse(
+    (await runCli('cloudctl', ['accounts', 'create', 'image-thief', '--cloud', join(dir, 'cloud.json'), '--json']))
+      .stdout,
+  ).rootAccessKey;
+  const stolen = await aws(['ec2', 'register-image', '--name', 'stolen', '--image-location', 'images/guest.img'], {
+    AWS_ACCESS_KEY_ID: other.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: other.secretAccessKey,
+  });
+  t.match(stolen.stderr, /\(InvalidManifest\)/);
+  await aws(['ec2', 'terminate-instances', '--instance-ids', instanceId]);
 });
 
 t.test('cloudctl accounts create, list and delete through the admin interface', async (t) => {
