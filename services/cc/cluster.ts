@@ -184,7 +184,9 @@ export class Cluster implements ClusterController {
           } catch (error) {
             this.options.log.error({ node: nodeName, instanceId, err: error }, 'node failed to run an instance');
             const message = error instanceof Error ? error.message : String(error);
-            const code = error instanceof ServiceError ? error.code : 'Server.InternalError';
+            // The node's own fault code when it gave one (HypervisorUnavailable, ImageFetchFailure ...).
+            const faultCode = (error as { code?: unknown }).code;
+            const code = typeof faultCode === 'string' ? `Server.${faultCode}` : 'Server.InternalError';
             this.instances.set(instanceId, {
               nodeName,
               last: { ...pending, state: 'terminated', stateReason: { code, message } },

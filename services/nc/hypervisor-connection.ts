@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { arch } from 'node:os';
 import { Hypervisor, type Domain } from '@unraid/libvirt';
 import { execa } from 'execa';
+import { ServiceError } from '../../src/aws/service-error.js';
 
 export type Virtualization = 'kvm' | 'qemu' | 'test';
 
@@ -32,11 +33,14 @@ export class HypervisorConnection {
     try {
       await hypervisor.connectOpen();
     } catch (error) {
-      throw new Error(
+      // A ServiceError, so the reason reaches the cc (and the instance's state reason) instead of a bare InternalError.
+      throw new ServiceError(
+        'HypervisorUnavailable',
         `cannot reach libvirt at ${this.uri}: ${(error as Error).message}` +
           (this.uri.startsWith('qemu:')
             ? ' (is libvirtd running? without systemd start `virtlogd -d` and `libvirtd -d`)'
             : ''),
+        503,
       );
     }
     this.hypervisor = hypervisor;

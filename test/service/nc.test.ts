@@ -317,3 +317,17 @@ t.test('kill -9 of the nc: the instances keep running and are found again', asyn
   const left = await runCommand('virsh', ['-c', 'test+unix:///default', 'list', '--all', '--name']);
   t.notMatch(left.stdout, /i-0000000000000001[12]/, 'libvirt has neither domain any more');
 });
+
+t.test('libvirt not answering: health says why, and a launch is refused with that reason', async (t) => {
+  const nc = await startNc(t, { hypervisor: 'test+unix:///default?socket=/run/mallee-no-such-libvirtd.sock' });
+  const health = await curl(`${nc.url}/healthz`, { ca: nc.caBundle }, ['-w', '\n%{http_code}']);
+  const [body, status] = health.stdout.split('\n');
+  t.equal(status, '503');
+  t.match(JSON.parse(body ?? '{}'), { status: 'unhealthy', error: /^cannot reach libvirt at test\+unix:/ });
+  const client = await nc.client();
+  await t.rejects(client.runInstance(spec('i-0000000000000dead')), {
+    name: 'SoapFaultError',
+    code: 'HypervisorUnavailable',
+    message: /cannot reach libvirt at test\+unix:\/\/\/default\?socket=\/run\/mallee-no-such-libvirtd\.sock/,
+  });
+});
