@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Test } from 'tap';
@@ -17,11 +18,9 @@ export interface TestLocalCloud {
   cloud: CloudFile;
   /** The first admin's root key (account 000000000000). */
   admin: Credentials;
-  /** Where the nodes fetch images from: `ImageLocation=BUCKET/KEY` is `imagesDir/BUCKET/KEY`. */
-  imagesDir: string;
-  /** Writes an image file the cloud can register as `bucket/key`; returns that location. */
-  putImage(location: string, bytes: Buffer | string): string;
   ec2(credentials?: Credentials): EC2Client;
+  /** Walrus, where images live (path-style, as Walrus addresses buckets). */
+  s3(credentials?: Credentials): S3Client;
   iam(credentials?: Credentials): IAMClient;
   sts(credentials?: Credentials): STSClient;
   /**
@@ -34,7 +33,7 @@ export interface TestLocalCloud {
 }
 
 /**
- * A whole cloud (clc, cc, sc, walrus and an nc on libvirt's simulated hypervisor by default) started with
+ * A whole cloud (clc, walrus, cc, sc and an nc on libvirt's simulated hypervisor by default) started with
  * `cloudctl local up` in a temp dir, as a user starts one; `cloudctl local down` when the test ends.
  */
 export async function startLocalCloud(t: Test, hypervisor: 'test' | 'qemu' = 'test'): Promise<TestLocalCloud> {
@@ -54,19 +53,12 @@ export async function startLocalCloud(t: Test, hypervisor: 'test' | 'qemu' = 'te
     requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
     maxAttempts: 1,
   });
-  const imagesDir = join(dir, 'images');
   return {
     dir,
     cloud,
     admin: cloud.credentials,
-    imagesDir,
-    putImage(location, bytes) {
-      const path = join(imagesDir, location);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, bytes);
-      return location;
-    },
     ec2: (credentials) => new EC2Client(clientConfig(cloud.endpoints.ec2, credentials)),
+    s3: (credentials) => new S3Client({ ...clientConfig(cloud.endpoints.s3, credentials), forcePathStyle: true }),
     iam: (credentials) => new IAMClient(clientConfig(cloud.endpoints.iam, credentials)),
     sts: (credentials) => new STSClient(clientConfig(cloud.endpoints.sts, credentials)),
     awsEnv: (credentials) => ({
@@ -86,7 +78,14 @@ export async function startLocalCloud(t: Test, hypervisor: 'test' | 'qemu' = 'te
       AWS_SESSION_TOKEN: undefined,
     }),
     async newAccount(name) {
-      const created = await runCli('cloudctl', ['accounts', 'create', name, '--cloud', join(dir, 'cloud.json'), '--json']);
+      const created = await runCli('cloudctl', [
+        'accounts',
+        'create',
+        name,
+        '--cloud',
+        join(dir, 'cloud.json'),
+        '--json',
+      ]);
       if (created.code !== 0) throw new Error(`cloudctl accounts create ${name} failed: ${created.stderr}`);
       const { account, rootAccessKey } = JSON.parse(created.stdout) as {
         account: { accountId: string; accountName: string };

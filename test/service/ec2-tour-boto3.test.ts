@@ -25,7 +25,7 @@ for (const { python, prefix } of pythons) {
         ENDPOINT: cloud.cloud.endpoints.ec2,
         REGION: cloud.cloud.region,
         ZONE: cloud.cloud.zone,
-        IMAGES_DIR: cloud.imagesDir,
+        S3_ENDPOINT: cloud.cloud.endpoints.s3,
         OWNER_ID: '000000000000',
         PREFIX: prefix,
         OTHER_ACCESS_KEY_ID: other.accessKeyId,

@@ -21,7 +21,7 @@ await t.spawn(
       ENDPOINT: cloud.cloud.endpoints.ec2,
       REGION: cloud.cloud.region,
       ZONE: cloud.cloud.zone,
-      IMAGES_DIR: cloud.imagesDir,
+      S3_ENDPOINT: cloud.cloud.endpoints.s3,
       OWNER_ID: '000000000000',
       OTHER_ACCESS_KEY_ID: other.accessKeyId,
       OTHER_SECRET_ACCESS_KEY: other.secretAccessKey,

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The EC2 tour with the aws CLIs, as a user would type it: Debian's AWS CLI v2 (/usr/bin/aws, --endpoint-url) for
 # most steps, the pip AWS CLI v1 on PATH (endpoints from aws-config) for some. Prints TAP; run by ec2-tour-cli.test.ts.
-# Needs: AWS_CONFIG_FILE and AWS_CA_BUNDLE of the cloud, ENDPOINT (EC2), REGION, ZONE, IMAGES_DIR, OWNER_ID, and
+# Needs: AWS_CONFIG_FILE and AWS_CA_BUNDLE of the cloud, ENDPOINT (EC2), S3_ENDPOINT, REGION, ZONE, OWNER_ID, and
 # OTHER_ACCESS_KEY_ID / OTHER_SECRET_ACCESS_KEY / OTHER_ACCOUNT_ID of a second account.
 set -uo pipefail
 
-: "${ENDPOINT:?}" "${REGION:?}" "${ZONE:?}" "${IMAGES_DIR:?}" "${OWNER_ID:?}"
+: "${ENDPOINT:?}" "${S3_ENDPOINT:?}" "${REGION:?}" "${ZONE:?}" "${OWNER_ID:?}"
 : "${OTHER_ACCESS_KEY_ID:?}" "${OTHER_SECRET_ACCESS_KEY:?}" "${OTHER_ACCOUNT_ID:?}"
 
 work=$(mktemp -d)
@@ -134,11 +134,16 @@ run groups v1 ec2 describe-security-groups --filters Name=ip-permission.from-por
   --query 'SecurityGroups[].GroupName'
 is "aws v1 describe-security-groups --filters ip-permission.from-port" "$groups" "tour-web"
 
-# Images: a kernel, a ramdisk and a machine image booting with them, from files in the object store's place.
-mkdir -p "$IMAGES_DIR/tour-cli"
-head -c 65536 /dev/urandom >"$IMAGES_DIR/tour-cli/vmlinuz"
-head -c 65536 /dev/urandom >"$IMAGES_DIR/tour-cli/initrd"
-head -c 1048576 /dev/urandom >"$IMAGES_DIR/tour-cli/disk.img"
+# Images: a kernel, a ramdisk and a machine image booting with them, uploaded to Walrus first.
+head -c 65536 /dev/urandom >"$work/vmlinuz"
+head -c 65536 /dev/urandom >"$work/initrd"
+head -c 1048576 /dev/urandom >"$work/disk.img"
+run discard /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 mb s3://tour-cli
+run discard /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 cp "$work/vmlinuz" s3://tour-cli/vmlinuz
+run discard aws s3 cp "$work/initrd" s3://tour-cli/initrd
+run discard aws s3 cp "$work/disk.img" s3://tour-cli/disk.img
+fails_with "the other account cannot register the owner's object: InvalidManifest" InvalidManifest \
+  other v2 ec2 register-image --name stolen --image-location tour-cli/disk.img
 run kernel v2 ec2 register-image --name tour-cli-kernel --image-location tour-cli/vmlinuz --kernel-id true \
   --query ImageId
 like "register-image kernel: an aki- id" "$kernel" "^aki-$id_re$"

@@ -1,7 +1,7 @@
 """The EC2 tour with boto3, as a Python user would write it: real waiters, exact answers. Prints TAP; run by
 ec2-tour-boto3.test.ts with Debian's python3 (boto3 1.26) and the image's (a current boto3).
 
-Needs: AWS_CONFIG_FILE and AWS_CA_BUNDLE of the cloud, ENDPOINT (EC2), REGION, ZONE, IMAGES_DIR, OWNER_ID, PREFIX
+Needs: AWS_CONFIG_FILE and AWS_CA_BUNDLE of the cloud, ENDPOINT (EC2), S3_ENDPOINT, REGION, ZONE, OWNER_ID, PREFIX
 (names of this run's resources, so two runs can share a cloud), and OTHER_ACCESS_KEY_ID / OTHER_SECRET_ACCESS_KEY of
 a second account.
 """
@@ -16,15 +16,18 @@ import traceback
 
 import boto3
 import botocore
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 env = os.environ
 endpoint, region, zone = env["ENDPOINT"], env["REGION"], env["ZONE"]
-owner, prefix, images_dir = env["OWNER_ID"], env["PREFIX"], env["IMAGES_DIR"]
+owner, prefix = env["OWNER_ID"], env["PREFIX"]
 work = tempfile.mkdtemp()
 count = 0
 
 ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=region)
+s3 = boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], region_name=region,
+                  config=Config(s3={"addressing_style": "path"}))
 other = boto3.client(
     "ec2",
     endpoint_url=endpoint,
@@ -132,12 +135,12 @@ def tour():
     fails_with("InvalidGroup.Duplicate", "create_security_group again: InvalidGroup.Duplicate",
                ec2.create_security_group, GroupName=f"{prefix}-web", Description="again")
 
-    # Images: kernel, ramdisk, and a machine image booting with them.
-    folder = os.path.join(images_dir, prefix)
-    os.makedirs(folder, exist_ok=True)
+    # Images: kernel, ramdisk, and a machine image booting with them, uploaded to Walrus first.
+    s3.create_bucket(Bucket=prefix)
     for name, size in (("vmlinuz", 65536), ("initrd", 65536), ("disk.img", 1 << 20)):
-        with open(os.path.join(folder, name), "wb") as file:
-            file.write(os.urandom(size))
+        s3.put_object(Bucket=prefix, Key=name, Body=os.urandom(size))
+    fails_with("InvalidManifest", "the other account cannot register the owner's object: InvalidManifest",
+               other.register_image, Name="stolen", ImageLocation=f"{prefix}/disk.img")
     kernel = ec2.register_image(Name=f"{prefix}-kernel", ImageLocation=f"{prefix}/vmlinuz", KernelId="true")["ImageId"]
     ramdisk = ec2.register_image(Name=f"{prefix}-ramdisk", ImageLocation=f"{prefix}/initrd",
                                  RamdiskId="true")["ImageId"]
