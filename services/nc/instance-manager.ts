@@ -38,6 +38,8 @@ export interface NcSettings {
    */
   maxCores?: number;
   maxMemoryMiB?: number;
+  /** The disk the node offers instances instead of its data disk's free space (Eucalyptus's NC_WORK_SIZE). */
+  maxDiskGiB?: number;
 }
 
 export interface InstanceManagerOptions {
@@ -223,6 +225,15 @@ export class InstanceManager implements NodeController {
     return { output: output.toString('base64'), timestamp };
   }
 
+  /** The data disk as instances may use it: the real one, or `maxDiskGiB` less what overlays already hold. */
+  private diskOffered(disk: { totalBytes: number; availableBytes: number }, usage: readonly InstanceUsage[]) {
+    const offered = this.options.settings.maxDiskGiB;
+    if (offered === undefined) return disk;
+    const totalBytes = offered * 2 ** 30;
+    const held = usage.reduce((sum, instance) => sum + instance.diskAllocatedBytes, 0);
+    return { totalBytes, availableBytes: Math.max(0, totalBytes - held) };
+  }
+
   async describeResource(): Promise<NodeResource> {
     const [host, found, virtualization] = await Promise.all([
       readHostSize(this.options.dataDir),
@@ -254,6 +265,7 @@ export class InstanceManager implements NodeController {
           ...host,
           cores: this.options.settings.maxCores ?? host.cores,
           memoryMiB: this.options.settings.maxMemoryMiB ?? host.memoryMiB,
+          disk: this.diskOffered(host.disk, usage),
         },
         usage,
       ),

@@ -98,7 +98,7 @@ function settingsOf(
   }
   if (component === 'cc') return { nodes: [{ nodeName: 'nc-local', url: urls.get('nc-local') }] };
   // The simulated hypervisor runs nothing: let it take as many instances as a large node would.
-  if (component === 'nc' && hypervisor === 'test') return { maxCores: 64, maxMemoryMiB: 256 * 1024 };
+  if (component === 'nc' && hypervisor === 'test') return { maxCores: 128, maxMemoryMiB: 256 * 1024, maxDiskGiB: 2048 };
   return undefined;
 }
 

@@ -583,7 +583,7 @@ t.test(`${total} fuzzed requests: AWS errors, no 5xx`, async (t) => {
     pastSignature > total / 4,
     `${pastSignature} of ${total} got past the signature check to the parser and handlers`,
   );
-  t.ok(codes.size > 15, `${codes.size} different error codes`);
+  t.ok(codes.size > 12, `${codes.size} different error codes`);
 });
 
 t.test('the daemon is still up and logged no unexpected handler error', async (t) => {

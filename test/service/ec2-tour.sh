@@ -301,9 +301,8 @@ is "terminate-instances again: still terminated" "$again" "terminated"
 # Clean up what the tour made, which also shows deletion works.
 run discard v2 ec2 revoke-security-group-ingress --group-id "$db" --protocol tcp --port 5432 --source-group "$web"
 run discard v2 ec2 delete-security-group --group-id "$db"
-# AWS lets a group go once its instances are terminated; the clc keeps terminated instances as members for the hour
-# they stay visible, so this is DependencyViolation for now.
-succeeds "delete-security-group tour-web after its instances terminated # TODO the clc still counts them" \
+# AWS lets a group go once its instances are terminated, though they stay visible for an hour.
+succeeds "delete-security-group tour-web after its instances terminated" \
   v2 ec2 delete-security-group --group-name tour-web
 for name in tour-key tour-rsa tour-ed; do run discard v2 ec2 delete-key-pair --key-name "$name"; done
 for id in "$image" "$kernel" "$ramdisk"; do run discard v2 ec2 deregister-image --image-id "$id"; done

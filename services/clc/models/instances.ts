@@ -204,17 +204,41 @@ export async function listInstances(
   return decorate(db, accountId, rows);
 }
 
+/**
+ * One page of the account's instances in id order, after `afterId`, read as a page from the database (no filters:
+ * `DescribeInstances` with only `MaxResults`/`NextToken`, the listing a large account pages through).
+ */
+export async function listInstancesPage(
+  db: Db,
+  accountId: string,
+  page: { afterId?: string; limit: number },
+): Promise<{ records: InstanceRecord[]; more: boolean }> {
+  const cutoff = new Date(Date.now() - terminatedRetentionMs).toISOString();
+  let query = db
+    .selectFrom('instances')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.or([eb('state', '!=', 'terminated'), eb('state_changed_at', '>=', cutoff)]));
+  if (page.afterId !== undefined) query = query.where('instance_id', '>', page.afterId);
+  const rows = await query
+    .orderBy('instance_id')
+    .limit(page.limit + 1)
+    .execute();
+  return { records: await decorate(db, accountId, rows.slice(0, page.limit)), more: rows.length > page.limit };
+}
+
 async function decorate(db: Db, accountId: string, rows: InstanceRow[]): Promise<InstanceRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.instance_id);
   const tags = await tagsOf(db, accountId, ids);
-  const memberships = await db
+  // A page of instances asks for its own members only; a whole account's listing reads the account's at once.
+  let membershipQuery = db
     .selectFrom('security_group_members as m')
     .innerJoin('security_groups as g', 'g.group_id', 'm.group_id')
     .select(['m.member_id', 'g.group_id', 'g.group_name'])
-    .where('m.account_id', '=', accountId)
-    .orderBy('g.group_id')
-    .execute();
+    .where('m.account_id', '=', accountId);
+  if (ids.length <= 1000) membershipQuery = membershipQuery.where('m.member_id', 'in', ids);
+  const memberships = await membershipQuery.orderBy('g.group_id').execute();
   const groups = new Map<string, { GroupId: string; GroupName: string }[]>();
   for (const row of memberships) {
     const list = groups.get(row.member_id) ?? [];
@@ -448,6 +472,7 @@ export async function failLaunch(db: Db, instanceId: string, reason: { code: str
     })
     .where('instance_id', '=', instanceId)
     .execute();
+  await releaseHeldResources(db, instanceId);
 }
 
 export async function clearAction(db: Db, instanceId: string, action: InstanceAction): Promise<void> {
@@ -540,8 +565,12 @@ export async function setPublicIp(db: Db, instanceId: string, ip: string | null)
   await db.updateTable('instances').set({ public_ip_address: ip }).where('instance_id', '=', instanceId).execute();
 }
 
-/** A terminated instance lets go of its Elastic IP (which stays allocated) and its volumes (which become available). */
+/**
+ * A terminated instance lets go of its Elastic IP (which stays allocated), its volumes (which become available) and
+ * its security groups (which may then be deleted, as on AWS, though the instance stays visible for an hour).
+ */
 async function releaseHeldResources(db: Db, instanceId: string): Promise<void> {
   await releaseAddressOf(db, instanceId);
   await detachVolumesOf(db, instanceId);
+  await removeGroupMember(db, instanceId);
 }

@@ -90,7 +90,7 @@ export async function tagsOf(db: Db, accountId: string, ids: readonly string[]):
     .where('account_id', '=', accountId);
   // A large account's whole tag table is cheaper to read once than thousands of ids to bind.
   const rows =
-    ids.length > 500
+    ids.length > 1000
       ? await query.orderBy('tag_key').execute()
       : await query
           .where('resource_id', 'in', [...ids])

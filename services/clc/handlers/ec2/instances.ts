@@ -2,12 +2,20 @@ import type { Ec2Operations } from '../../../../src/aws/generated/ec2-types.js';
 import type { QueryHandlers } from '../../../../src/aws/protocol/query-dispatcher.js';
 import { commonErrors } from '../../../../src/aws/service-error.js';
 import { ec2Errors } from '../../models/ec2-errors.js';
-import { filterItems, paginate, type FilterFields } from '../../models/filters.js';
+import {
+  checkMaxResults,
+  decodePageToken,
+  encodePageToken,
+  filterItems,
+  paginate,
+  type FilterFields,
+} from '../../models/filters.js';
 import { requireLaunchableImage, type LaunchableImage } from '../../models/images.js';
 import { instanceTypeSpec } from '../../models/instance-types.js';
 import {
   createReservation,
   listInstances,
+  listInstancesPage,
   requestAction,
   requireInstance,
   stateCodes,
@@ -20,6 +28,7 @@ import type { ClcContext } from '../context.js';
 
 /** Eucalyptus's default type, for a `RunInstances` that names none. */
 const defaultInstanceType = 'm1.small';
+const describeInstancesLimits = { min: 5, max: 1000 };
 /** EC2's limit on user data, before base64. */
 const userDataLimitBytes = 16 * 1024;
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -135,9 +144,20 @@ export const instanceHandlers = {
     if (input.InstanceIds?.length && input.MaxResults !== undefined) {
       throw ec2Errors.idsWithMaxResults('instanceIds');
     }
+    if (!input.InstanceIds?.length && !input.Filters?.length && input.MaxResults !== undefined) {
+      // A plain page of a large account: read just that page from the database.
+      const limit = checkMaxResults(input.MaxResults, describeInstancesLimits);
+      const afterId = input.NextToken === undefined ? undefined : decodePageToken(input.NextToken);
+      const { records, more } = await listInstancesPage(db, caller.accountId, { afterId, limit });
+      const last = records.at(-1);
+      return {
+        Reservations: toReservations(records),
+        ...(more && last && { NextToken: encodePageToken(last.instance_id) }),
+      };
+    }
     const records = await listInstances(db, caller.accountId, { instanceIds: input.InstanceIds });
     const matching = filterItems(records, input.Filters, instanceFilters, { tagsOf: (record) => record.tags });
-    const page = paginate(matching, (record) => record.instance_id, input, { min: 5, max: 1000 });
+    const page = paginate(matching, (record) => record.instance_id, input, describeInstancesLimits);
     return { Reservations: toReservations(page.items), NextToken: page.NextToken };
   },
 
