@@ -9,17 +9,16 @@ import type { Test } from 'tap';
 import { generateAccessKey } from '../../src/cloud/credentials.js';
 import { SoapServiceClient } from '../../src/soap/soap-client.js';
 import { projectRoot } from './cli.js';
-import { createTestPki, startDaemon } from './daemons.js';
+import {
+  awsCliEnv,
+  createAccountAt,
+  createTestPki,
+  startDaemon,
+  type Credentials,
+  type TestAccount,
+} from './daemons.js';
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-export interface TestAccount extends Credentials {
-  accountId: string;
-  accountName: string;
-}
+export type { Credentials, TestAccount } from './daemons.js';
 
 export interface TestClc {
   url: string;
@@ -114,24 +113,8 @@ export async function startClc(t: Test, options: StartClcOptions = {}): Promise<
         adminTls,
         'test-operator',
       ),
-    async newAccount(accountName) {
-      const client = await clc.adminClient();
-      const created = await client.call<{
-        account: { accountId: string; accountName: string };
-        rootAccessKey: Credentials;
-      }>('CreateAccount', { accountName });
-      return { ...created.account, ...created.rootAccessKey };
-    },
-    awsEnv: (credentials = admin) => ({
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_DEFAULT_REGION: region,
-      AWS_CA_BUNDLE: caBundle,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_PAGER: '',
-    }),
+    newAccount: (accountName) => createAccountAt(daemon.url, adminTls, accountName),
+    awsEnv: (credentials = admin) => awsCliEnv(credentials, region, caBundle),
     dataDir: daemon.dataDir,
     stop: () => daemon.stop(),
     kill: () => daemon.kill(),

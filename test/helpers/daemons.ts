@@ -5,7 +5,8 @@ import { PkiStore } from '../../src/pki/pki-store.js';
 import type { PeerTls } from '../../src/runtime/peer-client.js';
 import type { ComponentName, ServiceConfig } from '../../src/runtime/service-config.js';
 import { launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
-import { temporaryDir } from './cli.js';
+import { SoapServiceClient } from '../../src/soap/soap-client.js';
+import { projectRoot, temporaryDir } from './cli.js';
 
 /** A test cloud's PKI in a temp dir: its CA, the loopback host certificate every daemon serves with, and peers. */
 export interface TestPki {
@@ -94,5 +95,45 @@ export async function startDaemon(
     async restart() {
       daemon = await launchDaemon(config.component, configPath, logPath);
     },
+  };
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface TestAccount extends Credentials {
+  accountId: string;
+  accountName: string;
+}
+
+/** A new account through the clc's admin SOAP interface (cloudctl's way), with its root key. */
+export async function createAccountAt(clcUrl: string, adminTls: PeerTls, accountName: string): Promise<TestAccount> {
+  const client = await SoapServiceClient.connect(
+    join(projectRoot, 'wsdl', 'admin.wsdl'),
+    `${clcUrl}/services/admin`,
+    adminTls,
+    'test-operator',
+  );
+  const created = await client.call<{
+    account: { accountId: string; accountName: string };
+    rootAccessKey: Credentials;
+  }>('CreateAccount', { accountName });
+  return { ...created.account, ...created.rootAccessKey };
+}
+
+/** Environment for the `aws` CLIs with this key, trusting only the test cloud's CA, no config files, no retries. */
+export function awsCliEnv(credentials: Credentials, region: string, caBundle: string): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_DEFAULT_REGION: region,
+    AWS_CA_BUNDLE: caBundle,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
 }

@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Test } from 'tap';
 import { generateAccessKey } from '../../src/cloud/credentials.js';
-import { SoapServiceClient } from '../../src/soap/soap-client.js';
 import type { WalrusSettings } from '../../services/walrus/component.js';
-import type { Credentials, TestAccount } from './clc.js';
-import { projectRoot } from './cli.js';
-import { createTestPki, startDaemon, type TestDaemon, type TestPki } from './daemons.js';
+import {
+  awsCliEnv,
+  createAccountAt,
+  createTestPki,
+  startDaemon,
+  type Credentials,
+  type TestAccount,
+  type TestDaemon,
+  type TestPki,
+} from './daemons.js';
 
 export interface TestWalrus {
   /** Walrus's S3 endpoint. */
@@ -72,29 +77,7 @@ export async function startWalrus(t: Test, settings: WalrusSettings = {}): Promi
         maxAttempts: 1,
         ...extra,
       }),
-    async newAccount(accountName) {
-      const client = await SoapServiceClient.connect(
-        join(projectRoot, 'wsdl', 'admin.wsdl'),
-        `${clc.url}/services/admin`,
-        await pki.peer('admin'),
-        'test-operator',
-      );
-      const created = await client.call<{
-        account: { accountId: string; accountName: string };
-        rootAccessKey: Credentials;
-      }>('CreateAccount', { accountName });
-      return { ...created.account, ...created.rootAccessKey };
-    },
-    awsEnv: (credentials = admin) => ({
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_DEFAULT_REGION: region,
-      AWS_CA_BUNDLE: pki.caBundle,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_PAGER: '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    }),
+    newAccount: async (accountName) => createAccountAt(clc.url, await pki.peer('admin'), accountName),
+    awsEnv: (credentials = admin) => awsCliEnv(credentials, region, pki.caBundle),
   };
 }
