@@ -303,9 +303,9 @@ async function timeRunInstances(): Promise<{ launched: number; room: number; sec
     const registered = await call({ Action: 'RegisterImage', Name: 'bench', ImageLocation: 'bench/disk.img' });
     const imageId = /<imageId>([^<]+)</.exec(registered)?.[1] ?? '';
     const zones = await call({ Action: 'DescribeAvailabilityZones', 'ZoneName.1': 'verbose' });
-    // Eucalyptus's verbose listing: `<zoneState>0015 / 0015 ...</zoneState>` before `<zoneName>|- m1.small</zoneName>`.
-    const at = zones.lastIndexOf('<zoneState>', zones.indexOf('<zoneName>|- m1.small</zoneName>'));
-    const room = Number(/^<zoneState>(\d+)/.exec(zones.slice(at))?.[1] ?? 0);
+    // Eucalyptus's verbose listing: the zone entry named `|- m1.small` has `<zoneState>0015 / 0015 ...</zoneState>`.
+    const entry = zones.split('<item>').find((item) => item.includes('<zoneName>|- m1.small</zoneName>')) ?? '';
+    const room = Number(/<zoneState>(\d+)/.exec(entry)?.[1] ?? 0);
     const count = Math.min(runBatch, room);
     const started = performance.now();
     const run = await call({
