@@ -12,8 +12,8 @@ import type {
 import { isUniqueViolation, withTransaction } from '../../../src/db/transaction.js';
 import { releaseAddressOf } from './addresses.js';
 import { ec2Errors } from './ec2-errors.js';
-import { assertResourceId, newResourceId, resourceTypes } from './ec2-ids.js';
-import { applyTagSpecifications, registerResource, tagsOf, unregisterResource } from './resources.js';
+import { assertResourceId, newResourceId } from './ec2-ids.js';
+import { applyTagSpecifications, onlyNamed, registerResource, tagsOf, unregisterResource } from './resources.js';
 import { addGroupMember, removeGroupMember } from './security-groups.js';
 import { detachVolumesOf } from './volumes.js';
 
@@ -192,15 +192,7 @@ export async function listInstances(
   let rows = (await query.orderBy('instance_id').execute()).filter(
     (row) => row.state !== 'terminated' || row.state_changed_at >= cutoff,
   );
-  if (ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((row) => wanted.has(row.instance_id));
-    const found = new Set(rows.map((row) => row.instance_id));
-    const missing = ids.filter((id) => !found.has(id));
-    if (missing.length > 0) {
-      throw ec2Errors.notFound(resourceTypes.instance.notFound, 'instance ID', missing.join(', '));
-    }
-  }
+  rows = onlyNamed(rows, ids, (row) => row.instance_id, 'instance');
   return decorate(db, accountId, rows);
 }
 

@@ -207,3 +207,22 @@ export async function listTagDescriptions(db: Db, accountId: string): Promise<De
     Value: row.tag_value,
   }));
 }
+
+/**
+ * The rows a Describe named by id, when it named any: every id must be among them (the account's own), else the
+ * type's `.NotFound` listing the missing ones, as EC2 answers `DescribeVolumes --volume-ids vol-a vol-b`.
+ */
+export function onlyNamed<Row>(
+  rows: Row[],
+  ids: readonly string[],
+  idOf: (row: Row) => string,
+  type: ResourceType,
+): Row[] {
+  if (ids.length === 0) return rows;
+  const wanted = new Set(ids);
+  const named = rows.filter((row) => wanted.has(idOf(row)));
+  const found = new Set(named.map(idOf));
+  const missing = [...wanted].filter((id) => !found.has(id));
+  if (missing.length > 0) throw ec2Errors.notFound(resourceTypes[type].notFound, noun(type), missing.join(', '));
+  return named;
+}

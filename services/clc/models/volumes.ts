@@ -13,7 +13,7 @@ import { isUniqueViolation, withTransaction } from '../../../src/db/transaction.
 import { ec2Errors } from './ec2-errors.js';
 import { assertResourceId, newResourceId, resourceTypes } from './ec2-ids.js';
 import { requireInstance } from './instances.js';
-import { applyTagSpecifications, registerResource, tagsOf, unregisterResource } from './resources.js';
+import { applyTagSpecifications, onlyNamed, registerResource, tagsOf, unregisterResource } from './resources.js';
 
 /**
  * EBS-style volumes and snapshots, as the API sees them. The clc keeps the books: what exists, in which zone, in
@@ -280,14 +280,7 @@ export async function listVolumes(
   for (const id of ids) assertResourceId('volume', id);
   let query = db.selectFrom('volumes').selectAll().where('account_id', '=', accountId);
   if (ids.length > 0 && ids.length <= 500) query = query.where('volume_id', 'in', [...ids]);
-  let rows = await query.orderBy('volume_id').execute();
-  if (ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((row) => wanted.has(row.volume_id));
-    const found = new Set(rows.map((row) => row.volume_id));
-    const missing = [...wanted].filter((id) => !found.has(id));
-    if (missing.length > 0) throw ec2Errors.notFound(resourceTypes.volume.notFound, 'volume', missing.join(', '));
-  }
+  const rows = onlyNamed(await query.orderBy('volume_id').execute(), ids, (row) => row.volume_id, 'volume');
   const tags = await tagsOf(
     db,
     accountId,
@@ -643,15 +636,7 @@ export async function listSnapshots(
     .where('account_id', '=', accountId)
     .orderBy('snapshot_id')
     .execute();
-  if (ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((row) => wanted.has(row.snapshot_id));
-    const found = new Set(rows.map((row) => row.snapshot_id));
-    const missing = [...wanted].filter((id) => !found.has(id));
-    if (missing.length > 0) {
-      throw ec2Errors.notFound(resourceTypes.snapshot.notFound, 'snapshot', missing.join(', '));
-    }
-  }
+  rows = onlyNamed(rows, ids, (row) => row.snapshot_id, 'snapshot');
   const isSelf = (id: string) => id === 'self' || id === accountId;
   if (input.ownerIds?.length && !input.ownerIds.some(isSelf)) rows = [];
   if (input.restorableByUserIds?.length && !input.restorableByUserIds.some(isSelf)) rows = [];
