@@ -6,6 +6,7 @@ import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { ClcCredentialLookup } from './credential-lookup.js';
 import { mountInternalImages } from './internal-images.js';
+import { mountMetadataBackup } from './metadata-backup.js';
 import { createWalrusPipeline } from './request-pipeline.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
@@ -57,6 +58,8 @@ export const walrusComponent: ComponentDefinition = {
 
     // Images for the cloud's components (node controllers, the clc), behind the cloud CA.
     mountInternalImages(internal, { meta, bytes, log });
+    // A consistent copy of the metadata, for the clc's `cloudctl backup create`.
+    mountMetadataBackup(internal, { sqliteFile: join(config.dataDir, 'walrus.sqlite'), log });
 
     app.use((request: Request, response: Response) =>
       handle(request, response, response.locals.requestId as string, response.locals.log as Logger),
