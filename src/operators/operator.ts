@@ -57,3 +57,15 @@ export class CommandFailedError extends Error {
     this.name = 'CommandFailedError';
   }
 }
+
+/** A command that ran past RunOptions.timeoutMs; it was killed. */
+export class CommandTimeoutError extends Error {
+  constructor(
+    readonly hostName: string,
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`on ${hostName}: \`${command}\` did not finish within ${timeoutMs / 1000} s and was stopped`);
+    this.name = 'CommandTimeoutError';
+  }
+}
