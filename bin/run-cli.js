@@ -4,19 +4,28 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config, flush, handle, run } from '@oclif/core';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const descriptions = {
   faststart: 'Turn servers into a Mallee cloud: check a cloud.yaml, make its certificates, install it.',
   cloudctl: 'Run a Mallee cloud: local all-in-one clouds, certificates, and day-2 operations.',
 };
 
-export async function runCli(bin) {
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/**
+ * What oclif loads for one CLI. Each CLI gets a root of its own, `dist/cli/BIN`, because oclif reads its command
+ * manifest from the root: with `oclif.manifest.json` there (written by the build), starting a command loads only that
+ * command's module instead of every command's.
+ */
+export function cliOptions(bin) {
+  const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
   pjson.description = descriptions[bin];
-  pjson.oclif = { ...pjson.oclif, bin, dirname: 'mallee', commands: `./dist/commands/${bin}` };
+  pjson.oclif = { ...pjson.oclif, bin, dirname: 'mallee', commands: `../../commands/${bin}` };
+  return { root: join(packageRoot, 'dist', 'cli', bin), pjson };
+}
+
+export async function runCli(bin) {
   try {
-    const config = await Config.load({ root, pjson });
+    const config = await Config.load(cliOptions(bin));
     await run(process.argv.slice(2), config);
     await flush();
   } catch (error) {

@@ -64,16 +64,18 @@ export function localLayout(dir: string) {
   };
 }
 
-/** The daemons of an all-in-one cloud in start order: each is started after the peers it talks to. */
+/**
+ * The daemons of an all-in-one cloud, started in waves: every daemon of a wave at once, each wave after the peers it
+ * needs at start are listening. Only the cc needs a peer then (it asks its nodes for their resources as it mounts);
+ * the clc retries its zones every scheduling round and walrus asks the clc only when a request comes.
+ */
 function localDaemonPlan(hypervisor: LocalHypervisor) {
   return [
-    { name: 'nc-local', component: 'nc', zone, hypervisor: hypervisorUris[hypervisor], peers: {} },
-    { name: `sc-${zone}`, component: 'sc', zone, peers: {} },
-    { name: `cc-${zone}`, component: 'cc', zone, peers: { nc: 'nc-local' } },
-    // The clc before walrus: walrus verifies S3 signatures with the keys the clc holds. The clc's `peers.walrus`
-    // was only ever for its health report, so it goes.
-    { name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}` } },
-    { name: 'walrus', component: 'walrus', peers: { clc: 'clc' } },
+    { wave: 0, name: 'nc-local', component: 'nc', zone, hypervisor: hypervisorUris[hypervisor], peers: {} },
+    { wave: 0, name: `sc-${zone}`, component: 'sc', zone, peers: {} },
+    { wave: 0, name: 'clc', component: 'clc', peers: { cc: `cc-${zone}`, sc: `sc-${zone}` } },
+    { wave: 0, name: 'walrus', component: 'walrus', peers: { clc: 'clc' } },
+    { wave: 1, name: `cc-${zone}`, component: 'cc', zone, peers: { nc: 'nc-local' } },
   ] as const;
 }
 
@@ -175,40 +177,48 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
   const previous = existsSync(layout.cloudFile) ? readCloudFile(layout.cloudFile) : undefined;
   const credentials = previous?.credentials ?? generateAccessKey();
 
-  const daemons: LocalDaemon[] = [];
+  const plan = localDaemonPlan(hypervisor);
+  // Every port is chosen before anything starts, so each daemon's config can name its peers and a wave starts at once.
   const urls = new Map<string, string>();
-  // Walrus starts after the clc (it verifies signatures with the clc's keys), yet the clc must know where images
-  // are: walrus gets a port chosen now.
-  const walrusPort = await freeLoopbackPort();
-  const walrusUrl = `https://127.0.0.1:${walrusPort}`;
+  for (const planned of plan) {
+    let url: string;
+    do url = `https://127.0.0.1:${await freeLoopbackPort()}`;
+    while ([...urls.values()].includes(url));
+    urls.set(planned.name, url);
+  }
+  const daemons: LocalDaemon[] = [];
+  const launchOne = async (planned: (typeof plan)[number]) => {
+    const config: ServiceConfig = {
+      component: planned.component,
+      name: planned.name,
+      listen: { host: '127.0.0.1', port: Number(new URL(urls.get(planned.name)!).port) },
+      tls: tlsFiles,
+      dataDir: planned.component === 'nc' ? nodeDataDir(layout, hypervisor) : layout.data(planned.name),
+      region,
+      zone: 'zone' in planned ? planned.zone : undefined,
+      hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
+      peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
+      settings: settingsOf(planned.component, credentials, urls, hypervisor, urls.get('walrus')!),
+    };
+    mkdirSync(config.dataDir, { recursive: true });
+    const configPath = layout.config(planned.name);
+    writeSecretFile(configPath, JSON.stringify(config, null, 2) + '\n');
+    const launched = await launchDaemon(planned.component, configPath, layout.log(planned.name));
+    daemons.push({
+      name: planned.name,
+      component: planned.component,
+      pid: launched.pid,
+      url: launched.url,
+      config: configPath,
+      log: layout.log(planned.name),
+    });
+    writeFileAtomically(layout.daemonsFile, JSON.stringify(daemons, null, 2) + '\n');
+  };
   try {
-    for (const planned of localDaemonPlan(hypervisor)) {
-      const config: ServiceConfig = {
-        component: planned.component,
-        name: planned.name,
-        listen: { host: '127.0.0.1', port: planned.component === 'walrus' ? walrusPort : 0 },
-        tls: tlsFiles,
-        dataDir: planned.component === 'nc' ? nodeDataDir(layout, hypervisor) : layout.data(planned.name),
-        region,
-        zone: 'zone' in planned ? planned.zone : undefined,
-        hypervisor: 'hypervisor' in planned ? planned.hypervisor : undefined,
-        peers: Object.fromEntries(Object.entries(planned.peers).map(([role, name]) => [role, urls.get(name)!])),
-        settings: settingsOf(planned.component, credentials, urls, hypervisor, walrusUrl),
-      };
-      mkdirSync(config.dataDir, { recursive: true });
-      const configPath = layout.config(planned.name);
-      writeSecretFile(configPath, JSON.stringify(config, null, 2) + '\n');
-      const launched = await launchDaemon(planned.component, configPath, layout.log(planned.name));
-      urls.set(planned.name, launched.url);
-      daemons.push({
-        name: planned.name,
-        component: planned.component,
-        pid: launched.pid,
-        url: launched.url,
-        config: configPath,
-        log: layout.log(planned.name),
-      });
-      writeFileAtomically(layout.daemonsFile, JSON.stringify(daemons, null, 2) + '\n');
+    for (const wave of [0, 1]) {
+      const launches = await Promise.allSettled(plan.filter((p) => p.wave === wave).map(launchOne));
+      const failed = launches.find((launch) => launch.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     await waitUntilHealthy(daemons, pki.hostCredentials(localHost));
   } catch (error) {
