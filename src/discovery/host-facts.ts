@@ -14,6 +14,8 @@ export interface HostFacts {
   /** `kvm`: vmx/svm and /dev/kvm; `emulation`: qemu software emulation only. */
   virtualization?: 'kvm' | 'emulation';
   disks?: { mount: string; device: string; sizeGiB: number; freeGiB: number }[];
+  /** Whole disks (`lsblk`); `inUse` when it or a partition on it is mounted, so a free one can back volumes. */
+  blockDevices?: { device: string; sizeGiB: number; inUse: boolean }[];
   /** Free space where Mallee keeps its data (dataDir, or the nearest existing parent). */
   dataDirFreeGiB?: number;
   interfaces?: { name: string; addresses: { address: string; prefixLength: number; subnet: string }[] }[];
