@@ -18,7 +18,7 @@ export class PlacementEditError extends Error {
 
 /** Moves the clc, the walrus, or a zone's cc or sc to another host; every other choice is kept and recomputed. */
 export function moveComponent(placement: Placement, ref: ComponentRef, toHost: string): Placement {
-  const { facts, options, edits } = placement.basis;
+  const { options, edits } = placement.basis;
   if (ref.component === 'nc') throw new PlacementEditError(editErrors.ncNotMovable());
   const zoneName = zoneOf(placement, ref);
   const current = placement.cloud.components.find(
@@ -35,12 +35,12 @@ export function moveComponent(placement: Placement, ref: ComponentRef, toHost: s
       throw new PlacementEditError(editErrors.offZoneSubnet(ref.component, zoneName, toHost));
   }
   const moves = { ...edits.moves, [slotKey(ref.component, zoneKey)]: toHost };
-  return computePlacement(facts, options, { ...edits, moves });
+  return recompute(placement, { ...edits, moves });
 }
 
 /** Leaves a host out (unreachable, too small, or simply not wanted) and places everything again without it. */
 export function excludeHost(placement: Placement, host: string): Placement {
-  const { facts, options, edits } = placement.basis;
+  const { facts, edits } = placement.basis;
   if (!facts.some((entry) => entry.name === host)) {
     throw new PlacementEditError(
       editErrors.unknownHost(
@@ -51,21 +51,34 @@ export function excludeHost(placement: Placement, host: string): Placement {
   }
   if (edits.excludedHosts.includes(host)) throw new PlacementEditError(editErrors.alreadyExcluded(host));
   const excludedHosts = [...edits.excludedHosts, host];
-  if (facts.every((entry) => excludedHosts.includes(entry.name)))
-    throw new PlacementEditError(editErrors.lastHost(host));
+  const usable = usableHosts(placement);
+  if (usable.length === 1 && usable[0] === host) throw new PlacementEditError(editErrors.lastHost(host));
   const moves = Object.fromEntries(Object.entries(edits.moves).filter(([, target]) => target !== host));
-  const next: PlacementEdits = { ...edits, excludedHosts, moves };
-  return computePlacement(facts, options, next);
+  return recompute(placement, { ...edits, excludedHosts, moves });
 }
 
+/** Gives a zone another name; zones are keyed by subnet, so the name survives later edits. */
 export function renameZone(placement: Placement, from: string, to: string): Placement {
-  const { facts, options, edits } = placement.basis;
+  const { edits } = placement.basis;
   const key = zoneKeyOf(placement, from);
   if (to === from) return placement;
   if (!dnsLabelName.test(to)) throw new PlacementEditError(editErrors.invalidZoneName(to));
   if (placement.cloud.zones.some((zone) => zone.name === to))
     throw new PlacementEditError(editErrors.duplicateZone(to));
-  return computePlacement(facts, options, { ...edits, zoneNames: { ...edits.zoneNames, [key]: to } });
+  return recompute(placement, { ...edits, zoneNames: { ...pinnedZoneNames(placement), [key]: to } });
+}
+
+/** After an edit every zone keeps the name the user last saw, even when an earlier zone disappears. */
+function recompute(placement: Placement, edits: PlacementEdits): Placement {
+  const { facts, options } = placement.basis;
+  return computePlacement(facts, options, {
+    ...edits,
+    zoneNames: { ...pinnedZoneNames(placement), ...edits.zoneNames },
+  });
+}
+
+function pinnedZoneNames(placement: Placement): Record<string, string> {
+  return Object.fromEntries(placement.cloud.zones.map((zone) => [zone.subnet ?? unknownSubnetKey, zone.name]));
 }
 
 /** Hosts an edit may pick: in the inventory, reachable and not excluded. */

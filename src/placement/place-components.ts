@@ -129,7 +129,7 @@ export function computePlacement(facts: HostFacts[], options: PlacementOptions, 
       const scDataDir = sc.storage && dataDirOn(sc.storage, 'sc');
       const text = scMove
         ? reasonTexts.moved('sc', zone.name, sc.name)
-        : reasonTexts.sc(sc.name, zone.name, sc.storage?.freeGiB, sc.storage?.path);
+        : reasonTexts.sc(sc.name, zone.name, sc.storage?.freeGiB, sc.storage?.path, zone.hosts.length === 1);
       placeOn(sc, { component: 'sc', zone: zone.name, ...(scDataDir && { dataDir: scDataDir }) }, text);
     }
 
@@ -217,13 +217,16 @@ function pickByStorage(hosts: HostProfile[], load: Map<string, number>): HostPro
   return [...hosts].sort((a, b) => free(b) - free(a) || loadOf(a) - loadOf(b) || a.order - b.order)[0]!;
 }
 
+/** Called before the walrus is counted in `load`. */
 function walrusReason(walrus: HostProfile, profiles: HostProfile[], load: Map<string, number>): string {
   if (!walrus.storage) return reasonTexts.walrusNoDiskFacts(walrus.name);
-  const tied = profiles.filter((other) => other !== walrus && other.storage?.freeGiB === walrus.storage?.freeGiB);
-  // The walrus's own placement has already been counted in `load`: compare the others against what it ran before.
-  const before = (load.get(walrus.name) ?? 1) - 1;
-  const busier = tied.filter((other) => (load.get(other.name) ?? 0) > before).map((other) => other.name);
-  return reasonTexts.walrus(walrus.name, walrus.storage.freeGiB, walrus.storage.path, busier);
+  if (profiles.length === 1)
+    return reasonTexts.walrusOnlyHost(walrus.name, walrus.storage.freeGiB, walrus.storage.path);
+  const own = load.get(walrus.name) ?? 0;
+  const busierEquals = profiles
+    .filter((other) => other.storage?.freeGiB === walrus.storage?.freeGiB && (load.get(other.name) ?? 0) > own)
+    .map((other) => other.name);
+  return reasonTexts.walrus(walrus.name, walrus.storage.freeGiB, walrus.storage.path, busierEquals);
 }
 
 function pickCcHost(hosts: HostProfile[], clc: HostProfile, load: Map<string, number>): HostProfile {
@@ -235,6 +238,7 @@ function pickCcHost(hosts: HostProfile[], clc: HostProfile, load: Map<string, nu
 function ccReason(cc: HostProfile, zone: ZonePlan, clc: HostProfile): string {
   if (zone.hosts.length === 1) return reasonTexts.cc.onlyHost(cc.name, zone.name);
   if (cc === clc) return reasonTexts.cc.withClc(cc.name, zone.name);
+  if (zone.hosts.every((other) => byVmCapacity(other, cc) === 0)) return reasonTexts.cc.allEqual(cc.name, zone.name);
   return reasonTexts.cc.smallest(cc.name, zone.name);
 }
 

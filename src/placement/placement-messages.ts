@@ -17,9 +17,15 @@ export const reasonTexts = {
     allEqual: (host: string) =>
       `clc on ${host}: every host offers instances the same capacity; ${host} comes first in the inventory`,
   },
-  walrus: (host: string, freeGiB: number, path: string, tiedWith: readonly string[]) =>
+  walrus: (host: string, freeGiB: number, path: string, busierEquals: readonly string[]) =>
     `walrus on ${host}: most free disk (${freeGiB} GiB at ${path})` +
-    (tiedWith.length > 0 ? `; as much as ${list(tiedWith)}, which already run more` : ''),
+    (busierEquals.length === 0
+      ? ''
+      : busierEquals.length === 1
+        ? `; ${busierEquals[0]} has as much but already runs more`
+        : `; ${list(busierEquals)} have as much but already run more`),
+  walrusOnlyHost: (host: string, freeGiB: number, path: string) =>
+    `walrus on ${host}: the only host (${freeGiB} GiB free at ${path})`,
   walrusNoDiskFacts: (host: string) => `walrus on ${host}: no host reported its free disk; ${host} runs the least`,
   cc: {
     onlyHost: (host: string, zone: string) => `cc of ${zone} on ${host}: the zone's only host`,
@@ -27,11 +33,15 @@ export const reasonTexts = {
       `cc of ${zone} on ${host}: on the zone's subnet, beside the clc that calls it`,
     smallest: (host: string, zone: string) =>
       `cc of ${zone} on ${host}: on the zone's subnet, on the host offering instances least`,
+    allEqual: (host: string, zone: string) =>
+      `cc of ${zone} on ${host}: on the zone's subnet; its hosts are alike and ${host} runs the least so far`,
   },
-  sc: (host: string, zone: string, freeGiB: number | undefined, path: string | undefined) =>
-    freeGiB === undefined
-      ? `sc of ${zone} on ${host}: no host of the zone reported its disks; ${host} runs the least`
-      : `sc of ${zone} on ${host}: most block storage in the zone (${freeGiB} GiB free at ${path})`,
+  sc: (host: string, zone: string, freeGiB: number | undefined, path: string | undefined, onlyHost: boolean) =>
+    onlyHost
+      ? `sc of ${zone} on ${host}: the zone's only host${freeGiB === undefined ? '' : ` (${freeGiB} GiB free at ${path})`}`
+      : freeGiB === undefined
+        ? `sc of ${zone} on ${host}: no host of the zone reported its disks; ${host} runs the least`
+        : `sc of ${zone} on ${host}: most block storage in the zone (${freeGiB} GiB free at ${path})`,
   nc: {
     kvm: (host: string, zone: string, cores: number, memoryMiB: number) =>
       `nc of ${zone} on ${host}: KVM, ${capacity(cores, memoryMiB)} for instances`,
