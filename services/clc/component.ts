@@ -13,6 +13,7 @@ import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { mountSoapService } from '../../src/soap/soap-service.js';
 import { adminOperations } from './admin-service.js';
+import { takeCloudBackup } from './cloud-backup.js';
 import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
 import { walrusImageStore, walrusImageUrlBase } from './walrus-images.js';
@@ -122,7 +123,17 @@ export const clcComponent: ComponentDefinition = {
       wsdlFile: join(malleePackage().root, 'wsdl', 'admin.wsdl'),
       service: 'AdminService',
       port: 'AdminPort',
-      operations: adminOperations(db),
+      operations: adminOperations(db, {
+        backup: () =>
+          takeCloudBackup({
+            database:
+              settings.databaseUrl !== undefined
+                ? { url: settings.databaseUrl }
+                : { sqliteFile: defaultSqliteFile(config.dataDir) },
+            walrusUrl: settings.objectStoreUrl,
+            tls,
+          }),
+      }),
       log,
     });
 

@@ -30,8 +30,19 @@ export interface AdminAccount {
 const faultKinds: Record<string, ExitCodeName> = {
   EntityAlreadyExists: 'conflict',
   DeleteConflict: 'conflict',
+  LimitExceeded: 'conflict',
   NoSuchEntity: 'notFound',
+  NoSuchProperty: 'notFound',
   ValidationError: 'usage',
+  InvalidPropertyValue: 'usage',
+};
+
+/** What to do next, for the faults an operator meets most. */
+const faultHints: Record<string, string> = {
+  NoSuchProperty: 'See every property with `cloudctl properties list`.',
+  InvalidPropertyValue: 'See its type and default with `cloudctl properties get NAME`.',
+  DeleteConflict: 'Pass --force to delete what it still holds too.',
+  LimitExceeded: 'Raise the quota with `cloudctl properties set`, or delete what is no longer needed.',
 };
 
 /** One admin call as cloudctl makes it: faults and unreachable endpoints become errors with a hint. */
@@ -45,9 +56,14 @@ export async function adminCall<T>(
     return await client.call<T>(operation, input);
   } catch (error) {
     if (error instanceof SoapFaultError) {
-      throw new CliError(faultKinds[error.code] ?? 'failure', `${error.code}: ${error.message}`, undefined, {
-        correlationId: error.correlationId,
-      });
+      throw new CliError(
+        faultKinds[error.code] ?? 'failure',
+        `${error.code}: ${error.message}`,
+        faultHints[error.code],
+        {
+          correlationId: error.correlationId,
+        },
+      );
     }
     if (error instanceof CliError) throw error;
     throw new CliError(

@@ -37,11 +37,14 @@ export function listNamedClouds(): string[] {
     .sort();
 }
 
+/** Why a command talks to the cloud it does: `--cloud`, `MALLEE_CLOUD`, or the only cloud under ~/.mallee. */
+export type CloudSelectionReason = 'flag' | 'MALLEE_CLOUD' | 'only';
+
 /**
  * Finds the cloud a command should talk to: `--cloud` (a name under ~/.mallee or a path to a cloud.json),
  * then `MALLEE_CLOUD`, then the only cloud under ~/.mallee.
  */
-export function resolveCloudPath(flag?: string): string {
+export function selectCloud(flag?: string): { path: string; reason: CloudSelectionReason } {
   const wanted = flag ?? process.env.MALLEE_CLOUD;
   if (wanted) {
     const looksLikePath = wanted.endsWith('.json') || wanted.includes('/') || isAbsolute(wanted);
@@ -53,10 +56,10 @@ export function resolveCloudPath(flag?: string): string {
         'Run `cloudctl local up --dir DIR` or `faststart install` to create one, or pass --cloud PATH/cloud.json.',
       );
     }
-    return path;
+    return { path, reason: flag !== undefined ? 'flag' : 'MALLEE_CLOUD' };
   }
   const named = listNamedClouds();
-  if (named.length === 1) return namedCloudPath(named[0]!);
+  if (named.length === 1) return { path: namedCloudPath(named[0]!), reason: 'only' };
   throw new CliError(
     'notFound',
     named.length === 0
@@ -64,6 +67,10 @@ export function resolveCloudPath(flag?: string): string {
       : `No cloud given and several under ${malleeHome()}: ${named.join(', ')}.`,
     'Pass --cloud NAME or --cloud PATH/cloud.json, or set MALLEE_CLOUD.',
   );
+}
+
+export function resolveCloudPath(flag?: string): string {
+  return selectCloud(flag).path;
 }
 
 export function readCloudFile(path: string): CloudFile {

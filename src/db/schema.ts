@@ -21,6 +21,7 @@ export interface Database {
   addresses: AddressesTable;
   volumes: VolumesTable;
   snapshots: SnapshotsTable;
+  cloud_properties: CloudPropertiesTable;
 }
 
 /** Account states, as AWS Organizations spells them. */
@@ -273,4 +274,14 @@ export interface SnapshotsTable {
   /** `0%` to `100%`, as EC2 reports it. */
   progress: string;
   start_time: string;
+}
+
+/** A cloud property set away from its default (`cloudctl properties set`). */
+export interface CloudPropertiesTable {
+  name: string;
+  /** As the registry normalises it: `3600`, `true`, `6h`. */
+  value: string;
+  updated_at: string;
+  /** The operator who set it (the admin message's userId). */
+  updated_by: string;
 }

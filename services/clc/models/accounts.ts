@@ -9,6 +9,7 @@ import type {
   Database,
   UsersTable,
 } from '../../../src/db/schema.js';
+import { integerCloudProperty } from './cloud-properties.js';
 import { iamErrors } from './iam-errors.js';
 import { generateAccessKey, generateAccountId, generateUserId, rootArn, userArn } from './iam-ids.js';
 
@@ -192,6 +193,8 @@ export async function createUser(db: Db, accountId: string, input: { UserName: s
   try {
     return await withTransaction(db, async (trx) => {
       if (await findUser(trx, accountId, UserName)) throw iamErrors.userAlreadyExists(UserName);
+      const quota = await integerCloudProperty(trx, 'iam.users.max_per_account');
+      if ((await countRows(trx, 'users', accountId)) >= quota) throw iamErrors.userQuota(quota);
       let userId = generateUserId();
       while (await trx.selectFrom('users').select('user_id').where('user_id', '=', userId).executeTakeFirst()) {
         userId = generateUserId();

@@ -13,6 +13,9 @@ export const iamErrors = {
     new ServiceError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`, 404),
   accessKeyQuota: (quota: number) =>
     new ServiceError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${quota}`, 409),
+  /** The cloud property `iam.users.max_per_account`. */
+  userQuota: (quota: number) =>
+    new ServiceError('LimitExceeded', `Cannot exceed quota for UsersPerAccount: ${quota}`, 409),
   userHasAccessKeys: () =>
     new ServiceError('DeleteConflict', 'Cannot delete entity, must delete access keys first.', 409),
   /** A name with characters IAM does not allow (`[\w+=,.@-]`). */

@@ -12,6 +12,7 @@ import type {
 import { isUniqueViolation, withTransaction } from '../../../src/db/transaction.js';
 import { releaseAddressOf } from './addresses.js';
 import { ec2Errors } from './ec2-errors.js';
+import { cloudPropertyRegistry, integerCloudProperty } from './cloud-properties.js';
 import { assertResourceId, newResourceId } from './ec2-ids.js';
 import { applyTagSpecifications, onlyNamed, registerResource, tagsOf, unregisterResource } from './resources.js';
 import { addGroupMember, removeGroupMember } from './security-groups.js';
@@ -21,7 +22,7 @@ import { detachVolumesOf } from './volumes.js';
  * Instances and their reservations, as the API sees them: what was asked for, the state AWS names, and the work
  * (dispatch to the zone, a stop or terminate) the scheduler still has to carry out. State moves as AWS moves it:
  * `pending -> running -> stopping -> stopped`, `shutting-down -> terminated`; terminated instances stay visible for
- * an hour, then are forgotten.
+ * an hour (the property `cloud.instances.terminated_visible_seconds`), then are forgotten.
  */
 
 type Db = Kysely<Database>;
@@ -38,8 +39,14 @@ export const stateCodes: Readonly<Record<InstanceStateName, number>> = {
   stopped: 80,
 };
 
-/** How long a terminated instance stays in `DescribeInstances`. */
-export const terminatedRetentionMs = 60 * 60 * 1000;
+/** How long a terminated instance stays in `DescribeInstances` unless the operator changed it. */
+export const terminatedRetentionMs =
+  Number(cloudPropertyRegistry['cloud.instances.terminated_visible_seconds'].default) * 1000;
+
+/** The retention now: the cloud property `cloud.instances.terminated_visible_seconds`, read when it is needed. */
+async function currentTerminatedRetentionMs(db: Db): Promise<number> {
+  return (await integerCloudProperty(db, 'cloud.instances.terminated_visible_seconds')) * 1000;
+}
 
 /** Everything `RunInstances` decided for a launch, after validation. */
 export interface LaunchPlan {
@@ -188,7 +195,7 @@ export async function listInstances(
   let query = db.selectFrom('instances').selectAll().where('account_id', '=', accountId);
   if (ids.length > 0 && ids.length <= 500) query = query.where('instance_id', 'in', [...ids]);
   if (input.reservationId !== undefined) query = query.where('reservation_id', '=', input.reservationId);
-  const cutoff = new Date(Date.now() - terminatedRetentionMs).toISOString();
+  const cutoff = new Date(Date.now() - (await currentTerminatedRetentionMs(db))).toISOString();
   let rows = (await query.orderBy('instance_id').execute()).filter(
     (row) => row.state !== 'terminated' || row.state_changed_at >= cutoff,
   );
@@ -205,7 +212,7 @@ export async function listInstancesPage(
   accountId: string,
   page: { afterId?: string; limit: number },
 ): Promise<{ records: InstanceRecord[]; more: boolean }> {
-  const cutoff = new Date(Date.now() - terminatedRetentionMs).toISOString();
+  const cutoff = new Date(Date.now() - (await currentTerminatedRetentionMs(db))).toISOString();
   let query = db
     .selectFrom('instances')
     .selectAll()
@@ -528,7 +535,7 @@ export async function applyReport(db: Db, row: InstanceRow, report: ClusterInsta
 
 /** Forgets terminated instances past the retention: rows, tags and group memberships. */
 export async function forgetTerminated(db: Db, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - terminatedRetentionMs).toISOString();
+  const cutoff = new Date(now.getTime() - (await currentTerminatedRetentionMs(db))).toISOString();
   const rows = await db
     .selectFrom('instances')
     .select('instance_id')

@@ -6,6 +6,7 @@ import { imagesMigration } from './0005-images.js';
 import { instancesMigration } from './0006-instances.js';
 import { addressesMigration } from './0007-addresses.js';
 import { volumesMigration } from './0008-volumes.js';
+import { cloudPropertiesMigration } from './0009-cloud-properties.js';
 import type { SchemaMigration } from './migration.js';
 
 /** Every migration this code knows, in the order they apply. */
@@ -18,4 +19,5 @@ export const schemaMigrations: readonly SchemaMigration[] = [
   instancesMigration,
   addressesMigration,
   volumesMigration,
+  cloudPropertiesMigration,
 ];
