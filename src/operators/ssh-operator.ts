@@ -22,6 +22,7 @@ import {
   type PutOptions,
   type RunOptions,
 } from './operator.js';
+import { shellQuote } from './shell-quote.js';
 import { connectMessages, hostKeyMessages } from './ssh-messages.js';
 import { classifySudoFailure, SudoError, sudoProbeCommand } from './sudo.js';
 
@@ -67,11 +68,6 @@ const defaultHostKeyAlgorithms = [
   'rsa-sha2-256',
   'ssh-rsa',
 ];
-
-/** Single-quotes a string for `sh`. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Host key algorithms with the types known_hosts holds for the host first, so `ssh` and we see the same key. */
 function hostKeyAlgorithms(knownTypes: string[]): string[] {
