@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  mkdirSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { malleePackage } from '../runtime/package-root.js';
+import { writeFileAtomically } from '../util/secret-file.js';
+
+/**
+ * What every host runs from: the built project, its production node_modules and the installer's own Node binary, so
+ * targets need no Node. Packed once per content and cached on the installer side.
+ */
+export interface Bundle {
+  /** Hash of everything that goes in: names the release folder on hosts and the cached tarball. */
+  hash: string;
+  /** The tarball on the installer side (it may not exist yet in a dry run). */
+  tarball: string;
+  /** sha256 of the tarball's bytes, checked on each host after the copy; absent until packed. */
+  sha256?: string;
+}
+
+/** Folders and files of the project a host needs at run time. */
+const projectEntries = ['package.json', 'dist', 'bin', 'templates', 'wsdl'];
+
+/** Where packed bundles are kept: `MALLEE_CACHE`, else ~/.cache/mallee/bundles. */
+export function bundleCacheDir(): string {
+  return process.env.MALLEE_CACHE ?? join(homedir(), '.cache', 'mallee', 'bundles');
+}
+
+function hashTree(hash: ReturnType<typeof createHash>, root: string, relative: string): void {
+  const path = join(root, relative);
+  const stat = statSync(path);
+  if (stat.isDirectory()) {
+    for (const entry of readdirSync(path).sort()) hashTree(hash, root, join(relative, entry));
+  } else {
+    hash.update(`${relative}\0${stat.size}\0`);
+    hash.update(readFileSync(path));
+  }
+}
+
+/**
+ * Production packages from package-lock.json (entries not marked dev) that are installed, outermost first; a package
+ * nested inside another listed one comes with it.
+ */
+export function productionPackages(root: string): string[] {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; link?: boolean }>;
+  };
+  const wanted = Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && !entry.dev && !entry.link)
+    .map(([path]) => path)
+    .filter((path) => existsSync(join(root, path)))
+    .sort();
+  return wanted.filter((path) => !wanted.some((outer) => outer !== path && path.startsWith(`${outer}/`)));
+}
+
+/** The bundle's identity, computed without packing (so `--dry-run` can name it). */
+export function bundleIdentity(): Bundle {
+  const { root } = malleePackage();
+  const hash = createHash('sha256');
+  for (const entry of projectEntries) if (existsSync(join(root, entry))) hashTree(hash, root, entry);
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  const node = statSync(process.execPath);
+  hash.update(`${process.version}\0${process.arch}\0${node.size}\0${node.mtimeMs}`);
+  const id = hash.digest('hex').slice(0, 16);
+  const tarball = join(bundleCacheDir(), `mallee-${id}.tar.gz`);
+  return {
+    hash: id,
+    tarball,
+    sha256: existsSync(`${tarball}.sha256`) ? readFileSync(`${tarball}.sha256`, 'utf8').trim() : undefined,
+  };
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Packs the bundle unless the cache already has it; the checksum file beside it is the commit point. */
+export async function packBundle(): Promise<Bundle & { sha256: string; packed: boolean }> {
+  const bundle = bundleIdentity();
+  if (bundle.sha256 && existsSync(bundle.tarball)) return { ...bundle, sha256: bundle.sha256, packed: false };
+  const { root } = malleePackage();
+  mkdirSync(dirname(bundle.tarball), { recursive: true });
+  const temporary = `${bundle.tarball}.${process.pid}.tmp`;
+  const entries = [...projectEntries.filter((entry) => existsSync(join(root, entry))), ...productionPackages(root)];
+  const nodeDir = dirname(process.execPath);
+  try {
+    // One archive from two roots: the project, then the node binary renamed to node/bin/node.
+    await execa(
+      'tar',
+      [
+        '-czf',
+        temporary,
+        '--exclude=*.map',
+        `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
+        '-C',
+        root,
+        ...entries,
+        '-C',
+        nodeDir,
+        basename(process.execPath),
+      ],
+      { env: { GZIP: '-1' } },
+    );
+    const sha256 = await sha256File(temporary);
+    renameSync(temporary, bundle.tarball);
+    writeFileAtomically(`${bundle.tarball}.sha256`, `${sha256}\n`);
+    return { ...bundle, sha256, packed: true };
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,257 @@
+import { Listr, type ListrRendererValue, type ListrTask } from 'listr2';
+import type { CloudConfig, HostConfig } from '../config/types.js';
+import { CommandFailedError, type Operator } from '../operators/operator.js';
+import { adminCertificateName } from '../cloud/admin-client.js';
+import { PkiStore } from '../pki/pki-store.js';
+import { bundleIdentity, packBundle, type Bundle } from './bundle.js';
+import { cloudHome, ensureAdminCredentials, readAdminCredentials } from './cloud-home.js';
+import { planDaemons, renderServiceConfig, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
+import { probeHost, type HostDeployment } from './host-deployment.js';
+import { hostLayout } from './host-layout.js';
+import { Journal } from './journal.js';
+import { stepNames, type DeployStep, type PlannedAction, type StepName } from './step.js';
+import { bundleStep } from './steps/bundle.js';
+import { certificatesStep } from './steps/certificates.js';
+import { configStep } from './steps/config.js';
+import { healthStep } from './steps/health.js';
+import { packagesStep } from './steps/packages.js';
+import { precheckStep } from './steps/precheck.js';
+import { startStep } from './steps/start.js';
+
+export type StepReportOutcome = 'changed' | 'unchanged' | 'planned' | 'failed' | 'not run';
+
+export interface StepReport {
+  name: StepName;
+  outcome: StepReportOutcome;
+  seconds: number;
+  /** In a dry run: every command and file the step would run and write. */
+  actions?: PlannedAction[];
+}
+
+/** Where and how a step failed: enough to act on without reading logs first. */
+export interface StepFailure {
+  host: string;
+  step: StepName;
+  message: string;
+  command?: string;
+  exitCode?: number;
+  output?: string;
+}
+
+export interface HostReport {
+  name: string;
+  address: string;
+  starter?: 'systemd' | 'supervisor';
+  steps: StepReport[];
+  failure?: StepFailure;
+}
+
+export interface DeployOptions {
+  cloud: CloudConfig;
+  openOperator: (host: HostConfig) => Promise<Operator>;
+  dryRun: boolean;
+  concurrency: number;
+  /** Installs under this folder on each host instead of `/` (tests). */
+  prefix: string;
+  renderer: ListrRendererValue;
+  healthTimeoutMs: number;
+}
+
+export interface DeployResult {
+  hosts: HostReport[];
+  daemons: PlannedDaemon[];
+  admin: AdminCredentials;
+  bundle: Bundle;
+  failures: StepFailure[];
+  /** Seconds spent per phase, in order. */
+  phases: { name: string; seconds: number }[];
+}
+
+interface PreparedHost {
+  operator: Operator;
+  steps: DeployStep[];
+  journal: Journal;
+  unchangedSoFar: boolean;
+}
+
+const dryRunAdmin: AdminCredentials = { accessKeyId: 'AKIA-DRY-RUN', secretAccessKey: '<kept in admin-key.json>' };
+
+/** Installer-side material every host gets: the CA and host certificates, the admin key, the packed bundle. */
+async function prepare(options: DeployOptions) {
+  const { cloud, dryRun } = options;
+  const home = cloudHome(cloud.name);
+  if (dryRun) {
+    return { admin: readAdminCredentials(cloud.name) ?? dryRunAdmin, bundle: bundleIdentity(), pki: undefined };
+  }
+  const admin = ensureAdminCredentials(cloud.name);
+  const pki = await PkiStore.init(home.pki, cloud.name);
+  for (const host of cloud.hosts) await pki.ensureHost(host.name, [host.address]);
+  await pki.ensureHost(adminCertificateName, []);
+  const bundle = await packBundle();
+  return { admin, bundle, pki };
+}
+
+function stepsFor(deployment: HostDeployment): DeployStep[] {
+  return [
+    precheckStep(deployment),
+    packagesStep(deployment),
+    bundleStep(deployment),
+    configStep(deployment),
+    certificatesStep(deployment),
+    startStep(deployment),
+    healthStep(deployment),
+  ];
+}
+
+function failureOf(host: string, step: StepName, error: unknown): StepFailure {
+  if (error instanceof CommandFailedError) {
+    const output = `${error.result.stdout}\n${error.result.stderr}`.trim().split('\n').slice(-10).join('\n');
+    return {
+      host,
+      step,
+      message: error.message,
+      command: error.result.command,
+      exitCode: error.result.exitCode,
+      output,
+    };
+  }
+  return { host, step, message: (error as Error).message };
+}
+
+/**
+ * Deploys the cloud: per host, in parallel across hosts (at most `concurrency` at once), the steps precheck,
+ * packages, bundle, config, certificates, start and health. Each host's journal lets a step whose inputs are unchanged
+ * and whose result is still in place be skipped. A failing step stops its host; the other hosts finish.
+ */
+export async function deployCloud(options: DeployOptions): Promise<DeployResult> {
+  const { cloud, dryRun } = options;
+  const phases: { name: string; seconds: number }[] = [];
+  let phaseStart = Date.now();
+  const endPhase = (name: string) => {
+    phases.push({ name, seconds: (Date.now() - phaseStart) / 1000 });
+    phaseStart = Date.now();
+  };
+  const { admin, bundle, pki } = await prepare(options);
+  endPhase('prepare');
+  const adminTls = pki?.hostCredentials(adminCertificateName);
+  const daemons = planDaemons(cloud);
+  const reports: HostReport[] = cloud.hosts.map((host) => ({ name: host.name, address: host.address, steps: [] }));
+  const failures: StepFailure[] = [];
+
+  const deployHost = async (host: HostConfig, report: HostReport): Promise<PreparedHost> => {
+    const operator = await options.openOperator(host);
+    try {
+      const probe = await probeHost(operator);
+      report.starter = probe.systemd ? 'systemd' : 'supervisor';
+      const layout = hostLayout(cloud.name, options.prefix);
+      const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
+      const configs = new Map(
+        onHost.map((daemon) => [
+          daemon.name,
+          JSON.stringify(renderServiceConfig(cloud, daemon, daemons, layout, admin), null, 2) + '\n',
+        ]),
+      );
+      const deployment: HostDeployment = {
+        cloud,
+        host,
+        layout,
+        probe,
+        daemons: onHost,
+        configs,
+        bundle,
+        tls: pki?.hostCredentials(host.name),
+        adminTls,
+        healthTimeoutMs: options.healthTimeoutMs,
+      };
+      const journal = await Journal.read(operator, layout.journal);
+      return { operator, steps: stepsFor(deployment), journal, unchangedSoFar: true };
+    } catch (error) {
+      await operator.close();
+      throw error;
+    }
+  };
+
+  const operators: Operator[] = [];
+  const stepTask = (host: HostConfig, report: HostReport, prepared: PreparedHost, step: DeployStep): ListrTask => ({
+    title: `${host.name}: ${step.name}`,
+    task: async (_context, task) => {
+      const started = Date.now();
+      const record = (outcome: StepReportOutcome) =>
+        report.steps.push({
+          name: step.name,
+          outcome,
+          seconds: (Date.now() - started) / 1000,
+          ...(dryRun && { actions: step.actions }),
+        });
+      try {
+        const { operator, journal } = prepared;
+        const done =
+          step.inputs !== undefined &&
+          journal.isDone(step.name, step.inputs) &&
+          (step.inPlace ? await step.inPlace(operator) : true);
+        if (dryRun || done) {
+          const outcome = done ? 'unchanged' : 'planned';
+          record(outcome);
+          task.skip(`${host.name}: ${step.name} ${outcome}`);
+          return;
+        }
+        const outcome = await step.apply(operator, (line) => (task.output = line));
+        if (step.inputs !== undefined) await journal.record(step.name, step.inputs);
+        // A check (no inputs) changed nothing when every step before it changed nothing.
+        const final = outcome ?? (step.inputs === undefined && prepared.unchangedSoFar ? 'unchanged' : 'changed');
+        if (final === 'changed') prepared.unchangedSoFar = false;
+        record(final);
+        task.title = `${host.name}: ${step.name} ${final} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+      } catch (error) {
+        record('failed');
+        const failure = failureOf(host.name, step.name, error);
+        report.failure = failure;
+        failures.push(failure);
+        throw new Error(failure.message);
+      }
+    },
+  });
+  const tasks = new Listr(
+    cloud.hosts.map((host, index): ListrTask => ({
+      title: `${host.name} (${host.address})`,
+      task: async (_context, hostTask) => {
+        const report = reports[index]!;
+        let prepared: PreparedHost;
+        try {
+          prepared = await deployHost(host, report);
+          operators.push(prepared.operator);
+        } catch (error) {
+          const failure = failureOf(host.name, 'precheck', error);
+          report.failure = failure;
+          failures.push(failure);
+          throw new Error(failure.message);
+        }
+        return hostTask.newListr(
+          prepared.steps.map((step) => stepTask(host, report, prepared, step)),
+          { concurrent: false, exitOnError: true },
+        );
+      },
+    })),
+    {
+      concurrent: Math.max(1, options.concurrency),
+      exitOnError: false,
+      renderer: options.renderer,
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseSubtasks: false, collapseSkips: false, showSkipMessage: true },
+    },
+  );
+  try {
+    await tasks.run();
+  } catch {
+    // Failures are in `failures`, each with its host and step; the command reports them.
+  } finally {
+    await Promise.all(operators.map((operator) => operator.close()));
+  }
+  for (const report of reports) {
+    for (const name of stepNames) {
+      if (!report.steps.some((step) => step.name === name)) report.steps.push({ name, outcome: 'not run', seconds: 0 });
+    }
+  }
+  endPhase(dryRun ? 'plan' : 'deploy');
+  return { hosts: reports, daemons, admin, bundle, failures, phases };
+}

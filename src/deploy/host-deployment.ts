@@ -1,0 +1,43 @@
+import type { CloudConfig, HostConfig } from '../config/types.js';
+import type { Operator } from '../operators/operator.js';
+import type { PeerTls } from '../runtime/peer-client.js';
+import type { Bundle } from './bundle.js';
+import type { PlannedDaemon } from './daemon-plan.js';
+import type { HostLayout } from './host-layout.js';
+
+/** What a short look at the host tells the steps: how daemons are started and how packages are installed. */
+export interface HostProbe {
+  systemd: boolean;
+  packageManager?: 'apt-get' | 'dnf';
+}
+
+/** Everything the steps of one host need, prepared on the installer side. */
+export interface HostDeployment {
+  cloud: CloudConfig;
+  host: HostConfig;
+  layout: HostLayout;
+  probe: HostProbe;
+  /** The daemons that run on this host. */
+  daemons: PlannedDaemon[];
+  /** Each daemon's ServiceConfig as written to the host, by daemon name. */
+  configs: Map<string, string>;
+  bundle: Bundle;
+  /** The host's TLS files (cloud CA, its certificate and key); absent in a dry run, which issues nothing. */
+  tls?: { ca: string; cert: string; key: string };
+  /** The installer's client identity for /healthz over mTLS; absent in a dry run. */
+  adminTls?: PeerTls;
+  /** How long the health step waits for every daemon. */
+  healthTimeoutMs: number;
+}
+
+/** One command tells whether systemd is PID 1 and which package manager the host has (read-only). */
+export const probeCommand =
+  'cat /proc/1/comm 2>/dev/null; command -v apt-get >/dev/null 2>&1 && echo apt-get; command -v dnf >/dev/null 2>&1 && echo dnf; true';
+
+export async function probeHost(operator: Operator): Promise<HostProbe> {
+  const lines = (await operator.check(probeCommand)).stdout.split('\n').map((line) => line.trim());
+  return {
+    systemd: lines[0] === 'systemd',
+    packageManager: lines.includes('apt-get') ? 'apt-get' : lines.includes('dnf') ? 'dnf' : undefined,
+  };
+}

@@ -1,0 +1,58 @@
+import { callPeer } from '../../runtime/peer-client.js';
+import type { HostDeployment } from '../host-deployment.js';
+import type { DeployStep } from '../step.js';
+
+export interface DaemonHealth {
+  name: string;
+  url: string;
+  healthy: boolean;
+  detail?: string;
+}
+
+export async function probeDaemon(
+  url: string,
+  tls: Parameters<typeof callPeer>[1],
+): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const answer = await callPeer(new URL('/healthz', url).toString(), tls, { timeoutMs: 5000 });
+    return { ok: answer.status === 200, detail: `healthz answered ${answer.status}: ${answer.body.slice(0, 200)}` };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
+/** Each daemon of the host answers /healthz over mTLS (the installer presents the cloud's admin certificate). */
+export function healthStep(deployment: HostDeployment): DeployStep {
+  return {
+    name: 'health',
+    actions: deployment.daemons.map((daemon) => ({
+      kind: 'check',
+      what: `GET ${daemon.url}/healthz (mTLS) until 200`,
+    })),
+    async apply(_operator, progress) {
+      const tls = deployment.adminTls;
+      if (!tls) throw new Error('no client certificate to probe health with');
+      const deadline = Date.now() + deployment.healthTimeoutMs;
+      let pending = deployment.daemons;
+      let first = true;
+      let waited = false;
+      for (;;) {
+        const results = await Promise.all(
+          pending.map(async (daemon) => ({ daemon, ...(await probeDaemon(daemon.url, tls)) })),
+        );
+        pending = results.filter((result) => !result.ok).map((result) => result.daemon);
+        if (pending.length === 0) return first ? 'unchanged' : 'changed';
+        if (Date.now() > deadline) {
+          const sick = results.find((result) => !result.ok)!;
+          throw new Error(
+            `${sick.daemon.name} at ${sick.daemon.url} is not healthy after ${deployment.healthTimeoutMs / 1000} s: ${sick.detail}; its log is ${deployment.layout.daemonLog(sick.daemon.name)}`,
+          );
+        }
+        if (!waited) progress(`waiting for ${pending.map((daemon) => daemon.name).join(', ')}`);
+        waited = true;
+        first = false;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { Operator } from '../../operators/operator.js';
+import type { SupervisorConfig, SupervisorState } from '../../supervisor/supervisor-config.js';
+import type { HostDeployment } from '../host-deployment.js';
+import { shellQuote as q } from '../host-layout.js';
+import { hashOf, type DeployStep } from '../step.js';
+import { renderTemplate } from '../templates.js';
+import { filesInPlace, type HostFile } from './config.js';
+
+/** A daemon restarts when its release, config or certificates change, and only then. */
+function revisions(deployment: HostDeployment): Map<string, string> {
+  const tls = hashOf(deployment.tls ?? {});
+  return new Map(
+    deployment.daemons.map((d) => [d.name, hashOf(deployment.bundle.hash, deployment.configs.get(d.name), tls)]),
+  );
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the host's daemons: systemd units where systemd is PID 1, else Mallee's supervisor. */
+export function startStep(deployment: HostDeployment): DeployStep {
+  return deployment.probe.systemd ? systemdStart(deployment) : supervisorStart(deployment);
+}
+
+function supervisorStart(deployment: HostDeployment): DeployStep {
+  const { layout, cloud } = deployment;
+  const revisionOf = revisions(deployment);
+  const config: SupervisorConfig = {
+    cloud: cloud.name,
+    runDir: layout.runDir,
+    daemons: deployment.daemons.map((daemon) => ({
+      name: daemon.name,
+      argv: [
+        layout.node,
+        layout.daemonScript(daemon.component.component),
+        '--config',
+        layout.daemonConfig(daemon.name),
+      ],
+      log: layout.daemonLog(daemon.name),
+      revision: revisionOf.get(daemon.name)!,
+    })),
+  };
+  const file: HostFile = {
+    path: layout.supervisorConfig,
+    content: JSON.stringify(config, null, 2) + '\n',
+    mode: 0o644,
+  };
+  // A running supervisor (its pid file names a process started with this config) reloads; otherwise one is started.
+  const command = [
+    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
+    `if [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)}; then kill -HUP "$pid"`,
+    `else mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(layout.node)} ${q(layout.supervisorScript)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1; fi`,
+  ].join('\n');
+
+  /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
+  const converged = async (operator: Operator): Promise<boolean> => {
+    const bytes = await operator.readFile(layout.supervisorState);
+    if (!bytes) return false;
+    let state: SupervisorState;
+    try {
+      state = JSON.parse(bytes.toString('utf8')) as SupervisorState;
+    } catch {
+      return false;
+    }
+    const pids: number[] = [state.pid];
+    for (const daemon of config.daemons) {
+      const entry = state.daemons[daemon.name];
+      if (!entry?.pid || entry.revision !== daemon.revision) return false;
+      pids.push(entry.pid);
+    }
+    return (await operator.run(`kill -0 ${pids.join(' ')}`, { sudo: true })).exitCode === 0;
+  };
+  return {
+    name: 'start',
+    inputs: hashOf(config),
+    actions: [
+      { kind: 'file', path: file.path, mode: file.mode },
+      { kind: 'run', command },
+    ],
+    async inPlace(operator) {
+      return (await filesInPlace(operator, [file])) && converged(operator);
+    },
+    async apply(operator, progress) {
+      await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
+      await operator.check(command, { sudo: true });
+      progress('waiting for the supervisor to run every daemon');
+      const deadline = Date.now() + 60_000;
+      while (!(await converged(operator))) {
+        if (Date.now() > deadline) {
+          throw new Error(`the supervisor did not start every daemon within 60 s; see ${layout.supervisorLog}`);
+        }
+        await pause(200);
+      }
+    },
+  };
+}
+
+function systemdStart(deployment: HostDeployment): DeployStep {
+  const { layout, cloud } = deployment;
+  const revisionOf = revisions(deployment);
+  const units = deployment.daemons.map((daemon) => ({
+    unit: layout.unitName(daemon.name),
+    file: {
+      path: `${layout.unitDir}/${layout.unitName(daemon.name)}`,
+      mode: 0o644,
+      content: renderTemplate('systemd/mallee-daemon.service', {
+        cloud: cloud.name,
+        component: daemon.component.component,
+        name: daemon.name,
+        node: layout.node,
+        script: layout.daemonScript(daemon.component.component),
+        config: layout.daemonConfig(daemon.name),
+        log: layout.daemonLog(daemon.name),
+        revision: revisionOf.get(daemon.name)!,
+      }),
+    } satisfies HostFile,
+  }));
+  const names = units.map((entry) => entry.unit).join(' ');
+  return {
+    name: 'start',
+    inputs: hashOf(units),
+    actions: [
+      ...units.map(({ file }) => ({ kind: 'file' as const, path: file.path, mode: file.mode })),
+      { kind: 'run', command: `systemctl daemon-reload && systemctl enable --quiet ${names}` },
+      { kind: 'run', command: `systemctl restart <each unit whose file changed>; systemctl start ${names}` },
+    ],
+    async inPlace(operator) {
+      const files = units.map((entry) => entry.file);
+      return (
+        (await filesInPlace(operator, files)) &&
+        (await operator.run(`systemctl is-active --quiet ${names}`)).exitCode === 0
+      );
+    },
+    async apply(operator) {
+      const changed: string[] = [];
+      for (const { unit, file } of units) {
+        const current = await operator.readFile(file.path);
+        if (current?.toString('utf8') === file.content) continue;
+        await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
+        changed.push(unit);
+      }
+      await operator.check(
+        `mkdir -p ${q(layout.logDir)} && systemctl daemon-reload && systemctl enable --quiet ${names}`,
+        {
+          sudo: true,
+        },
+      );
+      if (changed.length > 0) await operator.check(`systemctl restart ${changed.join(' ')}`, { sudo: true });
+      await operator.check(`systemctl start ${names}`, { sudo: true });
+    },
+  };
+}
