@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -162,6 +162,8 @@ function launchHost(host: TestbedHost): void {
     'mount -t tmpfs tmpfs /run',
     'mkdir -m 755 /run/sshd',
     `echo ${host.hostname} > /etc/hostname`,
+    // Like a real server, the host resolves its own name (sudo looks it up; there is no DNS in here).
+    `grep -q ' ${host.hostname}$' /etc/hosts || echo '127.0.1.1 ${host.hostname}' >> /etc/hosts`,
     `exec /usr/sbin/sshd -D -e -f ${d}/sshd_config`,
   ].join('\n');
   const log = openSync(join(d, 'sshd.log'), 'a');
@@ -208,6 +210,8 @@ export async function startTestbed(t: Test, options: TestbedOptions): Promise<Te
   if (routes.includes(`${net}.0/24`)) throw new Error(`test bed: ${net}.0/24 is already routed here`);
 
   const dir = temporaryDir('testbed');
+  // sshd reads authorized_keys as the user logging in: non-root users must reach it.
+  chmodSync(dir, 0o755);
   const hosts: TestbedHost[] = Array.from({ length: options.hosts }, (_, index) => ({
     name: `h${index + 1}`,
     hostname: `mallee-h${index + 1}`,
@@ -252,7 +256,7 @@ export async function startTestbed(t: Test, options: TestbedOptions): Promise<Te
       mkdirSync(join(host.dir, sub), { recursive: true });
     }
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(host.dir, 'ssh_host_ed25519_key')]);
-    writeFileSync(join(host.dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+    writeFileSync(join(host.dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o644 });
     writeFileSync(join(host.dir, 'sshd_config'), sshdConfig(host));
     const veth = `${bridge}v${index + 1}`;
     run('ip', ['netns', 'add', host.namespace]);
