@@ -62,6 +62,8 @@ interface Row {
   largeGet: number;
   smallPut: number;
   smallGet: number;
+  /** The server process's own CPU time: seconds per MiB (large) and per object (small). */
+  cpu?: { largePut: number; largeGet: number; smallPut: number; smallGet: number };
   note?: string;
 }
 
@@ -84,7 +86,7 @@ function seconds(since: number): number {
   return (performance.now() - since) / 1000;
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+async function timedWall(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return seconds(started);
@@ -108,6 +110,7 @@ async function sh(command: string): Promise<void> {
 // The floor: the same bytes copied on the same disk. A PUT is acknowledged only once its bytes are fsynced, so the
 // floor's writes are synced too (`sync FILE` is an fsync); plain `cp` is shown beside it.
 async function measureCp(work: string, largeFile: string, smallDir: string): Promise<Row> {
+  const timed = timedWall;
   const plain = await timed(() => sh(`cp ${largeFile} ${work}/cp-plain.bin`));
   rmSync(`${work}/cp-plain.bin`);
   const largePut = await timed(() => sh(`cp ${largeFile} ${work}/cp.bin && sync ${work}/cp.bin`));
@@ -159,8 +162,26 @@ async function waitUntilServing(s3: S3Client, name: string): Promise<void> {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function measureServer(server: Server, ca: Buffer, largeFile: string, smallBodies: Buffer): Promise<Row> {
   const { s3, agent } = clientFor(server, ca);
+  const cpu: number[] = [];
+  const timed = async (work: () => Promise<unknown>) => {
+    const before = cpuSeconds(server.pid);
+    const elapsed = await timedWall(work);
+    cpu.push(cpuSeconds(server.pid) - before);
+    return elapsed;
+  };
   try {
     await waitUntilServing(s3, server.name);
     const bucket = 'bench';
@@ -199,6 +220,12 @@ async function measureServer(server: Server, ca: Buffer, largeFile: string, smal
       largeGet: largeBytes / largeGet,
       smallPut: smallCount / smallPut,
       smallGet: smallCount / smallGet,
+      cpu: {
+        largePut: cpu[0]! / (largeBytes / MiB),
+        largeGet: cpu[1]! / (largeBytes / MiB),
+        smallPut: cpu[2]! / smallCount,
+        smallGet: cpu[3]! / smallCount,
+      },
     };
   } finally {
     s3.destroy();
@@ -361,6 +388,16 @@ try {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
   }
   for (const [name, row] of rows) if (row.note) console.log(`  ${name}: ${row.note}`);
+  // On a shared machine the rates above depend on the load; the server's own CPU per unit of work does not.
+  console.log('');
+  console.log('server CPU time (user+sys of its process): ms per MiB for large objects, ms per object for small ones');
+  for (const [name, row] of rows) {
+    if (!row.cpu) continue;
+    const ms = (value: number) => (value * 1000).toFixed(2).padStart(8);
+    console.log(
+      `  ${name.padEnd(12)} PUT ${ms(row.cpu.largePut)} GET ${ms(row.cpu.largeGet)}   small PUT ${ms(row.cpu.smallPut)} GET ${ms(row.cpu.smallGet)}`,
+    );
+  }
 
   const floor = rows.get('cp (floor)')!;
   const ours = rows.get('walrus')!;

@@ -38,7 +38,8 @@ import type { MetadataStore } from './storage/metadata-store.js';
  *   3. route: the operation whose `requestUri` template and query markers match (the rest-xml parser);
  *   4. body: an object's bytes stay a stream, decoded and verified as the signature announced (hash, chunk
  *      signatures, trailing checksum); an XML document is read (small), verified and parsed into the input;
- *   5. dispatch to the handler, which gets typed input and a context, never HTTP;
+ *   5. dispatch to the handler, which gets typed input and a context, never HTTP; then wait until what it committed
+ *      is on disk (group commit: one fsync for all the requests that committed meanwhile);
  *   6. serialise the output by the model (headers, XML or the object's byte stream), or the error as S3's XML.
  */
 
@@ -165,6 +166,8 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         trailer,
       };
       const output = (await handler(input, context)) as Record<string, unknown> | undefined;
+      // Whatever the handler committed is on disk before the client hears of it (one fsync shared by many requests).
+      await options.meta.flush();
       // 6. The answer.
       const answer = serializeRestXmlResponse(match.operation, output ?? {}, {
         rootElement: rootElements[operation],
@@ -190,6 +193,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         response.end(answer.body);
       }
     } catch (error) {
+      await options.meta.flush().catch(() => undefined);
       sendError(error, response, { requestId, log, operation, resource: decodedPath(path), method: signed.method });
     }
   };

@@ -41,13 +41,19 @@ export function requireCaller(context: WalrusContext): Owner {
   return context.caller;
 }
 
-/** Removes blobs no metadata refers to any more; a failure only leaves an orphan for the next start's sweep. */
+/**
+ * Removes blobs no metadata refers to any more, once the commit that let go of them is on disk (before that, a power
+ * cut would bring back metadata that still needs them). A failure only leaves an orphan for the next start's sweep.
+ */
 export function dropBlobs(context: WalrusContext, blobs: readonly string[]): void {
-  for (const blob of blobs) {
-    context.bytes.remove(blob).catch((error: unknown) => {
-      context.log?.warn({ err: error, blob }, 'could not remove an unreferenced blob; the next start sweeps it');
-    });
-  }
+  if (blobs.length === 0) return;
+  const remove = async () => {
+    await context.meta.flush();
+    for (const blob of blobs) await context.bytes.remove(blob);
+  };
+  remove().catch((error: unknown) => {
+    context.log?.warn({ err: error, blobs }, 'could not remove unreferenced blobs; the next start sweeps them');
+  });
 }
 
 /** A fresh version or upload id: 32 URL-safe characters, like S3's. */

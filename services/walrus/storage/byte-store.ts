@@ -3,6 +3,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { GroupSync } from './group-sync.js';
 
 /**
  * Where object bytes live, apart from their metadata. A blob is written in two steps so that nothing half-written
@@ -35,20 +36,31 @@ export interface StagedBlob {
 }
 
 /** Blob ids: 32 hex digits, the first two pairs naming the folders they live in. */
-export function newBlobId(): string {
-  return randomBytes(16).toString('hex');
+export function newBlobId(folder = randomBytes(2).toString('hex')): string {
+  return folder + randomBytes(14).toString('hex');
 }
+
+const writeBatchBytes = 1024 * 1024;
+
+/** How many new blobs share a folder before the next one is picked. */
+const blobsPerFolder = 4096;
 
 const blobIdPattern = /^[0-9a-f]{32}$/;
 
 /**
  * Blobs as files under `root`: `staging/ID` while being written (fsynced before it is published), then renamed to
  * `blobs/AB/CD/ID` (and the folder fsynced, so the rename survives a power cut). Reads stream from the file.
+ *
+ * Blobs written around the same time go to the same folder (the id's first four digits, changed every few thousand
+ * blobs), so that concurrent uploads share one folder fsync (`GroupSync`) instead of paying one each.
  */
 export class LocalDiskByteStore implements ByteStore {
   private readonly stagingDir: string;
   private readonly blobsDir: string;
   private readonly knownDirs = new Set<string>();
+  private readonly dirSyncs = new Map<string, GroupSync>();
+  private currentFolder = randomBytes(2).toString('hex');
+  private blobsInFolder = 0;
 
   constructor(root: string) {
     this.stagingDir = join(root, 'staging');
@@ -62,20 +74,52 @@ export class LocalDiskByteStore implements ByteStore {
     return join(this.blobsDir, id.slice(0, 2), id.slice(2, 4), id);
   }
 
+  private nextId(): string {
+    if (++this.blobsInFolder > blobsPerFolder) {
+      this.currentFolder = randomBytes(2).toString('hex');
+      this.blobsInFolder = 1;
+    }
+    return newBlobId(this.currentFolder);
+  }
+
+  /** Makes the renames done into `dir` so far durable, sharing the fsync with every other caller meanwhile. */
+  private syncDir(dir: string): Promise<void> {
+    let group = this.dirSyncs.get(dir);
+    if (!group) {
+      group = new GroupSync(() => fsyncDir(dir));
+      // Only the folder new blobs go to is busy; a handful of groups is plenty.
+      if (this.dirSyncs.size >= 64) this.dirSyncs.clear();
+      this.dirSyncs.set(dir, group);
+    }
+    return group.sync();
+  }
+
   async stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob> {
-    const id = newBlobId();
+    const id = this.nextId();
     const stagingPath = join(this.stagingDir, id);
     const file = await open(stagingPath, 'wx', 0o600);
     let size = 0;
+    // Socket reads come in 16-64 KiB pieces: gathering them into 1 MiB writes saves most of the thread-pool trips.
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      const buffers = pending;
+      pending = [];
+      pendingBytes = 0;
+      while (buffers.length > 0) {
+        let { bytesWritten } = await file.writev(buffers);
+        while (buffers.length > 0 && bytesWritten >= buffers[0]!.length) bytesWritten -= buffers.shift()!.length;
+        if (bytesWritten > 0) buffers[0] = buffers[0]!.subarray(bytesWritten);
+      }
+    };
     try {
       for await (const chunk of chunks) {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
-          offset += bytesWritten;
-        }
+        pending.push(chunk);
+        pendingBytes += chunk.length;
         size += chunk.length;
+        if (pendingBytes >= writeBatchBytes) await flush();
       }
+      await flush();
       await file.sync();
       await file.close();
     } catch (error) {
@@ -94,7 +138,7 @@ export class LocalDiskByteStore implements ByteStore {
           this.knownDirs.add(dir);
         }
         await rename(stagingPath, finalPath);
-        await fsyncDir(dir);
+        await this.syncDir(dir);
       },
       discard: () => unlink(stagingPath).catch(() => undefined),
     };
@@ -128,7 +172,7 @@ export class LocalDiskByteStore implements ByteStore {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
