@@ -1,0 +1,71 @@
+import { renderTable } from '../cli/table.js';
+import type { CloudStatus, ComponentStatus } from './cloud-status.js';
+
+function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return '';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
+}
+
+export function formatComponents(components: readonly ComponentStatus[]): string {
+  return renderTable(
+    ['SERVICE', 'HOST', 'STATE', 'PID', 'VERSION', 'UPTIME', 'RESTARTS', 'LAST ERROR'],
+    components.map((c) => [
+      c.name,
+      c.host,
+      c.state,
+      String(c.process?.pid ?? ''),
+      c.version ?? '',
+      duration(c.uptimeSeconds),
+      String(c.process?.restarts ?? ''),
+      (c.lastError ?? c.process?.lastExit ?? '').slice(0, 60),
+    ]),
+  );
+}
+
+/** `cloudctl status` on one screen: verdict, components, zones, hosts, endpoints, certificates, then the problems. */
+export function formatCloudStatus(status: CloudStatus): string {
+  const sections = [
+    `Cloud ${status.cloud}: ${status.healthy ? 'healthy' : `UNHEALTHY (${status.problems.length} problem${status.problems.length === 1 ? '' : 's'})`}`,
+    formatComponents(status.components),
+    renderTable(
+      ['ZONE', 'NODES', 'CORES FREE/TOTAL', 'MEMORY MiB FREE/TOTAL', 'INSTANCES'],
+      status.zones.map((zone) => [
+        zone.name,
+        zone.reachable ? `${zone.nodes.filter((n) => n.reachable).length}/${zone.nodes.length} up` : 'cc unreachable',
+        zone.cores ? `${zone.cores.free}/${zone.cores.total}` : '',
+        zone.memoryMiB ? `${zone.memoryMiB.free}/${zone.memoryMiB.total}` : '',
+        zone.instances
+          ? [String(zone.instances.total), ...Object.entries(zone.instances.byState).map(([s, n]) => `${n} ${s}`)].join(
+              ' ',
+            )
+          : '',
+      ]),
+    ),
+    renderTable(
+      ['HOST', 'ADDRESS', 'REACHABLE', 'STARTER', 'CLOCK OFFSET'],
+      status.hosts.map((host) => [
+        host.name,
+        host.address,
+        host.reachable ? 'yes' : 'no',
+        host.starter ?? '',
+        host.clockOffsetSeconds === undefined ? '' : `${host.clockOffsetSeconds.toFixed(2)} s`,
+      ]),
+    ),
+    renderTable(
+      ['ENDPOINT', 'URL', 'REACHABLE'],
+      status.endpoints.map((e) => [e.name, e.url, e.reachable ? 'yes' : `no: ${e.detail}`]),
+    ),
+    renderTable(
+      ['CERTIFICATE', 'EXPIRES', 'DAYS LEFT', 'STATE'],
+      status.certificates.map((c) => [c.name, c.notAfter.slice(0, 10), String(c.daysLeft), c.state]),
+    ),
+  ];
+  const notes = [
+    ...status.problems.map((problem) => `problem: ${problem}`),
+    ...status.warnings.map((warning) => `warning: ${warning}`),
+  ];
+  return [...sections, ...(notes.length > 0 ? [notes.join('\n')] : [])].join('\n\n');
+}

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CliError } from '../cli/cli-error.js';
+import { adminCertificateName } from '../cloud/admin-client.js';
+import { loadCloud, type CloudFile } from '../cloud/cloud-file.js';
+import { loadCloudConfig } from '../config/load-cloud-config.js';
+import type { CloudConfig, HostConfig } from '../config/types.js';
+import { planDaemons, type PlannedDaemon } from '../deploy/daemon-plan.js';
+import { hostLayout, type HostLayout } from '../deploy/host-layout.js';
+import type { Operator } from '../operators/operator.js';
+import { PkiStore } from '../pki/pki-store.js';
+import type { PeerTls } from '../runtime/peer-client.js';
+import { writeSecretFile } from '../util/secret-file.js';
+import { hostOpener, type SshAccess } from './host-access.js';
+import { operationMessages } from './operation-messages.js';
+
+/** Everything a host-side cloudctl command knows about an installed cloud. */
+export interface InstalledCloud {
+  name: string;
+  cloudFile: CloudFile;
+  cloudPath: string;
+  config: CloudConfig;
+  /** Where the cloud's files are on every host. */
+  layout: HostLayout;
+  daemons: PlannedDaemon[];
+  /** The `admin` certificate: cloudctl's identity on /healthz and the components' SOAP interfaces. */
+  adminTls: PeerTls;
+  open: (host: HostConfig) => Promise<Operator>;
+}
+
+export interface InstalledCloudOptions {
+  cloud?: string;
+  config?: string;
+  prefix?: string;
+  ssh: SshAccess;
+}
+
+/**
+ * What `faststart install` leaves beside cloud.json so cloudctl can find the hosts later: the validated plan and the
+ * prefix it installed under (`install.json`, 0600 like the rest of the folder).
+ */
+export interface InstallRecord {
+  prefix: string;
+  cloud: CloudConfig;
+}
+
+export function installRecordPath(cloudPath: string): string {
+  return join(dirname(cloudPath), 'install.json');
+}
+
+/** For the installer to call once a cloud is up: `cloudctl status` and friends then need no --config. */
+export function recordInstall(cloudPath: string, cloud: CloudConfig, prefix: string): string {
+  const path = installRecordPath(cloudPath);
+  writeSecretFile(path, JSON.stringify({ prefix, cloud } satisfies InstallRecord, null, 2) + '\n');
+  return path;
+}
+
+function readRecord(cloudPath: string): InstallRecord | undefined {
+  const path = installRecordPath(cloudPath);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as InstallRecord;
+}
+
+/**
+ * The installed cloud: cloud.json (as `--cloud` selects it), its plan (`--config`, else the install record, else a
+ * cloud.yaml beside cloud.json) and the prefix (`--prefix`, else the record's, else `/`).
+ */
+export function openInstalledCloud(options: InstalledCloudOptions): InstalledCloud {
+  const { path: cloudPath, cloud: cloudFile } = loadCloud(options.cloud);
+  const record = readRecord(cloudPath);
+  const besideYaml = join(dirname(cloudPath), 'cloud.yaml');
+  let config: CloudConfig;
+  if (options.config) config = loadCloudConfig(options.config);
+  else if (record) config = record.cloud;
+  else if (existsSync(besideYaml)) config = loadCloudConfig(besideYaml);
+  else
+    throw new CliError('notFound', operationMessages.noPlan(cloudFile.name, cloudPath), operationMessages.noPlanHint);
+  if (config.name !== cloudFile.name) {
+    throw new CliError(
+      'usage',
+      operationMessages.planMismatch(config.name, cloudFile.name),
+      operationMessages.planMismatchHint,
+    );
+  }
+  const prefix = options.prefix ?? record?.prefix ?? '/';
+  return {
+    name: cloudFile.name,
+    cloudFile,
+    cloudPath,
+    config,
+    layout: hostLayout(config.name, prefix),
+    daemons: planDaemons(config),
+    adminTls: PkiStore.open(cloudFile.pkiDir).hostCredentials(adminCertificateName),
+    open: hostOpener(options.ssh),
+  };
+}
+
+/**
+ * The daemons a service name on the command line means: a daemon name (`clc`, `cc-zone-a`, `nc-node1`) or a
+ * component (`nc`: every node controller), narrowed to one host with `--host`.
+ */
+export function selectDaemons(installed: InstalledCloud, service: string, host?: string): PlannedDaemon[] {
+  if (host !== undefined && !installed.config.hosts.some((entry) => entry.name === host)) {
+    throw new CliError(
+      'notFound',
+      operationMessages.noSuchHost(host),
+      operationMessages.knownHosts(installed.config.hosts.map((entry) => entry.name)),
+    );
+  }
+  const matches = installed.daemons.filter(
+    (daemon) =>
+      (daemon.name === service || daemon.component.component === service) &&
+      (host === undefined || daemon.host.name === host),
+  );
+  if (matches.length === 0) {
+    throw new CliError(
+      'notFound',
+      operationMessages.noSuchService(service, host),
+      operationMessages.knownServices(installed.daemons.map((daemon) => `${daemon.name} (${daemon.host.name})`)),
+    );
+  }
+  return matches;
+}

@@ -1,0 +1,125 @@
+import type { PlannedDaemon } from '../deploy/daemon-plan.js';
+import { probeHost } from '../deploy/host-deployment.js';
+import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
+import type { Operator } from '../operators/operator.js';
+import type { SupervisedDaemon } from '../supervisor/supervisor-config.js';
+import { CliError } from '../cli/cli-error.js';
+import {
+  heldDaemonsPath,
+  readHeldDaemons,
+  readHostProcesses,
+  readSupervisorConfig,
+  type DaemonProcess,
+} from './host-daemons.js';
+import { operationMessages } from './operation-messages.js';
+
+export type ServiceAction = 'stop' | 'start' | 'restart';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stops, starts or restarts daemons of one host. Under systemd: systemctl. Under Mallee's supervisor, from the outside:
+ * a stopped daemon leaves supervisor.json (its entry is held in supervisor-held.json) and a SIGHUP makes the
+ * supervisor stop it; start puts the same entry back and signals again, so the daemon runs at the revision the
+ * installer gave it and a later `faststart install` sees nothing to redo. Restart is stop then start.
+ */
+export async function controlServices(
+  operator: Operator,
+  layout: HostLayout,
+  daemons: readonly PlannedDaemon[],
+  action: ServiceAction,
+): Promise<Map<string, DaemonProcess>> {
+  const names = daemons.map((daemon) => daemon.name);
+  if ((await probeHost(operator)).systemd) {
+    const units = names.map((name) => q(layout.unitName(name))).join(' ');
+    const commands = {
+      stop: `systemctl disable --now --quiet ${units}`,
+      start: `systemctl enable --now --quiet ${units}`,
+      restart: `systemctl restart ${units}`,
+    };
+    await operator.check(commands[action], { sudo: true });
+  } else {
+    if (action !== 'start') await holdDaemons(operator, layout, names);
+    if (action !== 'stop') await releaseDaemons(operator, layout, names);
+  }
+  return (await readHostProcesses(operator, layout, daemons)).daemons;
+}
+
+async function signalSupervisor(operator: Operator, layout: HostLayout): Promise<void> {
+  const command = [
+    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
+    `if [ -n "$pid" ] && grep -qsF ${q(layout.supervisorConfig)} /proc/$pid/cmdline; then kill -HUP "$pid"`,
+    `else mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(layout.node)} ${q(layout.supervisorScript)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1; fi`,
+  ].join('\n');
+  await operator.check(command, { sudo: true });
+}
+
+async function waitFor(
+  operator: Operator,
+  layout: HostLayout,
+  what: string,
+  done: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) {
+      throw new CliError(
+        'unhealthy',
+        operationMessages.supervisorTimeout(operator.hostName, what, layout.supervisorLog),
+        operationMessages.supervisorTimeoutHint,
+      );
+    }
+    await pause(200);
+  }
+}
+
+async function writeJson(operator: Operator, path: string, value: unknown, mode: number): Promise<void> {
+  await operator.writeFile(path, JSON.stringify(value, null, 2) + '\n', { mode, sudo: true });
+}
+
+/** Takes the daemons out of supervisor.json (keeping their entries), signals, and waits until each has exited. */
+async function holdDaemons(operator: Operator, layout: HostLayout, names: string[]): Promise<void> {
+  const config = await readSupervisorConfig(operator, layout);
+  if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
+  const held = await readHeldDaemons(operator, layout);
+  for (const spec of config.daemons.filter((entry) => names.includes(entry.name))) held[spec.name] = spec;
+  await writeJson(operator, heldDaemonsPath(layout), held, 0o644);
+  await writeJson(
+    operator,
+    layout.supervisorConfig,
+    { ...config, daemons: config.daemons.filter((d) => !names.includes(d.name)) },
+    0o644,
+  );
+  await signalSupervisor(operator, layout);
+  await waitFor(operator, layout, `stop ${names.join(', ')}`, async () => {
+    const processes = await readHostProcesses(
+      operator,
+      layout,
+      names.map((name) => ({ name }) as PlannedDaemon),
+    );
+    return [...processes.daemons.values()].every((entry) => entry.state !== 'running');
+  });
+}
+
+/** Puts held daemons back into supervisor.json in the installer's order, signals, and waits until each runs. */
+async function releaseDaemons(operator: Operator, layout: HostLayout, names: string[]): Promise<void> {
+  const config = await readSupervisorConfig(operator, layout);
+  if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
+  const held = await readHeldDaemons(operator, layout);
+  const back: SupervisedDaemon[] = names.flatMap((name) =>
+    held[name] && !config.daemons.some((entry) => entry.name === name) ? [held[name]] : [],
+  );
+  const daemons = [...config.daemons, ...back];
+  for (const name of names) delete held[name];
+  await writeJson(operator, layout.supervisorConfig, { ...config, daemons }, 0o644);
+  await writeJson(operator, heldDaemonsPath(layout), held, 0o644);
+  await signalSupervisor(operator, layout);
+  await waitFor(operator, layout, `start ${names.join(', ')}`, async () => {
+    const processes = await readHostProcesses(
+      operator,
+      layout,
+      names.map((name) => ({ name }) as PlannedDaemon),
+    );
+    return [...processes.daemons.values()].every((entry) => entry.state === 'running');
+  });
+}
