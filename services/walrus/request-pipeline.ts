@@ -226,6 +226,12 @@ function decodedPath(path: string): string {
   return percentDecode(path, false).toString('utf8');
 }
 
+/** A full disk or quota, from the byte store (`ENOSPC`, `EDQUOT`) or from SQLite (`SQLITE_FULL`). */
+function isOutOfSpace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
 function sendError(
   error: unknown,
   response: ServerResponse,
@@ -233,7 +239,10 @@ function sendError(
 ): void {
   let answer: ServiceError;
   if (error instanceof ServiceError) answer = error;
-  else {
+  else if (isOutOfSpace(error)) {
+    request.log?.error({ err: error, operation: request.operation }, 'out of disk space: request refused');
+    answer = s3Errors.insufficientCapacity();
+  } else {
     request.log?.error({ err: error, operation: request.operation }, 's3 request failed');
     answer = s3Errors.internalError();
   }

@@ -126,6 +126,13 @@ export const s3Errors = {
   notImplemented: () => e('NotImplemented', 'A header you provided implies functionality that is not implemented', 501),
   serviceUnavailable: (why: string) => e('ServiceUnavailable', why, 503),
   internalError: () => e('InternalError', 'We encountered an internal error. Please try again.', 500),
+  // Not in AWS's list (S3 never fills up); the code and 507 are what S3-compatible stores answer. Not retried by SDKs.
+  insufficientCapacity: () =>
+    e(
+      'InsufficientCapacity',
+      'The object store has no room left for this request (its disk is full); nothing was stored.',
+      507,
+    ),
   tooManyTags: () => e('BadRequest', 'Object tags cannot be greater than 10', 400),
   invalidTag: (message: string) => e('InvalidTag', message, 400),
 } as const;
