@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import type { HostFacts } from '../../src/discovery/host-facts.js';
 import { CommandTimeoutError } from '../../src/operators/operator.js';
 import { openOperator, type SshOperator } from '../../src/operators/ssh-operator.js';
 import { SudoError } from '../../src/operators/sudo.js';
-import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startTestbed, type TestbedHost } from '../helpers/testbed.js';
 
 // Three fake servers (network namespaces with their own sshd) on a bridge and /24 of this file's own.
@@ -129,6 +130,53 @@ t.test('an unknown host key is refused without --accept-new-host-keys and record
   t.equal(again.code, 0, 'now known: no flag needed');
 });
 
+/**
+ * Runs `faststart discover` on a pseudo-terminal (util-linux `script`), answering each host-key question as it
+ * appears: `answers` maps a host address to y or n.
+ */
+const escape = String.fromCharCode(27);
+
+function discoverOnTerminal(args: string[], answers: Record<string, 'y' | 'n'>) {
+  const command = [process.execPath, join(projectRoot, 'bin', 'faststart.js'), 'discover', ...args].join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const asked = new Set<string>();
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const [, host] of output.matchAll(/authenticity of host (\S+) can't/g)) {
+      if (asked.has(host!)) continue;
+      asked.add(host!);
+      child.stdin.write(`${answers[host!] ?? 'n'}\r`);
+    }
+  });
+  const killer = setTimeout(() => child.kill(), 60_000);
+  return new Promise<{ code: number | null; output: string; asked: string[] }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      // Colours and the prompt's line wrapping out, so the text reads as written.
+      const text = output.replace(new RegExp(`${escape}\\[[0-9;]*[A-Za-z]`, 'g'), '').replace(/\r\n(?=\S)/g, '');
+      resolve({ code, output: text, asked: [...asked] });
+    }),
+  );
+}
+
+t.test('on a terminal, an unknown host key is asked about: yes records it, no refuses the host', async (t) => {
+  const knownHosts = join(work, 'known_hosts_interactive');
+  writeFileSync(knownHosts, '');
+  const result = await discoverOnTerminal(
+    ['--hosts', `${h1.address},${h3.address}`, '--ssh-key', bed.clientKey, '--known-hosts', knownHosts],
+    { [h1.address]: 'y', [h3.address]: 'n' },
+  );
+  t.same(result.asked.sort(), [h1.address, h3.address].sort(), 'one question per host');
+  t.match(result.output, `Its ssh-ed25519 key fingerprint is ${await hostFingerprint(h1)}.`);
+  t.equal(result.code, 1, 'exit 1: one host was refused');
+  const hostKey = readFileSync(join(h1.dir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  t.equal(readFileSync(knownHosts, 'utf8'), `${h1.address} ${hostKey}\n`, 'only the accepted key was recorded');
+  t.match(result.output, new RegExp(`${h1.address}\\s+Debian`), 'the accepted host was discovered');
+  t.match(result.output, `${h3.address}: The host key of ${h3.address} is not in ${knownHosts}`);
+  t.match(result.output, 'It was not accepted.');
+});
+
 t.test('the SSH operator: files land atomically with their mode, output streams, timeouts kill', async (t) => {
   const operator = await open(h1);
   t.teardown(() => operator.close());
@@ -172,10 +220,11 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
     h3,
     [
       'set -e',
-      'for u in needpw nopw; do useradd -M -d /opt/home/$u -s /bin/sh $u; usermod -p "*" $u; mkdir -p /opt/home/$u; done',
+      'for u in needpw nopw needtty; do useradd -M -d /opt/home/$u -s /bin/sh $u; usermod -p "*" $u; mkdir -p /opt/home/$u; done',
       "echo 'needpw ALL=(ALL) ALL' > /etc/sudoers.d/needpw",
       "echo 'nopw ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/nopw",
-      'chmod 440 /etc/sudoers.d/needpw /etc/sudoers.d/nopw',
+      "printf 'Defaults:needtty requiretty\\nneedtty ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/needtty",
+      'chmod 440 /etc/sudoers.d/needpw /etc/sudoers.d/nopw /etc/sudoers.d/needtty',
     ].join('\n'),
   );
   t.equal(setup.code, 0, setup.stderr);
@@ -196,6 +245,12 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
   t.ok(Date.now() - started < 5_000, 'refused at once, never waiting for a password');
   t.equal((await needsPassword.check('id -un')).stdout, 'needpw\n', 'commands without sudo still run');
 
+  const needsTerminal = await open(h3, 'needtty');
+  t.teardown(() => needsTerminal.close());
+  const ttyError = await needsTerminal.check('id -u', { sudo: true }).catch((caught: unknown) => caught);
+  t.match(ttyError, { name: 'SudoError', problem: 'needsTerminal', message: /wants a terminal \(requiretty\)/ });
+  t.match(ttyError, { hint: 'Defaults:needtty !requiretty' });
+
   const passwordless = await open(h3, 'nopw');
   t.teardown(() => passwordless.close());
   t.equal((await passwordless.check('id -u', { sudo: true })).stdout, '0\n', 'sudo -n runs it as root');
@@ -206,6 +261,31 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
     'stat -c "%a %U %G" /etc/mallee-test/secret.pem; ls -a /tmp | grep -c mallee-upload; true',
   );
   t.equal(landed.stdout, '600 root root\n0\n', 'written as root with mode 0600; the staging copy is gone');
+});
+
+t.test('connection failures say what happened and what to do', async (t) => {
+  const refused = await openOperator(bed.hostConfig(h1, { port: 2222 }), {
+    knownHostsFile: bed.knownHosts,
+    acceptNewHostKeys: false,
+  }).catch((error: unknown) => error);
+  t.match(refused, {
+    name: 'SshConnectError',
+    reason: 'refused',
+    message: `Could not connect to ${h1.address} port 2222: the connection was refused (nothing listens there).`,
+    hint: /sshd runs on the host and listens on port 2222/,
+  });
+
+  const otherKey = join(work, 'other_key');
+  await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  const wrongKey = await openOperator(bed.hostConfig(h1, { key: otherKey }), {
+    knownHostsFile: bed.knownHosts,
+    acceptNewHostKeys: false,
+  }).catch((error: unknown) => error);
+  t.match(wrongKey, {
+    reason: 'auth',
+    message: new RegExp(`^${h1.address} refused the login of user root \\(tried publickey`),
+    hint: /authorized_keys/,
+  });
 });
 
 t.test('a changed host key is refused, even with --accept-new-host-keys, with the whole story', async (t) => {
