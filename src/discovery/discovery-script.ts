@@ -59,7 +59,10 @@ export function discoveryScript(dataDir: string): string {
     sudo: 'if [ "$(id -u)" != 0 ]; then sudo -n true 2>&1 </dev/null; echo "exit=$?"; fi',
     'package-manager': 'command -v apt-get dnf 2>/dev/null',
   };
-  return [...sectionNames.flatMap((name) => [marker(name), `{ ${probes[name]}; } 2>/dev/null`]), 'exit 0'].join('\n');
+  // A non-root user's PATH often lacks the sbin folders where ip and libvirtd live.
+  const path = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH';
+  const body = sectionNames.flatMap((name) => [marker(name), `{ ${probes[name]}; } 2>/dev/null`]);
+  return [path, ...body, 'exit 0'].join('\n');
 }
 
 /** Splits the script's output back into its sections. */

@@ -60,10 +60,34 @@ t.test('a whole captured run on a Debian 12 machine (2 cores, no KVM, not system
   t.same(facts.listeningPorts, [2024, 35703, 39829, 39959]);
 });
 
+t.test('a captured run on a test-bed host as a user whose sudo wants a password', async (t) => {
+  const sections = splitSections(fixture('debian12-testbed-sudo-password.txt'));
+  const facts = factsFromSections({ name: 'h1', address: '10.251.201.11' }, sections);
+  t.match(facts, {
+    hostname: 'mallee-h1',
+    systemdIsPid1: false,
+    listeningPorts: [22],
+    defaultRoute: { gateway: '10.251.201.1', interface: 'eth0' },
+    libvirt: { installed: true, version: '9.0.0', running: false },
+    root: { user: 'needpw', viaSudo: true, works: false },
+  });
+  t.same(facts.interfaces, [
+    { name: 'eth0', addresses: [{ address: '10.251.201.11', prefixLength: 24, subnet: '10.251.201.0/24' }] },
+  ]);
+  t.same(facts.disks, [{ mount: '/', device: '/dev/vda', sizeGiB: 252, freeGiB: 78 }], 'overlays are left out');
+  t.equal(facts.dataDirFreeGiB, 78, 'the data dir lies on the /var overlay');
+  t.match(facts.root?.problem, 'asks needpw for a password');
+});
+
 t.test('the script quotes the data dir and ends with exit 0 so a missing tool fails nothing', async (t) => {
   const script = discoveryScript("/srv/it's here");
   t.match(script, `d='/srv/it'\\''s here'`);
   t.match(script, /exit 0$/);
+  t.match(
+    script,
+    /^PATH="\$PATH:\/usr\/local\/sbin:\/usr\/sbin:\/sbin"/,
+    'ip and libvirtd are found for non-root users',
+  );
   t.same(splitSections('noise\n@@mallee:pid1@@\nsystemd\n@@mallee:bogus@@\nx\n'), {
     pid1: 'systemd\n@@mallee:bogus@@\nx',
   });
