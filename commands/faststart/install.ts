@@ -67,6 +67,7 @@ export default class Install extends MalleeCommand {
       prefix: flags.prefix,
       renderer: this.jsonEnabled() || flags['dry-run'] ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
       smokeTest: flags['smoke-test'],
+      allInOne: flags['all-in-one'],
       healthTimeoutMs: flags['health-timeout'] * 1000,
     });
     this.log(flags['dry-run'] ? formatDryRun(result) : formatInstall(result));

@@ -31,6 +31,20 @@ export interface Bundle {
 /** Folders and files of the project a host needs at run time. */
 const projectEntries = ['package.json', 'dist', 'bin', 'templates', 'wsdl'];
 
+/** Never needed at run time: source maps, type declarations, docs, native build leftovers, the TypeScript runner. */
+const bundleExcludes = [
+  '*.map',
+  '*.d.ts',
+  '*.md',
+  'node_modules/better-sqlite3/deps',
+  'node_modules/better-sqlite3/src',
+  '*/build/Release/obj.target',
+  '*/build/Release/.deps',
+  'node_modules/@esbuild',
+  'node_modules/esbuild',
+  'node_modules/@types',
+];
+
 /** Where packed bundles are kept: `MALLEE_CACHE`, else ~/.cache/mallee/bundles. */
 export function bundleCacheDir(): string {
   return process.env.MALLEE_CACHE ?? join(homedir(), '.cache', 'mallee', 'bundles');
@@ -69,6 +83,7 @@ export function bundleIdentity(): Bundle {
   const hash = createHash('sha256');
   for (const entry of projectEntries) if (existsSync(join(root, entry))) hashTree(hash, root, entry);
   hash.update(readFileSync(join(root, 'package-lock.json')));
+  hash.update(bundleExcludes.join('\0'));
   const node = statSync(process.execPath);
   hash.update(`${process.version}\0${process.arch}\0${node.size}\0${node.mtimeMs}`);
   const id = hash.digest('hex').slice(0, 16);
@@ -102,7 +117,7 @@ export async function packBundle(): Promise<Bundle & { sha256: string; packed: b
       [
         '-czf',
         temporary,
-        '--exclude=*.map',
+        ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
         `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
         '-C',
         root,

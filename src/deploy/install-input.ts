@@ -43,7 +43,15 @@ export function resolveInstallTarget(flags: InstallFlags): {
     }
     return { cloud, openOperator: async (host) => new LocalOperator(host.name, host.address) };
   }
-  return { cloud, openOperator: (host) => openSshOperator(withSshFlags(host, flags), flags) };
+  return {
+    cloud,
+    openOperator: (host) =>
+      openInstallOperator(withSshFlags(host, flags), {
+        knownHosts: flags.knownHosts,
+        yes: flags.yes,
+        acceptNewHostKeys: flags.acceptNewHostKeys,
+      }),
+  };
 }
 
 function withSshFlags(host: HostConfig, flags: InstallFlags): HostConfig {
@@ -53,12 +61,16 @@ function withSshFlags(host: HostConfig, flags: InstallFlags): HostConfig {
   };
 }
 
-async function openSshOperator(host: HostConfig, flags: InstallFlags): Promise<Operator> {
+/** An SSH operator for a host of the cloud; an unknown host key is asked about on a terminal unless --yes. */
+export async function openInstallOperator(
+  host: HostConfig,
+  flags: { knownHosts?: string; yes: boolean; acceptNewHostKeys?: boolean },
+): Promise<Operator> {
   const { openOperator } = await import('../operators/ssh-operator.js');
   const interactive = process.stdin.isTTY && !flags.yes;
   return openOperator(host, {
     knownHostsFile: flags.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
-    acceptNewHostKeys: flags.acceptNewHostKeys,
+    acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     confirmHostKey: interactive
       ? (key) =>
           confirm({

@@ -10,6 +10,7 @@ import type { Operator } from '../operators/operator.js';
 import { cloudFileOf, writeCredentialFiles } from './cloud-home.js';
 import { deployCloud, type HostReport } from './deploy.js';
 import { installMessages } from './install-messages.js';
+import { writeInstallRecord } from './uninstall.js';
 import { runSmokeTest, type SmokeTestResult } from './smoke-test.js';
 
 export interface InstallOptions {
@@ -20,6 +21,8 @@ export interface InstallOptions {
   prefix: string;
   renderer: ListrRendererValue;
   smokeTest: boolean;
+  /** Every host is this machine, reached through the LocalOperator. */
+  allInOne: boolean;
   healthTimeoutMs?: number;
 }
 
@@ -76,6 +79,8 @@ async function checkRegistration(cloudFile: CloudFile, cloud: CloudConfig): Prom
 export async function installCloud(options: InstallOptions): Promise<InstallResult> {
   const started = Date.now();
   const { cloud } = options;
+  // Recorded before anything changes on a host, so even an interrupted install can be uninstalled by name.
+  if (!options.dryRun) writeInstallRecord({ cloud, allInOne: options.allInOne, prefix: options.prefix });
   const deployed = await deployCloud({ ...options, healthTimeoutMs: options.healthTimeoutMs ?? 60_000 });
   const result: InstallResult = {
     cloud: cloud.name,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { HostDeployment } from '../host-deployment.js';
 import { shellQuote } from '../host-layout.js';
@@ -11,15 +12,17 @@ import type { DeployStep } from '../step.js';
 export function bundleStep(deployment: HostDeployment): DeployStep {
   const { layout, bundle } = deployment;
   const release = join(layout.releases, bundle.hash);
-  const tarball = `${release}.tar.gz`;
+  // Names of this run's own upload and unpack folder: a killed earlier run may still be unpacking beside it.
+  const run = randomBytes(4).toString('hex');
+  const upload = `${bundle.hash}.${run}.tar.gz`;
+  const unpacking = `${bundle.hash}.${run}.tmp`;
   const q = shellQuote;
   const unpack = [
     `cd ${q(layout.releases)}`,
-    `echo "${bundle.sha256 ?? '<sha256>'}  ${bundle.hash}.tar.gz" | sha256sum -c --quiet -`,
-    `rm -rf ${bundle.hash}.tmp && mkdir ${bundle.hash}.tmp`,
-    `tar -xzf ${bundle.hash}.tar.gz -C ${bundle.hash}.tmp`,
-    `touch ${bundle.hash}.tmp/.mallee-release && rm -rf ${bundle.hash} && mv ${bundle.hash}.tmp ${bundle.hash}`,
-    `rm -f ${bundle.hash}.tar.gz`,
+    `echo "${bundle.sha256 ?? '<sha256>'}  ${upload}" | sha256sum -c --quiet -`,
+    `mkdir ${unpacking} && tar -xzf ${upload} -C ${unpacking} && rm -f ${upload}`,
+    `touch ${unpacking}/.mallee-release`,
+    `if [ -f ${bundle.hash}/.mallee-release ]; then rm -rf ${unpacking}; else rm -rf ${bundle.hash} && mv -T ${unpacking} ${bundle.hash}; fi`,
   ].join(' && ');
   const activate = [
     `previous=$(readlink ${q(layout.current)} 2>/dev/null | xargs -r basename)`,
@@ -32,7 +35,7 @@ export function bundleStep(deployment: HostDeployment): DeployStep {
     inputs: bundle.hash,
     actions: [
       { kind: 'run', command: isUnpacked },
-      { kind: 'file', path: tarball, mode: 0o644, from: bundle.tarball },
+      { kind: 'file', path: join(layout.releases, upload), mode: 0o644, from: bundle.tarball },
       { kind: 'run', command: unpack },
       { kind: 'run', command: activate },
     ],
@@ -44,7 +47,7 @@ export function bundleStep(deployment: HostDeployment): DeployStep {
       if ((await operator.run(isUnpacked)).exitCode !== 0) {
         await operator.check(`mkdir -p ${q(layout.releases)}`, { sudo: true });
         progress(`copying the bundle ${bundle.hash}`);
-        await operator.putFile(bundle.tarball, tarball, { mode: 0o644, sudo: true });
+        await operator.putFile(bundle.tarball, join(layout.releases, upload), { mode: 0o644, sudo: true });
         progress('checking and unpacking');
         await operator.check(unpack, { sudo: true, timeoutMs: 10 * 60_000 });
       }

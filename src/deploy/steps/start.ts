@@ -67,7 +67,9 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       if (!entry?.pid || entry.revision !== daemon.revision) return false;
       pids.push(entry.pid);
     }
-    return (await operator.run(`kill -0 ${pids.join(' ')}`, { sudo: true })).exitCode === 0;
+    // A live process has a command line; a zombie (exited, not reaped where no init reaps) has none.
+    const allAlive = `for p in ${pids.join(' ')}; do [ -n "$(tr -d '\\0' < /proc/$p/cmdline 2>/dev/null)" ] || exit 1; done`;
+    return (await operator.run(allAlive)).exitCode === 0;
   };
   return {
     name: 'start',

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from '../cli/cli-error.js';
+import type { CloudConfig, HostConfig } from '../config/types.js';
+import { LocalOperator } from '../operators/local-operator.js';
+import type { Operator } from '../operators/operator.js';
+import { writeSecretFile } from '../util/secret-file.js';
+import { cloudHome } from './cloud-home.js';
+import { daemonName } from './daemon-plan.js';
+import { hostLayout, shellQuote as q } from './host-layout.js';
+import { installMessages } from './install-messages.js';
+
+/** What install remembers on the installer side, so uninstall knows the hosts and paths without the cloud.yaml. */
+export interface InstallRecord {
+  cloud: CloudConfig;
+  allInOne: boolean;
+  prefix: string;
+}
+
+export function installRecordPath(name: string): string {
+  return join(cloudHome(name).dir, 'install.json');
+}
+
+export function writeInstallRecord(record: InstallRecord): void {
+  writeSecretFile(installRecordPath(record.cloud.name), JSON.stringify(record, null, 2) + '\n');
+}
+
+export interface UninstallResult {
+  cloud: string;
+  purge: boolean;
+  hosts: { name: string; removed: string[]; error?: string }[];
+  /** ~/.mallee/CLOUD, removed only with --purge. */
+  credentials: { dir: string; removed: boolean };
+}
+
+/**
+ * Stops the daemons of a host (its supervisor, which stops them, or their systemd units) and removes the release,
+ * configs, certificates, logs and pid files; with `purge` also the daemons' data.
+ */
+export function uninstallCommand(cloud: CloudConfig, host: HostConfig, prefix: string, purge: boolean): string {
+  const layout = hostLayout(cloud.name, prefix);
+  const daemons = cloud.components.filter((component) => component.host === host.name);
+  const units = daemons.map((component) => layout.unitName(daemonName(component))).join(' ');
+  const removed = [layout.installRoot, layout.configDir, layout.logDir, layout.runDir];
+  if (purge) removed.push(...daemons.map((component) => component.dataDir));
+  return [
+    `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then`,
+    `  systemctl disable --now --quiet ${units} 2>/dev/null; (cd ${q(layout.unitDir)} && rm -f ${units}); systemctl daemon-reload`,
+    `fi`,
+    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
+    `if [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)}; then`,
+    // Waits on /proc/PID/cmdline, not kill -0: an exited process nobody reaps (no init here) stays a zombie.
+    `  kill -TERM "$pid"; end=$(($(date +%s) + 40))`,
+    `  while tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)} && [ $(date +%s) -lt $end ]; do sleep 0.2; done`,
+    `fi`,
+    // Daemons left by a supervisor that was killed: their command line names this cloud's config folder.
+    `for file in ${q(layout.runDir)}/*.pid; do [ -f "$file" ] || continue; p=$(cat "$file")`,
+    `  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF ${q(`${layout.configDir}/`)} && kill -KILL "$p"; done`,
+    `rm -rf ${removed.map(q).join(' ')}`,
+  ].join('\n');
+}
+
+export async function uninstallCloud(options: {
+  name: string;
+  purge: boolean;
+  openOperator?: (host: HostConfig) => Promise<Operator>;
+}): Promise<UninstallResult> {
+  const recordPath = installRecordPath(options.name);
+  if (!existsSync(recordPath)) {
+    throw new CliError(
+      'notFound',
+      installMessages.nothingInstalled(options.name, recordPath),
+      installMessages.nothingInstalledHint,
+    );
+  }
+  const record = JSON.parse(readFileSync(recordPath, 'utf8')) as InstallRecord;
+  const open =
+    record.allInOne || !options.openOperator
+      ? async (host: HostConfig) => new LocalOperator(host.name, host.address)
+      : options.openOperator;
+  const hosts = await Promise.all(
+    record.cloud.hosts.map(async (host) => {
+      const command = uninstallCommand(record.cloud, host, record.prefix, options.purge);
+      const layout = hostLayout(record.cloud.name, record.prefix);
+      const removed = [layout.installRoot, layout.configDir, layout.logDir, layout.runDir];
+      try {
+        const operator = await open(host);
+        try {
+          await operator.check(command, { sudo: true, timeoutMs: 120_000 });
+        } finally {
+          await operator.close();
+        }
+        return { name: host.name, removed };
+      } catch (error) {
+        return { name: host.name, removed: [], error: (error as Error).message };
+      }
+    }),
+  );
+  const failed = hosts.filter((host) => host.error);
+  if (failed.length > 0) {
+    throw new CliError(
+      'failure',
+      failed.map((host) => installMessages.uninstallHostFailed(host.name, host.error!)).join('\n'),
+      'Fix the cause and run faststart uninstall again.',
+      hosts,
+    );
+  }
+  const home = cloudHome(options.name);
+  if (options.purge) rmSync(home.dir, { recursive: true, force: true });
+  return { cloud: options.name, purge: options.purge, hosts, credentials: { dir: home.dir, removed: options.purge } };
+}
