@@ -77,14 +77,25 @@ export function s3V2StringToSign(
   request: SignedRequest,
   headers: ReadonlyMap<string, readonly string[]>,
   dateLine: string,
+  resource = s3CanonicalResource(request),
 ): string {
   const single = (name: string) => headers.get(name)?.join(',').trim() ?? '';
   return [
     request.method.toUpperCase(),
     single('content-md5'),
     single('content-type'),
-    `${dateLine}\n${canonicalAmzHeaders(headers)}${s3CanonicalResource(request)}`,
+    `${dateLine}\n${canonicalAmzHeaders(headers)}${resource}`,
   ].join('\n');
+}
+
+/**
+ * The resources a client may have signed: the canonical one and, for a path-style request to a bucket itself
+ * (`/bucket`), the same with a trailing slash, which botocore signs (its `auth_path`) and S3 accepts.
+ */
+function signedResources(request: SignedRequest): string[] {
+  const resource = s3CanonicalResource(request);
+  if (request.virtualHostBucket !== undefined || !/^\/[^/]+$/.test(request.path)) return [resource];
+  return [resource, resource.replace(/^(\/[^/?]+)/, '$1/')];
 }
 
 function headerLists(request: SignedRequest): Map<string, readonly string[]> {
@@ -141,7 +152,9 @@ export async function verifyS3V2Header<P>(
   const headers = headerLists(request);
   // With x-amz-date present S3 signs an empty date line (it sits among the amz headers); some clients sign Date anyway.
   const dateLines = amzDate === undefined ? [httpDate ?? ''] : ['', ...(httpDate === undefined ? [] : [httpDate])];
-  const stringsToSign = dateLines.map((dateLine) => s3V2StringToSign(request, headers, dateLine));
+  const stringsToSign = dateLines.flatMap((dateLine) =>
+    signedResources(request).map((resource) => s3V2StringToSign(request, headers, dateLine, resource)),
+  );
   return verifyV2Signature(context, accessKeyId, signature, stringsToSign, 's3-v2-header', errors);
 }
 
@@ -167,7 +180,9 @@ export async function verifyS3V2Query<P>(
     const name = key.toLowerCase();
     if (name.startsWith('x-amz-') || name === 'content-type' || name === 'content-md5') headers.set(name, [value]);
   }
-  const stringToSign = s3V2StringToSign(context.request, headers, expires);
+  const stringsToSign = signedResources(context.request).map((resource) =>
+    s3V2StringToSign(context.request, headers, expires, resource),
+  );
   // An unencoded `+` of the base64 signature arrives as a space once form-decoded.
-  return verifyV2Signature(context, accessKeyId, signature.replace(/ /g, '+'), [stringToSign], 's3-v2-query', errors);
+  return verifyV2Signature(context, accessKeyId, signature.replace(/ /g, '+'), stringsToSign, 's3-v2-query', errors);
 }
