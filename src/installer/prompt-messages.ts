@@ -14,7 +14,7 @@ export const inventoryPrompts = {
   password: 'SSH password:',
   passwordEmpty: 'Type the password (it is not shown).',
   sudo: (user: string) => `${user} is not root: use sudo on the servers to act as root?`,
-  invalidHosts: (message: string, hint: string) => `${capitalise(message)}. ${hint}`,
+  invalidHosts: (message: string, hint: string) => `${message} ${hint}`,
 };
 
 export const reviewPrompts = {
@@ -56,7 +56,3 @@ export const reviewPrompts = {
     `${zone ? `a host of ${zone}` : 'in no zone'}; runs ${components.length === 0 ? 'nothing yet' : components.join(', ')}`,
   unreachableDescription: 'unreachable',
 };
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}

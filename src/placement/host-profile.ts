@@ -28,6 +28,8 @@ export interface HostProfile {
   cores: number;
   memoryMiB: number;
   storage?: StorageSpot;
+  /** Whole disks nothing is mounted from: room an sc can turn into volumes. */
+  unusedDisks: { device: string; sizeGiB: number }[];
   /** Free space where Mallee keeps its data on this host, when the facts tell. */
   dataDirFreeGiB?: number;
 }
@@ -56,6 +58,9 @@ export function profileHost(
     kvm: facts.virtualization === 'kvm',
     cores: facts.cores ?? 0,
     memoryMiB: facts.memoryMiB?.total ?? 0,
+    unusedDisks: (facts.blockDevices ?? [])
+      .filter((disk) => !disk.inUse)
+      .map((disk) => ({ device: disk.device, sizeGiB: disk.sizeGiB })),
   };
   const { best, dataDirFreeGiB } = storageOf(facts, dataDir);
   if (best) profile.storage = best;
@@ -118,4 +123,11 @@ function isUnder(path: string, mount: string): boolean {
 /** The data directory of a component that goes where the host has most room. */
 export function dataDirOn(spot: StorageSpot, component: string): string | undefined {
   return spot.onDataDir ? undefined : posix.join(spot.path, 'mallee', component);
+}
+
+/** What an sc can offer for volumes: unused whole disks plus the free space of the roomiest folder. */
+export function blockStorageGiB(profile: HostProfile): number | undefined {
+  const unused = profile.unusedDisks.reduce((sum, disk) => sum + disk.sizeGiB, 0);
+  if (profile.storage === undefined && profile.unusedDisks.length === 0) return undefined;
+  return unused + (profile.storage?.freeGiB ?? 0);
 }

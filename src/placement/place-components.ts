@@ -1,8 +1,15 @@
 import { componentDefaults } from '../config/component-defaults.js';
 import type { ComponentName, ComponentYaml, HostYaml, ZoneYaml } from '../config/types.js';
 import type { HostFacts } from '../discovery/host-facts.js';
-import { canReach, dataDirOn, profileHost, unknownSubnetKey, type HostProfile } from './host-profile.js';
-import { problemCodeOf, problemTexts, reasonTexts } from './placement-messages.js';
+import {
+  blockStorageGiB,
+  canReach,
+  dataDirOn,
+  profileHost,
+  unknownSubnetKey,
+  type HostProfile,
+} from './host-profile.js';
+import { problemCodeOf, problemTexts, reasonTexts, type ScStorage } from './placement-messages.js';
 import {
   defaultLimits,
   type Placement,
@@ -125,11 +132,11 @@ export function computePlacement(facts: HostFacts[], options: PlacementOptions, 
 
     if (storageControllers) {
       const scMove = moved(slotKey('sc', zone.key));
-      const sc = scMove ?? pickByStorage(zone.hosts, load);
+      const sc = scMove ?? pickScHost(zone.hosts, load);
       const scDataDir = sc.storage && dataDirOn(sc.storage, 'sc');
       const text = scMove
         ? reasonTexts.moved('sc', zone.name, sc.name)
-        : reasonTexts.sc(sc.name, zone.name, sc.storage?.freeGiB, sc.storage?.path, zone.hosts.length === 1);
+        : reasonTexts.sc(sc.name, zone.name, scStorage(sc), zone.hosts.length === 1);
       placeOn(sc, { component: 'sc', zone: zone.name, ...(scDataDir && { dataDir: scDataDir }) }, text);
     }
 
@@ -218,6 +225,23 @@ function pickByStorage(hosts: HostProfile[], load: Map<string, number>): HostPro
 }
 
 /** Called before the walrus is counted in `load`. */
+/** Most block storage first (unused disks count); among equals, the least loaded host, then inventory order. */
+function pickScHost(hosts: HostProfile[], load: Map<string, number>): HostProfile {
+  const room = (host: HostProfile) => blockStorageGiB(host) ?? -1;
+  const loadOf = (host: HostProfile) => load.get(host.name) ?? 0;
+  return [...hosts].sort((a, b) => room(b) - room(a) || loadOf(a) - loadOf(b) || a.order - b.order)[0]!;
+}
+
+function scStorage(sc: HostProfile): ScStorage | undefined {
+  const totalGiB = blockStorageGiB(sc);
+  if (totalGiB === undefined) return undefined;
+  return {
+    totalGiB,
+    unusedDisks: sc.unusedDisks.map((disk) => `${disk.device} (${disk.sizeGiB} GiB)`),
+    ...(sc.storage && { freeGiB: sc.storage.freeGiB, path: sc.storage.path }),
+  };
+}
+
 function walrusReason(walrus: HostProfile, profiles: HostProfile[], load: Map<string, number>): string {
   if (!walrus.storage) return reasonTexts.walrusNoDiskFacts(walrus.name);
   if (profiles.length === 1)

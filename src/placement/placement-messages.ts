@@ -36,12 +36,19 @@ export const reasonTexts = {
     allEqual: (host: string, zone: string) =>
       `cc of ${zone} on ${host}: on the zone's subnet; its hosts are alike and ${host} runs the least so far`,
   },
-  sc: (host: string, zone: string, freeGiB: number | undefined, path: string | undefined, onlyHost: boolean) =>
-    onlyHost
-      ? `sc of ${zone} on ${host}: the zone's only host${freeGiB === undefined ? '' : ` (${freeGiB} GiB free at ${path})`}`
-      : freeGiB === undefined
-        ? `sc of ${zone} on ${host}: no host of the zone reported its disks; ${host} runs the least`
-        : `sc of ${zone} on ${host}: most block storage in the zone (${freeGiB} GiB free at ${path})`,
+  sc: (host: string, zone: string, storage: ScStorage | undefined, onlyHost: boolean) => {
+    const amount =
+      storage === undefined
+        ? undefined
+        : storage.unusedDisks.length === 0
+          ? `${storage.freeGiB} GiB free at ${storage.path}`
+          : `${storage.totalGiB} GiB: unused ${storage.unusedDisks.length === 1 ? 'disk' : 'disks'} ${list(storage.unusedDisks)}` +
+            (storage.freeGiB === undefined ? '' : ` and ${storage.freeGiB} GiB free at ${storage.path}`);
+    if (onlyHost) return `sc of ${zone} on ${host}: the zone's only host${amount ? ` (${amount})` : ''}`;
+    if (amount === undefined)
+      return `sc of ${zone} on ${host}: no host of the zone reported its disks; ${host} runs the least`;
+    return `sc of ${zone} on ${host}: most block storage in the zone (${amount})`;
+  },
   nc: {
     kvm: (host: string, zone: string, cores: number, memoryMiB: number) =>
       `nc of ${zone} on ${host}: KVM, ${capacity(cores, memoryMiB)} for instances`,
@@ -57,6 +64,14 @@ export const reasonTexts = {
   unusedHost: (host: string) =>
     `${host}: nothing placed; it cannot run instances and other hosts suit the clc and walrus better`,
 };
+
+/** What the sc reason names: the total, the unused disks it counted and the free space beside them. */
+export interface ScStorage {
+  totalGiB: number;
+  unusedDisks: string[];
+  freeGiB?: number;
+  path?: string;
+}
 
 interface Text {
   message: string;

@@ -1,2 +1,2 @@
 export { planFromFacts, renderCloudYaml, writeCloudYaml } from './cloud-yaml-writer.js';
-export { maxRangeSize, parseHostList } from './host-list.js';
+export { parseHostList } from './host-list.js';

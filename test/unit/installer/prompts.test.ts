@@ -26,7 +26,7 @@ t.test('askInventory: ranges, a user with sudo and a key file, each answer check
   writeFileSync(key, 'not really a key\n', { mode: 0o600 });
   const outcome = await run('inventory', [
     { expect: 'Servers to install on', send: `10.0.0.9-5${keys.enter}` },
-    { expect: 'The range "10.0.0.9-5" ends before it starts. Put the lower address first', send: erase(10) },
+    { expect: 'The range "10.0.0.9-5" runs backwards. Put the lower address first', send: erase(10) },
     { expect: 'Servers to install on', send: `10.250.0.11-13,node4.example.net${keys.enter}` },
     { expect: 'SSH user on the servers:', send: `deploy${keys.enter}` },
     { expect: 'How should the installer log in?', send: keys.enter },

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { validateCloudYaml } from '../../../src/config/index.js';
 import type { HostFacts } from '../../../src/discovery/host-facts.js';
+import { splitSections } from '../../../src/discovery/discovery-script.js';
+import { factsFromSections } from '../../../src/discovery/parse-host-output.js';
 import { placeComponents, type Placement } from '../../../src/placement/index.js';
+import { projectRoot } from '../../helpers/cli.js';
 import {
   allInOneFacts,
   serverFacts,
@@ -44,7 +49,11 @@ t.test('one host gets everything, with the only-host reasons and the emulation w
   ]);
   t.equal(placement.cloud.name, 'solo');
   t.strictSame(placement.cloud.hosts, [{ name: 'local', address: '127.0.0.1' }]);
-  t.strictSame(placement.cloud.zones, [{ name: 'zone-a', subnet: '127.0.0.0/8' }]);
+  t.strictSame(
+    placement.cloud.zones,
+    [{ name: 'zone-a', subnet: '172.17.0.0/16' }],
+    'reached on loopback, which discovery leaves out: the zone takes the subnet of its network interface',
+  );
   t.strictSame(
     placement.cloud.components.map((entry) => entry.port),
     [8773, 8776, 8774, 8777, 8775],
@@ -66,6 +75,21 @@ t.test('one host gets everything, with the only-host reasons and the emulation w
       fix: "If local's CPU has VT-x or AMD-V, enable it in the firmware and load kvm_intel or kvm_amd; otherwise instances still run, only slower.",
     },
   ]);
+  assertValid(t, placement);
+});
+
+t.test('facts parsed from a captured discovery run place and validate', async (t) => {
+  const captured = readFileSync(join(projectRoot, 'test/fixtures/discovery/debian12-root-namespace.txt'), 'utf8');
+  const facts = factsFromSections({ name: 'vm', address: '192.0.2.2' }, splitSections(captured));
+  const placement = placeComponents([{ ...facts, clockOffsetSeconds: 0.4 }]);
+  t.strictSame(layout(placement), ['clc vm', 'walrus vm', 'cc@zone-a vm', 'sc@zone-a vm', 'nc@zone-a vm']);
+  t.strictSame(
+    placement.cloud.zones,
+    [{ name: 'zone-a', subnet: '192.0.2.0/24' }],
+    'the IPv6 address is not a zone subnet',
+  );
+  t.equal(reasonFor(placement, 'walrus'), 'walrus on vm: the only host (78.8 GiB free at /var/lib/mallee)');
+  t.strictSame(problemSummary(placement), ['warning no-kvm vm']);
   assertValid(t, placement);
 });
 
@@ -150,6 +174,27 @@ t.test('walrus and the zone sc go to the host with a huge disk, with their data 
   const onDataDir = placeComponents(roomyDataDir);
   t.equal(reasonFor(onDataDir, 'walrus'), 'walrus on h2: most free disk (900 GiB at /var/lib/mallee)');
   t.equal(onDataDir.cloud.components[1]?.dataDir, undefined, 'already in the data directory: no dataDir written');
+});
+
+t.test('the zone sc goes where unused disks give the most block storage', async (t) => {
+  const hosts = withChanges(threeHostsOneSubnet(), 'h2', {
+    blockDevices: [
+      { device: '/dev/sda', sizeGiB: 201, inUse: true },
+      { device: '/dev/sdb', sizeGiB: 1800, inUse: false },
+      { device: '/dev/sdc', sizeGiB: 1800, inUse: false },
+    ],
+  });
+  const placement = placeComponents(hosts);
+  t.strictSame(layout(placement).slice(0, 4), ['clc h1', 'walrus h2', 'cc@zone-a h1', 'sc@zone-a h2']);
+  t.equal(
+    reasonFor(placement, 'sc'),
+    'sc of zone-a on h2: most block storage in the zone (3750 GiB: unused disks /dev/sdb (1800 GiB), /dev/sdc (1800 GiB) and 150 GiB free at /var/lib/mallee)',
+  );
+  t.equal(
+    reasonFor(placement, 'walrus'),
+    'walrus on h2: most free disk (150 GiB at /var/lib/mallee); h1 has as much but already runs more',
+    'walrus counts free space in folders only: an unused disk holds no files',
+  );
 });
 
 t.test('the clc avoids the busiest hypervisor and prefers a host that runs no instances', async (t) => {

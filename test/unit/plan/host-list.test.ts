@@ -4,10 +4,10 @@ import { parseHostList } from '../../../src/plan/index.js';
 
 const pairs = (text: string) => parseHostList(text).map((host) => `${host.name}=${host.address}`);
 
-t.test('addresses, last-octet ranges and full ranges, by commas or spaces, named h1.. by position', async (t) => {
+t.test('addresses, last-octet ranges and full ranges, comma-separated, named h1.. by position', async (t) => {
   t.strictSame(pairs('10.0.0.5-7'), ['h1=10.0.0.5', 'h2=10.0.0.6', 'h3=10.0.0.7']);
   t.strictSame(pairs('10.0.0.5,10.0.0.6'), ['h1=10.0.0.5', 'h2=10.0.0.6']);
-  t.strictSame(pairs(' 10.0.0.9, 10.0.0.5-6  10.0.1.254-10.0.2.1 '), [
+  t.strictSame(pairs(' 10.0.0.9, 10.0.0.5-6 , 10.0.1.254-10.0.2.1 '), [
     'h1=10.0.0.9',
     'h2=10.0.0.5',
     'h3=10.0.0.6',
@@ -48,40 +48,20 @@ t.test('ssh settings are copied onto every host', async (t) => {
   t.strictSame(parseHostList('10.0.0.5', {}), [{ name: 'h1', address: '10.0.0.5' }]);
 });
 
-t.test('bad lists are usage errors naming the entry and what to write instead', async (t) => {
+t.test('bad lists are the usage errors of faststart discover, naming the entry', async (t) => {
   const cases: [string, string, string][] = [
-    [
-      '',
-      'no host addresses given',
-      'Give addresses or ranges separated by commas, e.g. 10.0.0.5-7,10.0.0.9 or node1.example.com.',
-    ],
-    [
-      ' , ',
-      'no host addresses given',
-      'Give addresses or ranges separated by commas, e.g. 10.0.0.5-7,10.0.0.9 or node1.example.com.',
-    ],
+    [' , ', 'No hosts were given.', 'Name them with --hosts, e.g. --hosts 10.0.0.5,10.0.0.6 or --hosts 10.0.0.5-7.'],
     [
       '10.0.0.256',
-      '"10.0.0.256" is not an address, a host name or a range',
-      'Write IPv4 or IPv6 addresses, host names, or IPv4 ranges such as 10.0.0.5-7 or 10.0.0.5-10.0.0.20.',
+      '"10.0.0.256" is not an address, a host name or a range.',
+      'Give addresses like 10.0.0.5, ranges like 10.0.0.5-8 or 10.0.0.5-10.0.0.8, or host names, comma-separated.',
     ],
-    [
-      '10.0.0.5-300',
-      '"10.0.0.5-300" is not an address, a host name or a range',
-      'Write IPv4 or IPv6 addresses, host names, or IPv4 ranges such as 10.0.0.5-7 or 10.0.0.5-10.0.0.20.',
-    ],
-    [
-      'bad_name!',
-      '"bad_name!" is not an address, a host name or a range',
-      'Write IPv4 or IPv6 addresses, host names, or IPv4 ranges such as 10.0.0.5-7 or 10.0.0.5-10.0.0.20.',
-    ],
-    ['10.0.0.9-5', 'the range "10.0.0.9-5" ends before it starts', 'Put the lower address first, e.g. 10.0.0.5-7.'],
+    ['10.0.0.9-5', 'The range "10.0.0.9-5" runs backwards.', 'Put the lower address first, e.g. 10.0.0.5-8.'],
     [
       '10.0.0.0-10.0.255.255',
-      'the range "10.0.0.0-10.0.255.255" holds 65536 addresses; at most 1024 at once',
-      'Check the range, or list the hosts in several smaller ranges.',
+      'The range "10.0.0.0-10.0.255.255" names 65536 hosts; at most 256 are allowed in one range.',
+      'Check the range for a typo, or list the hosts in several smaller ranges.',
     ],
-    ['10.0.0.5-7,10.0.0.6', '10.0.0.6 is listed twice', 'List each host once.'],
   ];
   for (const [input, message, hint] of cases) {
     t.throws(() => parseHostList(input), new CliError('usage', message, hint), JSON.stringify(input));
@@ -92,5 +72,6 @@ t.test('bad lists are usage errors naming the entry and what to write instead', 
       t.equal((error as CliError).exitCode, 2);
     }
   }
+  t.strictSame(pairs('10.0.0.5-7,10.0.0.6'), ['h1=10.0.0.5', 'h2=10.0.0.6', 'h3=10.0.0.7'], 'each address once');
   t.strictSame(pairs('ctl-1.example.net'), ['ctl-1=ctl-1.example.net'], 'a hyphenated name is a name, not a range');
 });
