@@ -250,6 +250,18 @@ export function judge(status: Omit<CloudStatus, 'healthy' | 'problems' | 'warnin
   return { problems, warnings };
 }
 
+/** The components (all, or `only`): process state from their hosts, then /healthz. */
+export async function componentStatuses(
+  installed: InstalledCloud,
+  only: readonly PlannedDaemon[] = installed.daemons,
+): Promise<ComponentStatus[]> {
+  const hosts = installed.config.hosts.filter((host) => only.some((daemon) => daemon.host.name === host.name));
+  const looks = await Promise.all(hosts.map((host) => lookAtHost(installed, host)));
+  const processOf = (daemon: PlannedDaemon) =>
+    looks.find((look) => look.host.name === daemon.host.name)?.processes?.get(daemon.name);
+  return Promise.all(only.map((daemon) => probeComponent(installed, daemon, processOf(daemon))));
+}
+
 /** `cloudctl status`: every host, component, zone, endpoint and certificate of the cloud, in parallel. */
 export async function cloudStatus(installed: InstalledCloud): Promise<CloudStatus> {
   const looks = await Promise.all(installed.config.hosts.map((host) => lookAtHost(installed, host)));

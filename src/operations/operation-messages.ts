@@ -19,6 +19,7 @@ export const operationMessages = {
   supervisorTimeoutHint: 'Look at the supervisor log and the daemon log (`cloudctl logs NAME`).',
   unhealthyAfter: (name: string, detail: string) => `${name} was started but is not healthy: ${detail}.`,
   unhealthyAfterHint: (name: string) => `See its log with \`cloudctl logs ${name}\`.`,
+  supervisorNeedsHost: 'Every host has its own supervisor: name one with --host.',
   cannotReachHost: (host: string, detail: string) => `Cannot reach ${host}: ${detail}`,
   cannotReachHostHint: 'Check the SSH flags (--ssh-user, --ssh-key, --known-hosts) and that the host is up.',
 };
