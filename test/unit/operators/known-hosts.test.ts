@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import {
   appendKnownHost,
   checkHostKey,
@@ -20,15 +20,21 @@ const keyA = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILeSorPM+Cl7cBn4WL6/xm3UGEBihK
 const keyB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlFUVMt3q8eDE9GMyFVOCeewJkuXZSe593fD6InZ54U';
 const keyC =
   'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBC3KhFz9ksQJCIvpJ3mPit39pBmT+JQpcR4tw2LdfFhZdkTgkcNpbpMwvRWu0UcYkJY83sMl3pYO65fMTD3o9xg=';
+function scratchDir(t: Test): string {
+  const dir = temporaryDir('known-hosts');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 const blob = (line: string) => Buffer.from(line.split(' ')[1]!, 'base64');
 
 t.test('fingerprints are exactly what ssh-keygen -l prints', async (t) => {
-  const dir = temporaryDir('known-hosts');
+  const dir = scratchDir(t);
   for (const key of [keyA, keyB, keyC]) {
     writeFileSync(join(dir, 'key.pub'), `${key} test\n`);
     const openssh = await runCommand('ssh-keygen', ['-lf', join(dir, 'key.pub')]);
     t.equal(openssh.code, 0);
-    t.equal(sha256Fingerprint(blob(key)), openssh.stdout.split(' ')[1], key.split(' ')[0]);
+    t.equal(sha256Fingerprint(blob(key)), openssh.stdout.split(' ')[1], key.split(' ')[0]!);
   }
   t.equal(sha256Fingerprint(blob(keyA)), 'SHA256:DRVUUstQxCPg6NXrgSIuy5JMLsmX3vDeUW2X0z3y/Es');
   t.notMatch(sha256Fingerprint(blob(keyA)), /=$/, 'no base64 padding, like OpenSSH');
@@ -67,7 +73,7 @@ t.test('plain entries: lists, wildcards, negation, [host]:port, markers and comm
 });
 
 t.test('hashed entries written by ssh-keygen -H are matched, for port 22 and [host]:port', async (t) => {
-  const dir = temporaryDir('known-hosts');
+  const dir = scratchDir(t);
   const file = join(dir, 'known_hosts');
   writeFileSync(file, `10.250.0.11 ${keyA}\n[10.250.0.12]:2222 ${keyB}\n`);
   const hashed = await runCommand('ssh-keygen', ['-H', '-f', file]);
@@ -103,7 +109,7 @@ t.test('verdicts: known, changed (same type, other key), unknown (other types on
 });
 
 t.test('an appended key is found by ssh-keygen -F and by us, and the file stays 0600', async (t) => {
-  const dir = temporaryDir('known-hosts');
+  const dir = scratchDir(t);
   const file = join(dir, 'ssh', 'known_hosts');
   appendKnownHost(file, '10.0.0.5', 22, blob(keyA));
   writeFileSync(file, `${readFileSync(file, 'utf8')}# no newline at the end`);
