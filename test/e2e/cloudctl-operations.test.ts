@@ -1,0 +1,270 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+
+// cloudctl's host-side commands (status, services, logs, debug bundle) against a cloud that `faststart install
+// --all-in-one` really installed on this machine: LocalOperator, Mallee's supervisor, real daemons on free ports,
+// everything under a temp prefix, data dir and MALLEE_HOME.
+t.setTimeout(10 * 60_000);
+
+const dir = temporaryDir('cloudctl-ops');
+const name = `ops${process.pid}`;
+const prefix = join(dir, 'root');
+const home = join(dir, 'home');
+const env = {
+  MALLEE_HOME: home,
+  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
+const configFile = join(dir, 'cloud.yaml');
+writeFileSync(
+  configFile,
+  `name: ${name}
+dataDir: ${join(dir, 'data')}
+hosts:
+  - name: local
+    address: 127.0.0.1
+zones:
+  - name: zone-a
+components:
+  - { component: clc, host: local, port: ${clc} }
+  - { component: walrus, host: local, port: ${walrus} }
+  - { component: cc, host: local, zone: zone-a, port: ${cc} }
+  - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
+`,
+);
+const daemons = ['clc', 'walrus', 'cc-zone-a', 'nc-local'];
+const runDir = join(prefix, 'run', 'mallee', name);
+const supervisorState = () =>
+  JSON.parse(readFileSync(join(runDir, 'supervisor-state.json'), 'utf8')) as {
+    pid: number;
+    daemons: Record<string, { pid?: number; restarts: number; lastExit?: string }>;
+  };
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/** The cloud is named by --cloud; --config and --prefix say where it was installed from and to. */
+const cloudctl = (...args: string[]) =>
+  runCli('cloudctl', [...args, '--cloud', name, '--config', configFile, '--prefix', prefix], { env });
+
+interface Component {
+  name: string;
+  state: string;
+  version?: string;
+  uptimeSeconds?: number;
+  process?: { pid?: number; restarts: number; lastExit?: string };
+}
+interface Status {
+  healthy: boolean;
+  problems: string[];
+  components: Component[];
+  zones: { name: string; nodes: { name: string; reachable: boolean }[]; cores: { total: number } }[];
+  endpoints: { name: string; reachable: boolean }[];
+  certificates: { name: string; daysLeft: number }[];
+  hosts: { name: string; reachable: boolean; clockOffsetSeconds?: number }[];
+}
+const statusJson = async () => {
+  const result = await cloudctl('status', '--json');
+  return { code: result.code, status: JSON.parse(result.stdout) as Status, stderr: result.stderr };
+};
+const component = (status: Status, daemon: string) => status.components.find((c) => c.name === daemon)!;
+
+const installed = await runCli(
+  'faststart',
+  ['install', '--all-in-one', '--config', configFile, '--yes', '--no-smoke-test', '--prefix', prefix],
+  { env },
+);
+
+t.teardown(async () => {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
+  // Whatever uninstall left running (it is another engineer's work in progress) is ended by its pid file.
+  const pidFile = join(runDir, 'supervisor.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+t.test('the cloud is installed', async (t) => {
+  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+});
+
+t.test(
+  'status: every component healthy with version, pid and uptime; the zone, endpoints and certificates',
+  async (t) => {
+    const { code, status, stderr } = await statusJson();
+    t.equal(code, 0, stderr);
+    t.equal(status.healthy, true, status.problems.join('\n'));
+    t.same(
+      status.components.map((c) => [c.name, c.state]),
+      daemons.map((daemon) => [daemon, 'healthy']),
+    );
+    for (const daemon of daemons) {
+      const found = component(status, daemon);
+      t.equal(found.process?.pid, supervisorState().daemons[daemon]!.pid, `${daemon}: the pid the supervisor has`);
+      t.match(found.version, /^\d+\.\d+\.\d+/);
+      t.type(found.uptimeSeconds, 'number');
+    }
+    t.same(
+      status.zones.map((zone) => [zone.name, zone.nodes.map((node) => [node.name, node.reachable])]),
+      [['zone-a', [['nc-local', true]]]],
+    );
+    t.ok(status.zones[0]!.cores.total > 0, 'the zone has cores');
+    t.same(
+      status.endpoints.map((endpoint) => [endpoint.name, endpoint.reachable]),
+      [
+        ['ec2', true],
+        ['s3', true],
+      ],
+    );
+    t.ok(
+      status.certificates.some((cert) => cert.name === 'local (deployed)' && cert.daysLeft > 30),
+      'the host certificate on the host, with its days left',
+    );
+    t.ok(Math.abs(status.hosts[0]!.clockOffsetSeconds!) < 5, 'clock offset measured');
+
+    const table = await cloudctl('status');
+    t.equal(table.code, 0);
+    t.match(table.stdout, new RegExp(`^Cloud ${name}: healthy`));
+    t.match(table.stdout, /nc-local\s+local\s+healthy/);
+  },
+);
+
+t.test('logs: the last lines of a daemon log, from its host', async (t) => {
+  const result = await cloudctl('logs', 'clc', '--lines', '5', '--json');
+  t.equal(result.code, 0, result.stderr);
+  const log = JSON.parse(result.stdout) as { service: string; file: string; lines: string[] };
+  t.equal(log.file, join(prefix, 'var', 'log', 'mallee', name, 'clc.log'));
+  t.equal(log.lines.length, 5);
+  for (const line of log.lines) t.equal(JSON.parse(line).component, 'clc');
+  const plain = await cloudctl('logs', 'nc', '-n', '2');
+  t.equal(plain.code, 0, plain.stderr);
+  t.equal(plain.stdout.trim().split('\n').length, 2);
+  const unknown = await cloudctl('logs', 'sc');
+  t.equal(unknown.code, 4, 'no sc in this cloud: not found');
+  t.match(unknown.stderr, /Its services: clc \(local\), walrus \(local\)/);
+});
+
+t.test('services restart: a new process at the same revision, healthy again', async (t) => {
+  const before = supervisorState().daemons.walrus!.pid!;
+  const result = await cloudctl('services', 'restart', 'walrus', '--yes', '--json');
+  t.equal(result.code, 0, result.stderr);
+  const [change] = JSON.parse(result.stdout) as { pidBefore: number; pidAfter: number; status: Component }[];
+  t.equal(change!.pidBefore, before);
+  t.not(change!.pidAfter, before, 'a new pid');
+  t.notOk(alive(before), 'the old process is gone');
+  t.equal(supervisorState().daemons.walrus!.pid, change!.pidAfter, 'the supervisor runs the new one');
+  t.equal(change!.status.state, 'healthy');
+  t.equal(supervisorState().daemons.walrus!.restarts, 0, 'an operator restart is not counted as a crash');
+});
+
+t.test('services stop: status reports it and exits 5 until services start', async (t) => {
+  const refused = await cloudctl('services', 'stop', 'nc-local');
+  t.equal(refused.code, 2, 'no terminal to confirm on and no --yes');
+  t.equal(component((await statusJson()).status, 'nc-local').state, 'healthy', 'nothing was stopped');
+
+  const pid = supervisorState().daemons['nc-local']!.pid!;
+  const stopped = await cloudctl('services', 'stop', 'nc-local', '--yes');
+  t.equal(stopped.code, 0, stopped.stderr);
+  t.notOk(alive(pid), 'the nc process is gone');
+  const { code, status } = await statusJson();
+  t.equal(code, 5, 'unhealthy');
+  t.equal(status.healthy, false);
+  t.equal(component(status, 'nc-local').state, 'stopped');
+  t.ok(
+    status.problems.some((problem) => /nc-local on local is stopped/.test(problem)),
+    status.problems.join('\n'),
+  );
+  const table = await cloudctl('status');
+  t.equal(table.code, 5);
+  t.match(table.stdout, /UNHEALTHY/);
+
+  const started = await cloudctl('services', 'start', 'nc-local', '--json');
+  t.equal(started.code, 0, started.stderr);
+  t.equal(JSON.parse(started.stdout)[0].status.state, 'healthy');
+  const after = await statusJson();
+  t.equal(after.code, 0, after.status.problems.join('\n'));
+});
+
+t.test('a daemon killed with SIGKILL: status shows the crash the supervisor saw', async (t) => {
+  const old = supervisorState().daemons['cc-zone-a']!.pid!;
+  process.kill(old, 'SIGKILL');
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const pid = supervisorState().daemons['cc-zone-a']?.pid;
+    if (pid && pid !== old && alive(pid)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  let found: Component | undefined;
+  while (Date.now() < deadline) {
+    found = component((await statusJson()).status, 'cc-zone-a');
+    if (found.state === 'healthy') break;
+  }
+  t.equal(found?.process?.restarts, 1, 'one restart');
+  t.equal(found?.process?.lastExit, 'SIGKILL');
+  t.not(found?.process?.pid, old);
+});
+
+t.test('debug bundle: every daemon log, configs and facts, and no secret', async (t) => {
+  const output = join(dir, 'support.tgz');
+  const result = await cloudctl('debug', 'bundle', '--output', output, '--json');
+  t.equal(result.code, 0, result.stderr);
+  t.equal(JSON.parse(result.stdout).path, output);
+  t.equal(statSync(output).mode & 0o777, 0o600);
+  const unpacked = join(dir, 'unpacked');
+  rmSync(unpacked, { recursive: true, force: true });
+  await runCommand('mkdir', ['-p', unpacked]);
+  const untar = await runCommand('tar', ['-xzf', output, '-C', unpacked]);
+  t.equal(untar.code, 0, untar.stderr);
+  const [root] = readdirSync(unpacked);
+  const at = (...parts: string[]) => join(unpacked, root!, ...parts);
+  for (const daemon of [...daemons, 'supervisor']) {
+    t.ok(statSync(at('local', 'logs', `${daemon}.log`)).size > 0, `${daemon}.log is in it`);
+  }
+  for (const daemon of daemons) t.ok(existsSync(at('local', 'config', `${daemon}.json`)), `${daemon}.json`);
+  t.equal(JSON.parse(readFileSync(at('local', 'facts.json'), 'utf8')).reachable, true, 'discovery facts');
+  t.equal(JSON.parse(readFileSync(at('status.json'), 'utf8')).healthy, true, 'status');
+  t.equal(JSON.parse(readFileSync(at('local', 'config', 'clc.json'), 'utf8')).settings.adminCredentials, '<redacted>');
+
+  const cloud = JSON.parse(readFileSync(join(home, name, 'cloud.json'), 'utf8'));
+  const adminKey = JSON.parse(readFileSync(join(home, name, 'admin-key.json'), 'utf8'));
+  const hostKey = readFileSync(join(prefix, 'etc', 'mallee', name, 'tls', 'host-key.pem'), 'utf8');
+  const hostKeyBody = hostKey.split('\n').filter((line) => line && !line.startsWith('-----'));
+  const forbidden = [
+    cloud.credentials.secretAccessKey,
+    adminKey.secretAccessKey,
+    'PRIVATE KEY-----',
+    // The byte values of "-----BEGIN PRIVATE KEY": a key logged as a Buffer.
+    Array.from(Buffer.from('-----BEGIN PRIVATE KEY')).join(','),
+    ...hostKeyBody,
+  ];
+  const files = (await runCommand('find', [unpacked, '-type', 'f'])).stdout.trim().split('\n');
+  t.ok(files.length > 10, `${files.length} files`);
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const secret of forbidden) t.notOk(text.includes(secret), `${file} does not contain ${secret.slice(0, 12)}…`);
+  }
+});
