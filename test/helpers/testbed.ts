@@ -48,7 +48,7 @@ export interface TestbedOptions {
   hosts: number;
   /** Bridge name (at most 10 characters: namespaces and veths are named after it). Default from the pid. */
   bridge?: string;
-  /** The first three octets of a /24 of the bed's own, e.g. `10.251.61`. Default from the pid. */
+  /** The first three octets of a /24 of the bed's own, e.g. `10.251.61`. Default: a free one under 10.251. */
   subnet?: string;
 }
 
@@ -196,17 +196,22 @@ function hostKeyLine(host: TestbedHost): string {
   return `${host.address} ${publicKey}`;
 }
 
-function defaultSubnet(): string {
-  return `10.251.${20 + (process.pid % 200)}`;
+/** A /24 under 10.251 that nothing here routes yet, starting from one derived from the pid. */
+function freeSubnet(routes: string): string {
+  for (let step = 0; step < 200; step++) {
+    const net = `10.251.${20 + ((process.pid + step) % 200)}`;
+    if (!routes.includes(`${net}.0/24`)) return net;
+  }
+  throw new Error('test bed: every 10.251.x.0/24 is in use');
 }
 
 /** Brings up `hosts` fake servers on a bridge and /24 of their own; they are torn down when the test ends. */
 export async function startTestbed(t: Test, options: TestbedOptions): Promise<Testbed> {
   const bridge = options.bridge ?? `mbt${process.pid % 100000}`;
-  const net = options.subnet ?? defaultSubnet();
   if (bridge.length > 10) throw new Error(`test bed: bridge name ${bridge} is longer than 10 characters`);
   if (existsSync(`/sys/class/net/${bridge}`)) throw new Error(`test bed: bridge ${bridge} already exists`);
   const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  const net = options.subnet ?? freeSubnet(routes);
   if (routes.includes(`${net}.0/24`)) throw new Error(`test bed: ${net}.0/24 is already routed here`);
 
   const dir = temporaryDir('testbed');
