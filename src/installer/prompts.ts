@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { CliError } from '../cli/cli-error.js';
-import { renderTable } from '../cli/table.js';
 import type { ComponentName, HostYaml, ZonedComponentName } from '../config/types.js';
 import {
   excludeHost,
@@ -14,6 +13,7 @@ import {
   type Placement,
 } from '../placement/index.js';
 import { parseHostList } from '../plan/host-list.js';
+import { formatPlacement } from './format-placement.js';
 import { inventoryPrompts, reviewPrompts } from './prompt-messages.js';
 
 /** Where prompts read and write; the terminal by default. */
@@ -59,16 +59,19 @@ export async function askInventory(io: PromptIo = {}): Promise<Inventory> {
   );
   const ssh: Inventory['ssh'] = { user, sudo: false };
   if (auth === 'key') {
-    ssh.key = (
-      await input(
-        {
-          message: inventoryPrompts.keyPath,
-          default: defaultKeyPath(),
-          validate: (path) => existsSync(expandHome(path.trim())) || inventoryPrompts.keyMissing(path.trim()),
-        },
-        io,
-      )
-    ).trim();
+    // The SSH operator reads the key path as written: a `~` must be expanded here.
+    ssh.key = expandHome(
+      (
+        await input(
+          {
+            message: inventoryPrompts.keyPath,
+            default: defaultKeyPath(),
+            validate: (path) => existsSync(expandHome(path.trim())) || inventoryPrompts.keyMissing(path.trim()),
+          },
+          io,
+        )
+      ).trim(),
+    );
   }
   if (auth === 'password') {
     ssh.password = await password(
@@ -225,63 +228,6 @@ async function pickHost(message: string, hosts: string[], placement: Placement, 
 
 function componentLabel(component: ComponentName, zone: string | undefined): string {
   return zone === undefined ? component : `${component as ZonedComponentName} of ${zone}`;
-}
-
-/** The plan as the review shows it: hosts with their facts and components, zones, reasons, problems with fixes. */
-export function formatPlacement(placement: Placement): string {
-  const { cloud, reasons, problems, basis } = placement;
-  const byHost = new Map<string, string[]>();
-  for (const entry of cloud.components) {
-    const label = entry.zone && cloud.zones.length > 1 ? `${entry.component}(${entry.zone})` : entry.component;
-    byHost.set(entry.host, [...(byHost.get(entry.host) ?? []), label]);
-  }
-  const none = reviewPrompts.noneLabel;
-  const hostRows = basis.facts.map((host) => {
-    const left = (label: string) => [host.name, host.address, none, none, none, none, label];
-    if (basis.edits.excludedHosts.includes(host.name)) return left(reviewPrompts.excludedLabel);
-    if (!host.reachable) return left(reviewPrompts.unreachableLabel);
-    const memory = host.memoryMiB ? `${Math.round((host.memoryMiB.total / 1024) * 10) / 10} GiB` : none;
-    const disk = host.dataDirFreeGiB === undefined ? none : `${host.dataDirFreeGiB} GiB`;
-    const virtualization = reviewPrompts.virtualization[host.virtualization ?? 'none'];
-    const components = (byHost.get(host.name) ?? []).join(', ') || none;
-    return [host.name, host.address, String(host.cores ?? none), memory, disk, virtualization, components];
-  });
-  const zoneRows = cloud.zones.map((zone) => {
-    const hostsOf = (component: ComponentName) =>
-      cloud.components.filter((entry) => entry.component === component && entry.zone === zone.name).map((e) => e.host);
-    return [
-      zone.name,
-      zone.subnet ?? none,
-      hostsOf('cc').join(', ') || none,
-      hostsOf('sc').join(', ') || none,
-      hostsOf('nc').join(', ') || none,
-    ];
-  });
-  const errors = problems.filter((problem) => problem.severity === 'error').length;
-  const lines = [
-    reviewPrompts.title(cloud.name, cloud.hosts.length, cloud.zones.length),
-    '',
-    indent(renderTable(reviewPrompts.hostHeaders, hostRows)),
-    '',
-    indent(renderTable(reviewPrompts.zoneHeaders, zoneRows)),
-    '',
-    reviewPrompts.whyTitle,
-    ...reasons.map((reason) => `  ${reason.text}`),
-    '',
-    problems.length === 0 ? reviewPrompts.noProblems : reviewPrompts.problemsTitle(errors, problems.length - errors),
-    ...problems.flatMap((problem) => [
-      reviewPrompts.problem(problem.severity, problem.host, problem.message),
-      reviewPrompts.fix(problem.fix),
-    ]),
-  ];
-  return lines.join('\n');
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `  ${line}`)
-    .join('\n');
 }
 
 function expandHome(path: string): string {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { projectRoot, temporaryDir } from '../../helpers/cli.js';
@@ -6,8 +6,8 @@ import { keys, runInPty, type PtyResult } from '../../helpers/pty.js';
 
 /** The prompts run in a child process on a real pseudo-terminal, answered key by key as a person would. */
 const entry = join(projectRoot, 'test/fixtures/installer/prompt-entry.ts');
-const run = (scenario: string, steps: { expect: string; send: string }[]) =>
-  runInPty([process.execPath, '--import', 'tsx', entry, scenario], steps, { cwd: projectRoot });
+const run = (scenario: string, steps: { expect: string; send: string }[], env: NodeJS.ProcessEnv = {}) =>
+  runInPty([process.execPath, '--import', 'tsx', entry, scenario], steps, { cwd: projectRoot, env });
 const erase = (count: number) => keys.backspace.repeat(count);
 
 function resultOf(t: Test, outcome: PtyResult): Record<string, unknown> {
@@ -22,19 +22,26 @@ function resultOf(t: Test, outcome: PtyResult): Record<string, unknown> {
 }
 
 t.test('askInventory: ranges, a user with sudo and a key file, each answer checked before the next', async (t) => {
-  const key = join(temporaryDir('prompt-key'), 'id_ed25519');
+  const home = temporaryDir('prompt-home');
+  mkdirSync(join(home, '.ssh'));
+  const key = join(home, '.ssh', 'id_ed25519');
   writeFileSync(key, 'not really a key\n', { mode: 0o600 });
-  const outcome = await run('inventory', [
-    { expect: 'Servers to install on', send: `10.0.0.9-5${keys.enter}` },
-    { expect: 'The range "10.0.0.9-5" runs backwards. Put the lower address first', send: erase(10) },
-    { expect: 'Servers to install on', send: `10.250.0.11-13,node4.example.net${keys.enter}` },
-    { expect: 'SSH user on the servers:', send: `deploy${keys.enter}` },
-    { expect: 'How should the installer log in?', send: keys.enter },
-    { expect: 'Path to the private key:', send: `/nonexistent/key${keys.enter}` },
-    { expect: 'There is no file at /nonexistent/key.', send: erase(16) },
-    { expect: 'Path to the private key:', send: `${key}${keys.enter}` },
-    { expect: 'deploy is not root: use sudo on the servers to act as root?', send: keys.enter },
-  ]);
+  const outcome = await run(
+    'inventory',
+    [
+      { expect: 'Servers to install on', send: `10.0.0.9-5${keys.enter}` },
+      { expect: 'The range "10.0.0.9-5" runs backwards. Put the lower address first', send: erase(10) },
+      { expect: 'Servers to install on', send: `10.250.0.11-13,node4.example.net${keys.enter}` },
+      { expect: 'SSH user on the servers:', send: `deploy${keys.enter}` },
+      { expect: 'How should the installer log in?', send: keys.enter },
+      { expect: 'Path to the private key:', send: `/nonexistent/key${keys.enter}` },
+      { expect: 'There is no file at /nonexistent/key.', send: erase(16) },
+      // Enter on an empty answer takes the default, the first key found in ~/.ssh, which comes back expanded.
+      { expect: 'Path to the private key: (~/.ssh/id_ed25519)', send: keys.enter },
+      { expect: 'deploy is not root: use sudo on the servers to act as root?', send: keys.enter },
+    ],
+    { HOME: home },
+  );
   const ssh = { user: 'deploy', key, sudo: true };
   t.strictSame(resultOf(t, outcome), {
     hosts: [
