@@ -1,7 +1,7 @@
 import { parseIpv4 } from '../config/net-formats.js';
 import { hostName } from '../config/schema.js';
-import type { HostYaml } from '../config/types.js';
-import type { SshYaml } from '../config/types.js';
+import { cloudDefaults } from '../config/component-defaults.js';
+import type { HostConfig, HostYaml, SshYaml } from '../config/types.js';
 import { expandHostList } from '../inventory/address-ranges.js';
 
 /**
@@ -27,4 +27,19 @@ function nameFor(address: string, index: number): string {
 function uniqueName(name: string, used: Set<string>): string {
   if (!used.has(name)) return name;
   for (let suffix = 2; ; suffix++) if (!used.has(`${name}-${suffix}`)) return `${name}-${suffix}`;
+}
+
+/** Inventory hosts with cloud.yaml's defaults applied, as discovery and the SSH operator take them. */
+export function toHostConfigs(hosts: HostYaml[], cloudDataDir: string = cloudDefaults.dataDir): HostConfig[] {
+  return hosts.map((host) => ({
+    name: host.name,
+    address: host.address,
+    ssh: {
+      user: host.ssh?.user ?? cloudDefaults.sshUser,
+      port: host.ssh?.port ?? cloudDefaults.sshPort,
+      ...(host.ssh?.key !== undefined && { key: host.ssh.key }),
+      sudo: host.ssh?.sudo ?? cloudDefaults.sshSudo,
+    },
+    dataDir: host.dataDir ?? cloudDataDir,
+  }));
 }

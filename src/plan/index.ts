@@ -1,2 +1,2 @@
 export { planFromFacts, renderCloudYaml, writeCloudYaml } from './cloud-yaml-writer.js';
-export { parseHostList } from './host-list.js';
+export { parseHostList, toHostConfigs } from './host-list.js';

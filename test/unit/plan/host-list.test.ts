@@ -1,6 +1,6 @@
 import t from 'tap';
 import { CliError } from '../../../src/cli/cli-error.js';
-import { parseHostList } from '../../../src/plan/index.js';
+import { parseHostList, toHostConfigs } from '../../../src/plan/index.js';
 
 const pairs = (text: string) => parseHostList(text).map((host) => `${host.name}=${host.address}`);
 
@@ -74,4 +74,21 @@ t.test('bad lists are the usage errors of faststart discover, naming the entry',
   }
   t.strictSame(pairs('10.0.0.5-7,10.0.0.6'), ['h1=10.0.0.5', 'h2=10.0.0.6', 'h3=10.0.0.7'], 'each address once');
   t.strictSame(pairs('ctl-1.example.net'), ['ctl-1=ctl-1.example.net'], 'a hyphenated name is a name, not a range');
+});
+
+t.test('toHostConfigs applies the defaults cloud.yaml would, for discovery and the SSH operator', async (t) => {
+  const hosts = [
+    ...parseHostList('10.0.0.5', { user: 'deploy', key: '/k/id', sudo: true }),
+    { name: 'big', address: '10.0.0.6', ssh: { port: 2222 }, dataDir: '/srv/mallee' },
+  ];
+  t.strictSame(toHostConfigs(hosts), [
+    {
+      name: 'h1',
+      address: '10.0.0.5',
+      ssh: { user: 'deploy', port: 22, key: '/k/id', sudo: true },
+      dataDir: '/var/lib/mallee',
+    },
+    { name: 'big', address: '10.0.0.6', ssh: { user: 'root', port: 2222, sudo: false }, dataDir: '/srv/mallee' },
+  ]);
+  t.equal(toHostConfigs(hosts, '/opt/mallee')[0]?.dataDir, '/opt/mallee');
 });
