@@ -268,3 +268,33 @@ t.test('debug bundle: every daemon log, configs and facts, and no secret', async
     for (const secret of forbidden) t.notOk(text.includes(secret), `${file} does not contain ${secret.slice(0, 12)}…`);
   }
 });
+
+t.test('nodes: list, drain, then remove (last: the zone has no node afterwards)', async (t) => {
+  interface Node {
+    nodeName: string;
+    host?: string;
+    enabled?: boolean;
+    reachable: boolean;
+  }
+  const list = async () => JSON.parse((await cloudctl('nodes', 'list', '--json')).stdout) as Node[];
+  t.same(
+    (await list()).map((node) => [node.nodeName, node.host, node.reachable, node.enabled]),
+    [['nc-local', 'local', true, true]],
+  );
+  const drained = await cloudctl('nodes', 'drain', 'local', '--json');
+  t.equal(drained.code, 0, drained.stderr);
+  t.equal(JSON.parse(drained.stdout).node.enabled, false);
+  t.equal((await list())[0]!.enabled, false, 'the cc reports it disabled');
+
+  const unknown = await cloudctl('nodes', 'drain', 'nowhere');
+  t.equal(unknown.code, 4);
+  const unconfirmed = await cloudctl('nodes', 'remove', 'local');
+  t.equal(unconfirmed.code, 2, 'no terminal to confirm on and no --yes');
+  t.equal((await list()).length, 1, 'still registered');
+
+  const pid = supervisorState().daemons['nc-local']!.pid!;
+  const removed = await cloudctl('nodes', 'remove', 'local', '--yes', '--json');
+  t.equal(removed.code, 0, removed.stderr);
+  t.same(await list(), [], 'the cc no longer knows it');
+  t.notOk(alive(pid), 'its nc was stopped');
+});
