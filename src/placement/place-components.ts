@@ -50,12 +50,8 @@ export function computePlacement(facts: HostFacts[], options: PlacementOptions, 
   const considered = facts.filter((host) => !excluded.has(host.name));
 
   const problems: PlacementProblem[] = [];
-  const report = (
-    severity: ProblemSeverity,
-    kind: keyof typeof problemTexts,
-    text: { message: string; fix: string },
-    host?: string,
-  ) => problems.push({ ...(host !== undefined && { host }), severity, code: problemCodeOf[kind], ...text });
+  const report: Report = (severity, kind, text, host) =>
+    void problems.push({ ...(host !== undefined && { host }), severity, code: problemCodeOf[kind], ...text });
 
   for (const host of considered) {
     if (!host.reachable)
