@@ -17,7 +17,8 @@ export function redactJson(value: unknown, found: Set<string> = new Set()): unkn
 }
 
 function collectStrings(value: unknown, into: Set<string>): void {
-  if (typeof value === 'string' && value.length >= 8) into.add(value);
+  // A path (`tls.key`) names where a secret is, it is not one: cutting it out of logs would only hide information.
+  if (typeof value === 'string' && value.length >= 8 && !value.startsWith('/')) into.add(value);
   else if (Array.isArray(value)) value.forEach((item) => collectStrings(item, into));
   else if (value !== null && typeof value === 'object')
     Object.values(value).forEach((item) => collectStrings(item, into));
