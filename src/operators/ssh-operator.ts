@@ -86,8 +86,10 @@ type AuthMethod =
 function authMethods(host: HostConfig, password: string | undefined): AuthMethod[] {
   const username = host.ssh.user;
   const methods: AuthMethod[] = [];
-  const keyFiles = host.ssh.key
-    ? [host.ssh.key]
+  // cloud.yaml writes keys as `~/.ssh/id_ed25519`, the way people type them.
+  const given = host.ssh.key?.replace(/^~(?=\/)/, homedir());
+  const keyFiles = given
+    ? [given]
     : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => posix.join(homedir(), '.ssh', name)).filter(existsSync);
   for (const file of keyFiles) {
     let key: Buffer;

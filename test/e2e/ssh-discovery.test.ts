@@ -89,6 +89,35 @@ t.test('discover --json: three hosts, each fact checked against this machine', a
   }
 });
 
+t.test('discover --config: the hosts and their SSH settings come from a cloud.yaml', async (t) => {
+  const cloudYaml = join(work, 'cloud.yaml');
+  const host = (h: TestbedHost) =>
+    `  - name: ${h.name}\n    address: ${h.address}\n    ssh:\n      key: ${bed.clientKey}\n`;
+  writeFileSync(
+    cloudYaml,
+    `name: bed\nhosts:\n${host(h1)}${host(h2)}zones:\n  - name: zone-a\n` +
+      'components:\n  - component: clc\n    host: h1\n  - component: walrus\n    host: h1\n' +
+      '  - component: cc\n    host: h1\n    zone: zone-a\n  - component: nc\n    host: h2\n    zone: zone-a\n',
+  );
+  const result = await runCli('faststart', [
+    'discover',
+    '--config',
+    cloudYaml,
+    '--known-hosts',
+    bed.knownHosts,
+    '--json',
+  ]);
+  t.equal(result.code, 0, result.stderr + result.stdout);
+  const facts = parseFacts(result.stdout);
+  t.same(
+    facts.map((host) => [host.name, host.address, host.reachable, host.hostname]),
+    [
+      ['h1', h1.address, true, h1.hostname],
+      ['h2', h2.address, true, h2.hostname],
+    ],
+  );
+});
+
 t.test('an unreachable address is reported while the other hosts are still discovered', async (t) => {
   const result = await discover(`${h1.address},${bed.unusedAddress},${h3.address}`);
   t.equal(result.code, 1, 'exit 1: a host could not be inspected');
