@@ -66,7 +66,13 @@ export function planFromFacts(
   return { placement, yamlText: renderCloudYaml(placement) };
 }
 
-/** yaml prints `#` then each line as given: a leading space keeps `# text` readable; blank lines stay blank. */
+/**
+ * yaml prints `#` then each line as given: a leading space keeps `# text` readable; blank lines stay blank. Messages
+ * may span lines (an SSH error quoting the server), so each of their lines is a comment line of its own.
+ */
 function asComment(lines: string[]): string {
-  return lines.map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
+  return lines
+    .flatMap((line) => line.split('\n'))
+    .map((line) => (line === '' ? '' : ` ${line}`))
+    .join('\n');
 }

@@ -143,3 +143,18 @@ t.test('an edited placement and an all-in-one one round-trip too', async (t) => 
   t.equal(soloConfig.components.find((entry) => entry.component === 'nc')?.hypervisor, 'test:///default');
   t.equal(renderCloudYaml(solo.placement), solo.yamlText);
 });
+
+t.test('a problem message of several lines stays inside the comment', async (t) => {
+  const error = 'All configured authentication methods failed\nname: not-a-key';
+  const { yamlText } = planFromFacts([...sixHostsTwoSubnets(), unreachableFacts('h7', '10.250.1.17', error)]);
+  const lines = yamlText.split('\n');
+  t.ok(
+    lines.includes(
+      '#   error (h7): h7 (10.250.1.17) could not be reached: All configured authentication methods failed',
+    ),
+  );
+  t.ok(lines.includes('# name: not-a-key'));
+  const { config, problems } = validateCloudYaml(yamlText, 'cloud.yaml');
+  t.strictSame(problems, []);
+  t.equal(config?.name, 'mallee');
+});
