@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { DescribeAvailabilityZonesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
 import type { CloudFile } from '../cloud/cloud-file.js';
@@ -45,12 +43,14 @@ export interface InstallResult {
 async function checkRegistration(cloudFile: CloudFile, cloud: CloudConfig): Promise<string[]> {
   // The SDK warns on every Node 20 run about its future plans; Mallee supports Node 20, so the note is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Loaded here, not at the top: the SDK is large and a no-op re-run should start quickly.
+  const { DescribeAvailabilityZonesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
   const agent = new Agent({ ca: readFileSync(cloudFile.caBundle) });
   const ec2 = new EC2Client({
     endpoint: cloudFile.endpoints.ec2,
     region: cloudFile.region,
     credentials: cloudFile.credentials,
-    requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+    requestHandler: { httpsAgent: agent },
   });
   try {
     const deadline = Date.now() + 30_000;
