@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { serializeRestXmlError } from '../../src/aws/protocol/rest-xml-serializer.js';
 import { callPeer, peerTlsFromConfig } from '../../src/runtime/peer-client.js';
 import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
@@ -8,6 +9,7 @@ import { ClcCredentialLookup } from './credential-lookup.js';
 import { mountInternalImages } from './internal-images.js';
 import { mountMetadataBackup } from './metadata-backup.js';
 import { createWalrusPipeline } from './request-pipeline.js';
+import { S3Error } from './s3-errors.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
 
@@ -34,6 +36,8 @@ function clcUrlOf(config: ServiceConfig): string {
  */
 export const walrusComponent: ComponentDefinition = {
   describe: 'Mallee object storage (walrus): the S3 REST API.',
+  clientErrorDocument: ({ code, message, status, requestId }) =>
+    serializeRestXmlError(new S3Error(code, message, status), requestId),
   async mount({ app, internal }, { config, log }) {
     const settings = (config.settings ?? {}) as WalrusSettings;
     const tls = peerTlsFromConfig(config);

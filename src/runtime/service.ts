@@ -14,8 +14,40 @@ export type HealthCheck = () => Promise<Record<string, unknown> | void>;
 /** What a component adds to the shared runtime: its routes, its health checks, and how it shuts down. */
 export interface ComponentDefinition {
   describe: string;
+  /**
+   * The error document for a request Node's HTTP parser refuses before any route sees it (headers over the limit, a
+   * malformed request line), in the component's own API dialect. Without it the answer has a plain-text body.
+   */
+  clientErrorDocument?(error: ClientErrorSummary): { contentType: string; body: string };
   /** Mounts the component's public and component-to-component routes. `internal` routes sit behind mTLS. */
   mount(routes: { app: Express; internal: express.Router }, context: ServiceContext): Promise<ComponentInstance>;
+}
+
+/** What went wrong with a request the HTTP parser refused, in API terms. */
+export interface ClientErrorSummary {
+  status: number;
+  code: string;
+  message: string;
+  requestId: string;
+}
+
+/** Request line and headers together, at most: above Node's 16 KiB, so long presigned or Query GET URLs still fit. */
+export const maxHeaderBytes = 64 * 1024;
+
+/** Node's parser errors as an API answers them: 400 with a code, as S3 and EC2 do, never a bare 431. */
+export function summarizeClientError(error: NodeJS.ErrnoException, requestId: string): ClientErrorSummary {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return {
+      status: 400,
+      code: 'RequestHeaderSectionTooLarge',
+      message: `Your request's URL and headers exceed the maximum allowed size (${maxHeaderBytes} bytes).`,
+      requestId,
+    };
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 400, code: 'RequestTimeout', message: 'The request was not received in time.', requestId };
+  }
+  return { status: 400, code: 'BadRequest', message: 'The HTTP request could not be parsed.', requestId };
 }
 
 export interface ComponentInstance {
@@ -122,8 +154,27 @@ export async function startService(
     key: readFileSync(config.tls.key),
     requestCert: true,
     rejectUnauthorized: false,
+    maxHeaderSize: maxHeaderBytes,
   });
   server.on('request', app);
+  // Requests the parser refuses never reach express: answer them in the API's dialect, then close the connection.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const summary = summarizeClientError(error, randomUUID());
+    const document = component.clientErrorDocument?.(summary) ?? {
+      contentType: 'text/plain; charset=utf-8',
+      body: `${summary.code}: ${summary.message}\n`,
+    };
+    log.info({ code: error.code, answer: summary.code, requestId: summary.requestId }, 'request refused by the parser');
+    socket.end(
+      `HTTP/1.1 ${summary.status} Bad Request\r\nconnection: close\r\ncontent-type: ${document.contentType}\r\n` +
+        `content-length: ${Buffer.byteLength(document.body)}\r\nx-mallee-request-id: ${summary.requestId}\r\n\r\n` +
+        document.body,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => {

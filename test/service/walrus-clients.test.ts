@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import t from 'tap';
 import { curl, runCommand } from '../helpers/cli.js';
@@ -266,4 +267,27 @@ t.test('virtual-host style: BUCKET.dnsName names the bucket', async (t) => {
     .send(new GetObjectCommand({ Bucket: 'nosuchbucket', Key: 'photos/one.txt' }))
     .catch((error: Error) => error);
   t.equal((other as Error).name, 'NoSuchBucket', 'the host name decides the bucket');
+});
+
+t.test('a presigned GET URL over 16 KiB works; one over the 64 KiB limit gets S3 XML, not a bare 431', async (t) => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'long-urls' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'long-urls', Key: 'file.txt', Body: 'long urls' }));
+  const disposition = `attachment; filename="${'x'.repeat(20_000)}.txt"`;
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({ Bucket: 'long-urls', Key: 'file.txt', ResponseContentDisposition: disposition }),
+    { expiresIn: 300 },
+  );
+  t.ok(url.length > 20_000, `the URL is ${url.length} bytes`);
+  const fetched = await curl(url, { ca: cloud.caBundle }, ['-D', '-']);
+  t.match(fetched.stdout, /^HTTP\/1\.1 200/, 'answered 200');
+  t.match(fetched.stdout, /long urls$/, 'with the object');
+
+  const tooLong = `${cloud.url}/long-urls/file.txt?x=${'y'.repeat(70_000)}`;
+  const refused = await curl(tooLong, { ca: cloud.caBundle }, ['-D', '-']);
+  t.match(refused.stdout, /^HTTP\/1\.1 400/, 'a 400, not 431');
+  t.match(refused.stdout, /content-type: (application|text)\/xml/i);
+  t.match(refused.stdout, /<Error><Code>RequestHeaderSectionTooLarge<\/Code><Message>[^<]+<\/Message>/);
+  const health = await curl(`${cloud.url}/healthz`, { ca: cloud.caBundle });
+  t.match(health.stdout, /"status":"ok"/, 'the daemon keeps serving');
 });
