@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import type { HostFacts } from '../../src/discovery/host-facts.js';
@@ -303,6 +304,25 @@ t.test('connection failures say what happened and what to do', async (t) => {
     message: `Could not connect to ${h1.address} port 2222: the connection was refused (nothing listens there).`,
     hint: /sshd runs on the host and listens on port 2222/,
   });
+
+  // Something that takes the TCP connection and never speaks SSH: only the connect timeout ends the wait.
+  const accepted: Socket[] = [];
+  const silent = createServer((socket) => accepted.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, bed.gateway, resolve));
+  const silentPort = (silent.address() as AddressInfo).port;
+  const started = Date.now();
+  const timedOut = await openOperator(
+    { ...bed.hostConfig(h1), address: bed.gateway, ssh: { ...bed.hostConfig(h1).ssh, port: silentPort } },
+    { knownHostsFile: bed.knownHosts, acceptNewHostKeys: false, connectTimeoutMs: 1_000 },
+  ).catch((error: unknown) => error);
+  t.match(timedOut, {
+    reason: 'timeout',
+    message: `Could not connect to ${bed.gateway} port ${silentPort}: no SSH answer within 1 s.`,
+    hint: /firewall/,
+  });
+  t.ok(Date.now() - started < 5_000, 'gave up after the connect timeout');
+  for (const socket of accepted) socket.destroy();
+  silent.close();
 
   const otherKey = join(work, 'other_key');
   await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
