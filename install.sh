@@ -5,11 +5,11 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: ./install.sh [--yes] [--no-cloud] [--dir DIR] [--hypervisor qemu|test]
+Usage: ./install.sh [--yes] [--no-cloud] [--name NAME] [--hypervisor qemu|test]
 
   --yes         ask nothing (install system packages without asking)
   --no-cloud    install only: do not bring up the all-in-one cloud
-  --dir DIR     where the all-in-one cloud keeps its state (default ~/.mallee/local)
+  --name NAME   the all-in-one cloud's name (default local); its credentials go to ~/.mallee/NAME
   --hypervisor  qemu (default: real VMs through libvirtd, KVM when /dev/kvm exists, software emulation otherwise)
                 or test (libvirt's simulated hypervisor, no VMs)
 EOF
@@ -17,13 +17,13 @@ EOF
 
 assume_yes=0
 with_cloud=1
-cloud_dir="${HOME}/.mallee/local"
+cloud_name=local
 hypervisor=qemu
 while [ $# -gt 0 ]; do
   case "$1" in
     --yes | -y) assume_yes=1 ;;
     --no-cloud) with_cloud=0 ;;
-    --dir) cloud_dir="${2:?--dir needs a folder}"; shift ;;
+    --name) cloud_name="${2:?--name needs a cloud name}"; shift ;;
     --hypervisor) hypervisor="${2:?--hypervisor needs qemu or test}"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -115,37 +115,23 @@ for cli in faststart cloudctl; do
   echo "$bin_dir/$cli -> $PWD/bin/$cli.js"
 done
 case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "Add $bin_dir to your PATH: export PATH=\"$bin_dir:\$PATH\"" ;; esac
-cloudctl=("$PWD/bin/cloudctl.js")
+faststart=("$PWD/bin/faststart.js")
+cloud_dir="${MALLEE_HOME:-${HOME}/.mallee}/$cloud_name"
 
 if [ "$with_cloud" -eq 0 ]; then
-  step "Installed. Bring up a cloud with: cloudctl local up --dir $cloud_dir"
+  step "Installed. Bring up a cloud on this machine with: faststart install --all-in-one --yes"
   exit 0
 fi
 
-step "Bringing up the all-in-one cloud in $cloud_dir (hypervisor: $hypervisor)"
-set +e
-"${cloudctl[@]}" local status --dir "$cloud_dir" >/dev/null 2>&1
-status=$?
-set -e
-case "$status" in
-  0)
-    echo "Already running and healthy: keeping it."
-    "${cloudctl[@]}" local status --dir "$cloud_dir"
-    echo
-    echo "Endpoints and credentials: $cloud_dir/cloud.json; for the aws CLI: export AWS_CONFIG_FILE=$cloud_dir/aws-config"
-    ;;
-  4) "${cloudctl[@]}" local up --dir "$cloud_dir" --hypervisor "$hypervisor" ;;
-  *)
-    echo "Some daemons are down: restarting the cloud."
-    "${cloudctl[@]}" local down --dir "$cloud_dir"
-    "${cloudctl[@]}" local up --dir "$cloud_dir" --hypervisor "$hypervisor"
-    ;;
-esac
+step "Bringing up the all-in-one cloud \"$cloud_name\" (hypervisor: $hypervisor)"
+# The installer's own steps are idempotent: a re-run finishes what is missing and leaves a running cloud alone.
+"${faststart[@]}" install --all-in-one --yes --name "$cloud_name" --hypervisor "$hypervisor"
 cat <<EOF
 
 Mallee is installed. Next:
-  cloudctl --help                    day-2 operations on a cloud
+  export AWS_CONFIG_FILE=$cloud_dir/aws-config   the aws CLI on this cloud
+  cloudctl --help                    day-2 operations on a cloud (commands take --cloud $cloud_name)
   faststart --help                   install a cloud on your servers
-  cloudctl certs list --cloud local  this machine's cloud: commands take --cloud local (state in $cloud_dir)
+  faststart uninstall --name $cloud_name   remove it again (data stays unless --purge)
   npm test                           the test suite
 EOF

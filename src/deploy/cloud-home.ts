@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAwsConfig } from '../cloud/aws-config.js';
 import { adminServicePath } from '../cloud/admin-client.js';
-import { malleeHome, writeCloudFile, type CloudFile } from '../cloud/cloud-file.js';
+import { malleeHome, readCloudFile, writeCloudFile, type CloudFile } from '../cloud/cloud-file.js';
 import { generateAccessKey } from '../cloud/credentials.js';
 import type { CloudConfig } from '../config/types.js';
 import { writeSecretFile } from '../util/secret-file.js';
@@ -31,8 +31,10 @@ export function readAdminCredentials(name: string): AdminCredentials | undefined
 export function ensureAdminCredentials(name: string): AdminCredentials {
   const existing = readAdminCredentials(name);
   if (existing) return existing;
-  const credentials = generateAccessKey();
-  writeSecretFile(cloudHome(name).adminKey, JSON.stringify(credentials, null, 2) + '\n');
+  // A cloud.json already here (an earlier `cloudctl local up`, or an install whose key file was lost) keeps its key.
+  const home = cloudHome(name);
+  const credentials = existsSync(home.cloudFile) ? readCloudFile(home.cloudFile).credentials : generateAccessKey();
+  writeSecretFile(home.adminKey, JSON.stringify(credentials, null, 2) + '\n');
   return credentials;
 }
 

@@ -39,6 +39,19 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       revision: revisionOf.get(daemon.name)!,
     })),
   };
+  // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1 (virtlogd first: domains need it).
+  const needsLibvirtd = deployment.daemons.some(
+    (daemon) => 'hypervisor' in daemon.component && daemon.component.hypervisor.startsWith('qemu'),
+  );
+  const libvirtd = needsLibvirtd
+    ? [
+        `if ! virsh -c qemu:///system version >/dev/null 2>&1; then`,
+        `  pgrep -x virtlogd >/dev/null || virtlogd -d; pgrep -x libvirtd >/dev/null || libvirtd -d`,
+        `  end=$(($(date +%s) + 60)); until virsh -c qemu:///system version >/dev/null 2>&1; do`,
+        `    [ $(date +%s) -lt $end ] || { echo "libvirtd does not answer at qemu:///system" >&2; exit 1; }; sleep 0.2; done`,
+        `fi`,
+      ]
+    : [];
   const file: HostFile = {
     path: layout.supervisorConfig,
     content: JSON.stringify(config, null, 2) + '\n',
@@ -46,6 +59,7 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
   };
   // A running supervisor (its pid file names a process started with this config) reloads; otherwise one is started.
   const command = [
+    ...libvirtd,
     `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
     `if [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)}; then kill -HUP "$pid"`,
     `else mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(layout.node)} ${q(layout.supervisorScript)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1; fi`,
@@ -98,6 +112,9 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
 
 function systemdStart(deployment: HostDeployment): DeployStep {
   const { layout, cloud } = deployment;
+  const needsLibvirtd = deployment.daemons.some(
+    (daemon) => 'hypervisor' in daemon.component && daemon.component.hypervisor.startsWith('qemu'),
+  );
   const revisionOf = revisions(deployment);
   const units = deployment.daemons.map((daemon) => ({
     unit: layout.unitName(daemon.name),
@@ -141,7 +158,7 @@ function systemdStart(deployment: HostDeployment): DeployStep {
         changed.push(unit);
       }
       await operator.check(
-        `mkdir -p ${q(layout.logDir)} && systemctl daemon-reload && systemctl enable --quiet ${names}`,
+        `mkdir -p ${q(layout.logDir)} && systemctl daemon-reload && systemctl enable --quiet ${names}${needsLibvirtd ? ' && systemctl enable --now --quiet libvirtd' : ''}`,
         {
           sudo: true,
         },
