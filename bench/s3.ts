@@ -307,7 +307,7 @@ async function measureMemory(server: Server, ca: Buffer): Promise<{ before: numb
     })(),
   );
   try {
-    const elapsed = await timed(() =>
+    const elapsed = await timedWall(() =>
       s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'stream.bin', Body: body, ContentLength: streamBytes })),
     );
     const peak = statusKiB(pid, 'VmHWM');

@@ -16,7 +16,7 @@ import { startWalrus } from '../helpers/walrus.js';
 // gets a clean S3 error (507 InsufficientCapacity, XML), leaves no partial object and no staged bytes, the objects
 // stored before read back intact, and once space is freed uploads work again without a restart.
 if (process.getuid?.() !== 0) {
-  t.skip('mounting a tmpfs needs root');
+  t.plan(0, 'mounting a tmpfs needs root');
 } else {
   const cloud = await startWalrus(t);
   const dataDir = cloud.walrus.dataDir;
