@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { hypervisorUris, localDown, localLayout, localUp, type LocalHypervisor } from '../local/local-cloud.js';
 import { writeFileAtomically } from '../util/secret-file.js';
-import type { BackupFileEntry, BackupManifest } from './backup.js';
+import type { BackupFileEntry, BackupManifest } from './backup-archive.js';
 
 /**
  * Where a backup goes back in: the seam between `cloudctl backup restore` and the kind of cloud. A local cloud is
