@@ -20,10 +20,13 @@ export function isThisMachine(host: HostConfig): boolean {
   return loopback.has(host.address) || host.address.startsWith('127.');
 }
 
-/** Opens the same Operator the installer used: local for this machine, SSH with verified host keys otherwise. */
-export function hostOpener(access: SshAccess): (host: HostConfig) => Promise<Operator> {
+/**
+ * Opens the same Operator the installer used: local for an all-in-one install or a host on this machine, SSH with
+ * verified host keys otherwise.
+ */
+export function hostOpener(access: SshAccess, allInOne = false): (host: HostConfig) => Promise<Operator> {
   return async (host) => {
-    if (isThisMachine(host)) return new LocalOperator(host.name, host.address);
+    if (allInOne || isThisMachine(host)) return new LocalOperator(host.name, host.address);
     const { openOperator } = await import('../operators/ssh-operator.js');
     const ssh = {
       ...host.ssh,

@@ -7,10 +7,10 @@ import { loadCloudConfig } from '../config/load-cloud-config.js';
 import type { CloudConfig, HostConfig } from '../config/types.js';
 import { planDaemons, type PlannedDaemon } from '../deploy/daemon-plan.js';
 import { hostLayout, type HostLayout } from '../deploy/host-layout.js';
+import type { InstallRecord } from '../deploy/uninstall.js';
 import type { Operator } from '../operators/operator.js';
 import { PkiStore } from '../pki/pki-store.js';
 import type { PeerTls } from '../runtime/peer-client.js';
-import { writeSecretFile } from '../util/secret-file.js';
 import { hostOpener, type SshAccess } from './host-access.js';
 import { operationMessages } from './operation-messages.js';
 
@@ -35,28 +35,9 @@ export interface InstalledCloudOptions {
   ssh: SshAccess;
 }
 
-/**
- * What `faststart install` leaves beside cloud.json so cloudctl can find the hosts later: the validated plan and the
- * prefix it installed under (`install.json`, 0600 like the rest of the folder).
- */
-export interface InstallRecord {
-  prefix: string;
-  cloud: CloudConfig;
-}
-
-export function installRecordPath(cloudPath: string): string {
-  return join(dirname(cloudPath), 'install.json');
-}
-
-/** For the installer to call once a cloud is up: `cloudctl status` and friends then need no --config. */
-export function recordInstall(cloudPath: string, cloud: CloudConfig, prefix: string): string {
-  const path = installRecordPath(cloudPath);
-  writeSecretFile(path, JSON.stringify({ prefix, cloud } satisfies InstallRecord, null, 2) + '\n');
-  return path;
-}
-
+/** What `faststart install` wrote beside cloud.json: the validated plan and the prefix it installed under. */
 function readRecord(cloudPath: string): InstallRecord | undefined {
-  const path = installRecordPath(cloudPath);
+  const path = join(dirname(cloudPath), 'install.json');
   if (!existsSync(path)) return undefined;
   return JSON.parse(readFileSync(path, 'utf8')) as InstallRecord;
 }
@@ -91,7 +72,7 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
     layout: hostLayout(config.name, prefix),
     daemons: planDaemons(config),
     adminTls: PkiStore.open(cloudFile.pkiDir).hostCredentials(adminCertificateName),
-    open: hostOpener(options.ssh),
+    open: hostOpener(options.ssh, record?.allInOne ?? false),
   };
 }
 

@@ -61,8 +61,25 @@ export async function followLog(
 ): Promise<void> {
   const operator = await installed.open(source.host);
   try {
-    const tail = operator.run(`exec tail -n ${lines} -F -- ${q(source.file)}`, { sudo: true, onOutput: write });
-    await Promise.race([tail, stop]);
+    // The shell prints its pid, then becomes tail: that pid is what to end on the host when asked to stop.
+    let pid: number | undefined;
+    let buffered = '';
+    const tail = operator.run(`echo $$; exec tail -n ${lines} -F -- ${q(source.file)}`, {
+      sudo: true,
+      onOutput: (chunk) => {
+        if (pid !== undefined) return write(chunk);
+        buffered += chunk;
+        const newline = buffered.indexOf('\n');
+        if (newline < 0) return;
+        pid = Number(buffered.slice(0, newline));
+        if (buffered.length > newline + 1) write(buffered.slice(newline + 1));
+      },
+    });
+    const stopped = await Promise.race([tail.then(() => false), stop.then(() => true)]);
+    if (stopped && pid) {
+      await operator.run(`kill ${pid}`, { sudo: true });
+      await tail;
+    }
   } finally {
     await operator.close().catch(() => undefined);
   }

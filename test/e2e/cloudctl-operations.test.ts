@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 
 // cloudctl's host-side commands (status, services, logs, debug bundle) against a cloud that `faststart install
 // --all-in-one` really installed on this machine: LocalOperator, Mallee's supervisor, real daemons on free ports,
@@ -63,9 +64,14 @@ const supervisorState = () =>
   };
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
-/** The cloud is named by --cloud; --config and --prefix say where it was installed from and to. */
-const cloudctl = (...args: string[]) =>
-  runCli('cloudctl', [...args, '--cloud', name, '--config', configFile, '--prefix', prefix], { env });
+/** Only the cloud's name: where it was installed from and to comes from the installer's record. */
+const where = ['--cloud', name];
+const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, ...where], { env });
+const adminTls = () => ({
+  ca: join(home, name, 'pki', 'ca.pem'),
+  cert: join(home, name, 'pki', 'hosts', 'admin.pem'),
+  key: join(home, name, 'pki', 'hosts', 'admin-key.pem'),
+});
 
 interface Component {
   name: string;
@@ -166,6 +172,27 @@ t.test('logs: the last lines of a daemon log, from its host', async (t) => {
   const unknown = await cloudctl('logs', 'sc');
   t.equal(unknown.code, 4, 'no sc in this cloud: not found');
   t.match(unknown.stderr, /Its services: clc \(local\), walrus \(local\)/);
+});
+
+t.test('logs --follow: new lines as they are written, until Ctrl-C', async (t) => {
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot, 'bin', 'cloudctl.js'), 'logs', 'clc', '--lines', '0', '--follow', ...where],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const marker = `/follow-${process.pid}`;
+  const deadline = Date.now() + 30_000;
+  // Until the marker request shows up: the follower may not have opened the log yet when the first one is made.
+  while (!output.includes(marker) && Date.now() < deadline) {
+    await curl(`https://127.0.0.1:${clc}${marker}`, adminTls(), ['-o', '/dev/null']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  t.match(output, marker, 'a request made after it started is printed');
+  child.kill('SIGINT');
+  t.equal(await exited, 0, 'ends cleanly on SIGINT');
 });
 
 t.test('services restart: a new process at the same revision, healthy again', async (t) => {
