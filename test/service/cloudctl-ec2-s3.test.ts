@@ -51,7 +51,7 @@ t.test('keypairs create writes the private key 0600; the aws CLI sees the pair; 
     seen.KeyPairs.map((pair) => [pair.KeyName, pair.KeyFingerprint]),
     [['k1', created.fingerprint]],
   );
-  const csv = await cloudctl(['keypairs', 'list', '--output', 'csv']);
+  const csv = await runCli('cloudctl', ['keypairs', 'list', '--output', 'csv', '--cloud', cloudFile]);
   t.match(csv.stdout, new RegExp(`^NAME,ID,TYPE,FINGERPRINT\\nk1,${created.keyPairId},ed25519,`));
 
   t.equal((await cloudctl(['keypairs', 'create', 'k1'])).code, 6, 'an existing private key file is never overwritten');
