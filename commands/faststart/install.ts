@@ -3,6 +3,9 @@ import { MalleeCommand } from '../../src/cli/base-command.js';
 import { formatDryRun, formatInstall } from '../../src/deploy/format-install.js';
 import { installCloud, type InstallResult } from '../../src/deploy/install.js';
 import { resolveInstallTarget } from '../../src/deploy/install-input.js';
+import { planFlags, planInstall } from '../../src/installer/plan-install.js';
+
+const stderr = (text: string) => process.stderr.write(`${text}\n`);
 
 export default class Install extends MalleeCommand {
   static override summary = 'Deploy a cloud onto its servers, or onto this machine with --all-in-one.';
@@ -12,12 +15,22 @@ export default class Install extends MalleeCommand {
     'first instance. A journal on each host makes a re-run skip what is done and redo what changed.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --all-in-one --yes',
+    '<%= config.bin %> <%= command.id %> --hosts 10.0.0.5-7 --ssh-key ~/.ssh/id_ed25519 --name prod --yes',
     '<%= config.bin %> <%= command.id %> --config cloud.yaml --yes --known-hosts ./known_hosts',
     '<%= config.bin %> <%= command.id %> --config cloud.yaml --dry-run',
   ];
 
   static override flags = {
     config: Flags.string({ description: 'the cloud.yaml to install', helpValue: 'FILE' }),
+    hosts: Flags.string({
+      description: 'plan the cloud for these servers (addresses, ranges 10.0.0.5-7, names; comma-separated)',
+      helpValue: 'LIST',
+      exclusive: ['config', 'all-in-one'],
+    }),
+    output: Flags.string({
+      description: 'where to write the plan (default ~/.mallee/CLOUD/cloud.yaml)',
+      helpValue: 'FILE',
+    }),
     'all-in-one': Flags.boolean({ description: 'install onto this machine, without SSH', default: false }),
     name: Flags.string({ description: 'the cloud name (all-in-one: default "local")' }),
     hypervisor: Flags.string({
@@ -47,19 +60,23 @@ export default class Install extends MalleeCommand {
     }),
   };
 
-  async run(): Promise<InstallResult> {
+  async run(): Promise<InstallResult | { aborted: true }> {
     const { flags } = await this.parse(Install);
-    const target = resolveInstallTarget({
-      config: flags.config,
-      allInOne: flags['all-in-one'],
-      name: flags.name,
-      hypervisor: flags.hypervisor as 'qemu' | 'test',
-      yes: flags.yes,
-      sshUser: flags['ssh-user'],
-      sshKey: flags['ssh-key'],
-      knownHosts: flags['known-hosts'],
-      acceptNewHostKeys: flags['accept-new-host-keys'],
-    });
+    const planned = flags.config || flags['all-in-one'] ? undefined : await planInstall(planFlags(flags), stderr);
+    if (planned?.aborted) return planned;
+    const target =
+      planned ??
+      resolveInstallTarget({
+        config: flags.config,
+        allInOne: flags['all-in-one'],
+        name: flags.name,
+        hypervisor: flags.hypervisor as 'qemu' | 'test',
+        yes: flags.yes,
+        sshUser: flags['ssh-user'],
+        sshKey: flags['ssh-key'],
+        knownHosts: flags['known-hosts'],
+        acceptNewHostKeys: flags['accept-new-host-keys'],
+      });
     const result = await installCloud({
       ...target,
       dryRun: flags['dry-run'],
