@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { arch } from 'node:os';
 import { Hypervisor, type Domain } from '@unraid/libvirt';
 import { execa } from 'execa';
@@ -73,11 +73,38 @@ export class HypervisorConnection {
       const guest = capabilities.stdout
         .split('<guest>')
         .find((section) => section.includes(`<arch name='${hostArch}'>`));
-      found = guest?.includes("<domain type='kvm'") ? 'kvm' : 'qemu';
+      found = guest?.includes("<domain type='kvm'") && (await this.kvmDeviceUsable()) ? 'kvm' : 'qemu';
     } else {
-      found = existsSync('/dev/kvm') ? 'kvm' : 'qemu';
+      found = existsSync('/dev/kvm') && (await this.kvmDeviceUsable()) ? 'kvm' : 'qemu';
     }
     return (this.virtualizationFound = found);
+  }
+
+  /**
+   * libvirt offers a kvm domain as soon as /dev/kvm exists, yet guests run as qemu's own user (qemu.conf `user`,
+   * libvirt-qemu on Debian), which opens the device only when udev gave it to the kvm group: a /dev/kvm left at
+   * 0600 root fails every start with "Could not access KVM kernel module". Such a host runs guests under software
+   * emulation instead. Checked for local URIs only; a remote libvirt is trusted.
+   */
+  private async kvmDeviceUsable(): Promise<boolean> {
+    if (!/^qemu:\/\/\//.test(this.uri)) return true;
+    let device;
+    try {
+      device = statSync('/dev/kvm');
+    } catch {
+      return false;
+    }
+    const user = qemuUser();
+    if (user === 'root') return true;
+    const ids = await execa('id', ['-u', user], { reject: false });
+    const groups = await execa('id', ['-G', user], { reject: false });
+    if (ids.exitCode !== 0 || groups.exitCode !== 0) return (device.mode & 0o006) === 0o006;
+    const grants = (mask: number) => (device.mode & mask) === mask;
+    return (
+      (Number(ids.stdout.trim()) === device.uid && grants(0o600)) ||
+      (groups.stdout.trim().split(/\s+/).map(Number).includes(device.gid) && grants(0o060)) ||
+      grants(0o006)
+    );
   }
 
   /**
@@ -97,7 +124,7 @@ export class HypervisorConnection {
         uri: this.uri,
         hostname: await hypervisor.connectGetHostname(),
         domains: domains.length,
-        virtualization: existsSync('/dev/kvm') ? 'kvm' : 'software emulation (no /dev/kvm)',
+        virtualization: (await this.virtualization()) === 'kvm' ? 'kvm' : 'software emulation',
       };
     } catch (error) {
       // A simulated driver's state lives in this connection: never drop it.
@@ -113,4 +140,15 @@ export class HypervisorConnection {
     await this.hypervisor?.connectClose();
     this.hypervisor = undefined;
   }
+}
+
+/** The user qemu runs guests as under qemu:///system: qemu.conf's `user`, else the distribution's default. */
+function qemuUser(): string {
+  try {
+    const configured = /^\s*user\s*=\s*"([^"]+)"/m.exec(readFileSync('/etc/libvirt/qemu.conf', 'utf8'))?.[1];
+    if (configured) return configured.replace(/^\+/, '');
+  } catch {
+    // No qemu.conf: the packaged default.
+  }
+  return existsSync('/etc/debian_version') ? 'libvirt-qemu' : 'qemu';
 }

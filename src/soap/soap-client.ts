@@ -15,6 +15,22 @@ export class SoapFaultError extends Error {
 }
 
 /**
+ * A request that got no SOAP answer (refused, timed out, TLS refused, an HTTP error without a fault). It keeps the
+ * message, the network code and the HTTP status, and nothing else: the HTTP library's own error carries the request
+ * options, this host's TLS private key among them, and a logger that prints the error whole would print the key.
+ */
+export class SoapTransportError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SoapTransportError';
+  }
+}
+
+/**
  * A client built from a WSDL file in this package, talking to `endpoint` over mutual TLS with this host's (or the
  * operator's) certificate. `call` adds `correlationId` and `userId` to every message, as the contract requires.
  */
@@ -47,9 +63,15 @@ export class SoapServiceClient {
 function toFaultError(error: unknown, correlationId: string): Error {
   const fault = (error as { root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> } } } }).root?.Envelope?.Body
     ?.Fault;
-  if (!fault) return error as Error;
+  if (!fault) return toTransportError(error);
   const detail = (fault.detail as Record<string, Record<string, string>> | undefined) ?? {};
   const first = Object.values(detail)[0];
   if (first?.code) return new SoapFaultError(first.code, first.message ?? '', first.correlationId ?? correlationId);
   return new SoapFaultError('Fault', String(fault.faultstring ?? 'SOAP fault'), correlationId);
+}
+
+function toTransportError(error: unknown): Error {
+  if (!(error instanceof Error)) return new SoapTransportError(String(error));
+  const { code, response } = error as Error & { code?: string; response?: { status?: number } };
+  return new SoapTransportError(error.message, code, response?.status);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
@@ -139,6 +139,9 @@ t.test('a node that stops answering: its instances are reported impaired, new on
   await t.rejects(client.registerNode({ nodeName: 'nc-b', url: 'https://127.0.0.1:1' }), {
     code: 'NodeAlreadyRegistered',
   });
+  const log = readFileSync(cc.logPath, 'utf8');
+  t.match(log, /node stopped answering/, 'the cc logged the silent node');
+  t.notMatch(log, /PRIVATE KEY/, 'and its TLS private key is nowhere in the log');
 });
 
 t.test('registered nodes survive a cc restart; a busy node cannot be deregistered', async (t) => {
