@@ -34,7 +34,7 @@ export default class Install extends MalleeCommand {
     'all-in-one': Flags.boolean({ description: 'install onto this machine, without SSH', default: false }),
     name: Flags.string({ description: 'the cloud name (all-in-one: default "local")' }),
     hypervisor: Flags.string({
-      description: "all-in-one: real VMs or libvirt's simulated hypervisor",
+      description: "all-in-one or --hosts: real VMs or libvirt's simulated hypervisor",
       options: ['qemu', 'test'],
       default: 'qemu',
     }),

@@ -57,10 +57,33 @@ t.test(
       plan.components.some((entry) => entry.component === 'clc'),
       'the plan places a clc',
     );
-    t.match(result.stdout, new RegExp(`${h1.name}|${h1.address}`), 'the dry run lists commands per host');
+    t.match(result.stdout, /Dry run of cloud "dry".*nothing was changed/);
+    for (const host of [h1, h2]) {
+      t.match(result.stdout, `${host.name} (${host.address}`, `the dry run lists the commands for ${host.name}`);
+    }
+    t.match(result.stdout, /would run/);
     for (const host of [h1, h2]) t.equal(await installedOn(host), '', `nothing installed on ${host.name}`);
   },
 );
+
+t.test('at a terminal, abort in the review: a message, exit 0, no plan written, nothing on the hosts', async (t) => {
+  const outcome = await runInPty(
+    [process.execPath, join(projectRoot, 'bin', 'faststart.js'), 'install', '--name', 'aborted', ...sshFlags],
+    [
+      { expect: 'Servers to install on', send: `${h1.address}${keys.enter}` },
+      { expect: 'SSH user on the servers:', send: keys.enter },
+      { expect: 'How should the installer log in?', send: keys.enter },
+      { expect: 'Path to the private key:', send: `${bed.clientKey}${keys.enter}` },
+      { expect: 'What now?', send: `${keys.down.repeat(4)}${keys.enter}` },
+    ],
+    { cwd: projectRoot, env },
+  );
+  t.ok(outcome.ok, outcome.error ?? 'the prompts appeared and the program ended');
+  t.equal(outcome.exitCode, 0, outcome.transcript);
+  t.match(outcome.transcript, 'Aborted: nothing was written and nothing was installed.');
+  t.notOk(existsSync(join(home, 'aborted')), 'no plan or credentials written');
+  t.equal(await installedOn(h1), '', 'nothing installed on h1');
+});
 
 t.test('a plan with an error problem is refused, naming the host and its fix', async (t) => {
   const output = join(work, 'refused.yaml');
