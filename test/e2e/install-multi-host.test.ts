@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { startTestbed } from '../helpers/testbed.js';
+
+// `faststart install --config cloud.yaml` onto three test-bed hosts over real SSH: clc+walrus on h1, a zone's cc+sc
+// on h2, its nc on h3. The nc uses libvirt's test:///default (real qemu guests per host need each host's own
+// libvirtd; the boot path for those is covered by the instance-boot tests) so the suite stays within its budget.
+t.setTimeout(15 * 60_000);
+
+const bed = await startTestbed(t, { hosts: 3 });
+const [h1, h2, h3] = bed.hosts as [(typeof bed.hosts)[0], (typeof bed.hosts)[0], (typeof bed.hosts)[0]];
+const dir = temporaryDir('install-multi');
+const name = `m${process.pid}`;
+const home = join(dir, 'home');
+const env = {
+  MALLEE_HOME: home,
+  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const hostEntry = (host: { name: string; address: string }) =>
+  `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n      user: root\n      key: ${bed.clientKey}\n`;
+const configFile = join(dir, 'cloud.yaml');
+writeFileSync(
+  configFile,
+  `name: ${name}
+dataDir: /var/lib/mallee-test
+hosts:
+${[h1, h2, h3].map(hostEntry).join('')}zones:
+  - name: zone-a
+components:
+  - { component: clc, host: h1 }
+  - { component: walrus, host: h1 }
+  - { component: cc, host: h2, zone: zone-a }
+  - { component: sc, host: h2, zone: zone-a }
+  - { component: nc, host: h3, zone: zone-a, hypervisor: 'test:///default' }
+`,
+);
+
+const installArgs = (...extra: string[]) => [
+  'install',
+  '--config',
+  configFile,
+  '--yes',
+  '--no-smoke-test',
+  '--known-hosts',
+  bed.knownHosts,
+  '--ssh-key',
+  bed.clientKey,
+  ...extra,
+];
+const install = (...extra: string[]) => runCli('faststart', installArgs(...extra), { env });
+
+/** Starts the installer and calls `onLine` with its output so far as each chunk arrives; resolves on exit. */
+function installWatching(onOutput: (output: string, kill: () => void) => void) {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'faststart.js'), ...installArgs()], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  return new Promise<{ output: string; errors: string; code: number | null; signal: string | null }>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (child.exitCode === null) onOutput(output, () => child.kill('SIGKILL'));
+    });
+    child.on('close', (code, signal) => resolve({ output, errors, code, signal }));
+  });
+}
+
+type StepOutcome = { name: string; outcome: string };
+const outcomesByHost = (stdout: string) =>
+  Object.fromEntries(
+    (JSON.parse(stdout).hosts as { name: string; steps: StepOutcome[] }[]).map((host) => [
+      host.name,
+      Object.fromEntries(host.steps.map((step) => [step.name, step.outcome])),
+    ]),
+  ) as Record<string, Record<string, string>>;
+
+t.teardown(async () => {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
+    env,
+  });
+});
+
+t.test('--dry-run changes nothing on the hosts', async (t) => {
+  const dry = await install('--dry-run');
+  t.equal(dry.code, 0, dry.stderr);
+  t.match(dry.stdout, /precheck: would run/);
+  for (const host of [h1, h2, h3]) {
+    const look = await bed.exec(host, `ls -d /opt/mallee /etc/mallee /var/lib/mallee-test 2>/dev/null; true`);
+    t.equal(look.stdout.trim(), '', `${host.name}: /opt/mallee, /etc/mallee and the data dir are absent`);
+  }
+  t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials written');
+});
+
+t.test('an installer killed with SIGKILL mid-deploy is finished by the next run', async (t) => {
+  const killed = await installWatching((output, kill) => {
+    if (/h2: bundle/.test(output)) kill();
+  });
+  t.equal(killed.signal, 'SIGKILL', killed.output + killed.errors);
+  t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials yet');
+
+  // This run also boots the first instance (the smoke test), which registers the image used below.
+  const again = await runCli(
+    'faststart',
+    installArgs().filter((arg) => arg !== '--no-smoke-test'),
+    { env },
+  );
+  t.equal(again.code, 0, again.stderr + again.stdout);
+  t.match(again.stdout, /h2: bundle changed/, 'quiet line-per-step output names host and step');
+  t.match(again.stdout, /h1: precheck unchanged/, 'what finished before the kill is not redone');
+  t.match(again.stdout, /5 daemons on 3 hosts/);
+});
+
+t.test('every component is up and registered, and an instance runs', async (t) => {
+  const cloudDir = join(home, name);
+  const cloud = JSON.parse(readFileSync(join(cloudDir, 'cloud.json'), 'utf8'));
+  t.equal(new URL(cloud.endpoints.ec2).hostname, h1.address, 'the clc answers on h1');
+  const awsEnv = {
+    AWS_CONFIG_FILE: join(cloudDir, 'aws-config'),
+    AWS_CA_BUNDLE: cloud.caBundle,
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+  };
+  const aws = (...args: string[]) => runCommand('aws', [...args, '--output', 'json'], { env: awsEnv });
+  const zones = await aws('ec2', 'describe-availability-zones', '--zone-names', 'verbose');
+  t.equal(zones.code, 0, zones.stderr);
+  t.match(zones.stdout, /zone-a/, 'the zone is listed');
+  t.match(zones.stdout, /"ZoneName": "\|- m1\.small",\s+"State": "0*[1-9]\d* \/ /, 'verbose shows free capacity');
+
+  const status = await runCli('cloudctl', ['status', '--cloud', name, '--json'], { env });
+  t.comment(`cloudctl status: exit ${status.code} ${status.stdout.slice(0, 600)} ${status.stderr.slice(0, 300)}`);
+
+  const images = await aws('ec2', 'describe-images', '--filters', 'Name=name,Values=mallee-smoke-test');
+  t.equal(images.code, 0, images.stderr);
+  const imageId = JSON.parse(images.stdout).Images[0]?.ImageId as string;
+  t.ok(imageId, 'an image is registered');
+  const run = await aws('ec2', 'run-instances', '--image-id', imageId, '--instance-type', 't2.micro', '--count', '1');
+  t.equal(run.code, 0, run.stderr);
+  const instanceId = JSON.parse(run.stdout).Instances[0].InstanceId as string;
+  const deadline = Date.now() + 120_000;
+  let state = '';
+  while (Date.now() < deadline) {
+    const described = await aws('ec2', 'describe-instances', '--instance-ids', instanceId);
+    state = JSON.parse(described.stdout).Reservations[0]?.Instances[0]?.State?.Name ?? '';
+    if (state === 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  t.equal(state, 'running', `${instanceId} reached running`);
+  await aws('ec2', 'terminate-instances', '--instance-ids', instanceId);
+});
+
+t.test('a re-run with nothing to do changes nothing and is quick', async (t) => {
+  const started = Date.now();
+  const again = await install('--json');
+  const seconds = (Date.now() - started) / 1000;
+  t.equal(again.code, 0, again.stderr);
+  t.comment(`no-op re-run onto 3 hosts: ${seconds.toFixed(1)} s`);
+  const byHost = outcomesByHost(again.stdout);
+  for (const [host, steps] of Object.entries(byHost)) {
+    t.same(new Set(Object.values(steps)), new Set(['unchanged']), `${host}: every step unchanged`);
+  }
+  t.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
+});
+
+t.test('a host unreachable mid-deploy is named with its step; a re-run after restoring it finishes', async (t) => {
+  // Make the next run redo h3's config step, then cut h3's link once its step line appears.
+  await bed.exec(h3, `rm -rf /etc/mallee`);
+  const veth = `${bed.bridge}v3`;
+  let cut = false;
+  const failed = await installWatching((output) => {
+    if (!cut && /h3: (config|bundle|packages)/.test(output)) {
+      cut = true;
+      void runCommand('ip', ['link', 'set', veth, 'down']);
+    }
+  });
+  await runCommand('ip', ['link', 'set', veth, 'up']);
+  t.ok(cut, failed.output);
+  t.not(failed.code, 0, 'the install fails');
+  t.match(failed.errors, /h3/, 'the message names the host');
+  t.match(failed.errors, /step (packages|bundle|config|certificates|start|health)/, 'and the step');
+  t.comment(failed.errors.slice(0, 1200));
+  const again = await install();
+  t.equal(again.code, 0, again.stderr + again.stdout);
+});
+
+t.test('a changed host key is refused', async (t) => {
+  await bed.regenerateHostKey(h2);
+  const refused = await install();
+  t.not(refused.code, 0);
+  t.match(refused.stderr, `The host key of ${h2.address} has CHANGED`, 'the message says the key changed');
+  t.match(refused.stderr, /h2: step precheck failed/, 'and names the host');
+  t.comment(refused.stderr.slice(0, 800));
+});
