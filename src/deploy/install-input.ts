@@ -43,10 +43,12 @@ export function resolveInstallTarget(flags: InstallFlags): {
     }
     return { cloud, openOperator: async (host) => new LocalOperator(host.name, host.address) };
   }
+  // The cloud carries the --ssh-user/--ssh-key overrides so install.json has them too: uninstall reaches the hosts
+  // the same way install did.
   return {
-    cloud,
+    cloud: { ...cloud, hosts: cloud.hosts.map((host) => withSshFlags(host, flags)) },
     openOperator: (host) =>
-      openInstallOperator(withSshFlags(host, flags), {
+      openInstallOperator(host, {
         knownHosts: flags.knownHosts,
         yes: flags.yes,
         acceptNewHostKeys: flags.acceptNewHostKeys,
