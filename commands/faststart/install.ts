@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { MalleeCommand } from '../../src/cli/base-command.js';
+import { sshFlags } from '../../src/cli/host-flags.js';
 import { formatDryRun, formatInstall } from '../../src/deploy/format-install.js';
 import { installCloud, type InstallResult } from '../../src/deploy/install.js';
 import { resolveInstallTarget } from '../../src/deploy/install-input.js';
@@ -42,16 +43,7 @@ export default class Install extends MalleeCommand {
     'dry-run': Flags.boolean({ description: 'print every command and file per host, change nothing', default: false }),
     concurrency: Flags.integer({ description: 'hosts deployed at once', default: 8, min: 1 }),
     'smoke-test': Flags.boolean({ description: 'boot a first instance at the end', default: true, allowNo: true }),
-    'ssh-user': Flags.string({ description: 'SSH user for every host (overrides cloud.yaml)' }),
-    'ssh-key': Flags.string({
-      description: 'SSH private key for every host (overrides cloud.yaml)',
-      helpValue: 'FILE',
-    }),
-    'known-hosts': Flags.string({ description: 'known_hosts file (default ~/.ssh/known_hosts)', helpValue: 'FILE' }),
-    'accept-new-host-keys': Flags.boolean({
-      description: 'trust and record host keys not yet known (never a changed one)',
-      default: false,
-    }),
+    ...sshFlags,
     'health-timeout': Flags.integer({ description: 'seconds to wait for every daemon to be healthy', default: 60 }),
     prefix: Flags.string({
       description: 'install under this folder on each host instead of / (tests)',
