@@ -144,7 +144,7 @@ t.test('every component is up and registered, and an instance runs', async (t) =
   t.equal(images.code, 0, images.stderr);
   const imageId = JSON.parse(images.stdout).Images[0]?.ImageId as string;
   t.ok(imageId, 'an image is registered');
-  const run = await aws('ec2', 'run-instances', '--image-id', imageId, '--instance-type', 't2.micro', '--count', '1');
+  const run = await aws('ec2', 'run-instances', '--image-id', imageId, '--instance-type', 'm1.small', '--count', '1');
   t.equal(run.code, 0, run.stderr);
   const instanceId = JSON.parse(run.stdout).Instances[0].InstanceId as string;
   const deadline = Date.now() + 120_000;
