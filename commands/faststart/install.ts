@@ -78,6 +78,7 @@ export default class Install extends MalleeCommand {
       smokeTest: flags['smoke-test'],
       allInOne: flags['all-in-one'],
       healthTimeoutMs: flags['health-timeout'] * 1000,
+      knownHosts: flags['known-hosts'],
     });
     this.log(flags['dry-run'] ? formatDryRun(result) : formatInstall(result));
     return result;

@@ -27,7 +27,8 @@ export default class Uninstall extends MalleeCommand {
     const result = await uninstallCloud({
       name: flags.name,
       purge: flags.purge,
-      openOperator: (host) => openInstallOperator(host, { knownHosts: flags['known-hosts'], yes: flags.yes }),
+      openOperator: (host, record) =>
+        openInstallOperator(host, { knownHosts: flags['known-hosts'] ?? record.knownHosts, yes: flags.yes }),
     });
     for (const host of result.hosts) this.log(`${host.name}: removed ${host.removed.join(', ')}`);
     this.log(

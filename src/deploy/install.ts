@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Agent } from 'node:https';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
@@ -22,6 +23,8 @@ export interface InstallOptions {
   /** Every host is this machine, reached through the LocalOperator. */
   allInOne: boolean;
   healthTimeoutMs?: number;
+  /** Recorded in install.json for the commands that reach the hosts later. */
+  knownHosts?: string;
 }
 
 /** What `faststart install --json` prints: stable field names, one entry per host and step. */
@@ -80,7 +83,13 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
   const started = Date.now();
   const { cloud } = options;
   // Recorded before anything changes on a host, so even an interrupted install can be uninstalled by name.
-  if (!options.dryRun) writeInstallRecord({ cloud, allInOne: options.allInOne, prefix: options.prefix });
+  if (!options.dryRun)
+    writeInstallRecord({
+      cloud,
+      allInOne: options.allInOne,
+      prefix: options.prefix,
+      knownHosts: options.knownHosts && resolve(options.knownHosts),
+    });
   const deployed = await deployCloud({ ...options, healthTimeoutMs: options.healthTimeoutMs ?? 60_000 });
   const result: InstallResult = {
     cloud: cloud.name,

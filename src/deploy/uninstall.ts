@@ -15,6 +15,8 @@ export interface InstallRecord {
   cloud: CloudConfig;
   allInOne: boolean;
   prefix: string;
+  /** The known_hosts file the install checked host keys against: later commands on the hosts use it too. */
+  knownHosts?: string;
 }
 
 export function installRecordPath(name: string): string {
@@ -63,7 +65,7 @@ export function uninstallCommand(cloud: CloudConfig, host: HostConfig, prefix: s
 export async function uninstallCloud(options: {
   name: string;
   purge: boolean;
-  openOperator?: (host: HostConfig) => Promise<Operator>;
+  openOperator?: (host: HostConfig, record: InstallRecord) => Promise<Operator>;
 }): Promise<UninstallResult> {
   const recordPath = installRecordPath(options.name);
   if (!existsSync(recordPath)) {
@@ -77,7 +79,7 @@ export async function uninstallCloud(options: {
   const open =
     record.allInOne || !options.openOperator
       ? async (host: HostConfig) => new LocalOperator(host.name, host.address)
-      : options.openOperator;
+      : (host: HostConfig) => options.openOperator!(host, record);
   const hosts = await Promise.all(
     record.cloud.hosts.map(async (host) => {
       const command = uninstallCommand(record.cloud, host, record.prefix, options.purge);

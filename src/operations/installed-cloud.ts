@@ -72,7 +72,10 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
     layout: hostLayout(config.name, prefix),
     daemons: planDaemons(config),
     adminTls: PkiStore.open(cloudFile.pkiDir).hostCredentials(adminCertificateName),
-    open: hostOpener(options.ssh, record?.allInOne ?? false),
+    open: hostOpener(
+      { ...options.ssh, knownHosts: options.ssh.knownHosts ?? record?.knownHosts },
+      record?.allInOne ?? false,
+    ),
   };
 }
 

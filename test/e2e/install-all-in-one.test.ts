@@ -164,7 +164,7 @@ t.test('every component is healthy and the credentials work with the aws CLI', a
   );
 });
 
-t.test('a re-run with nothing to do changes nothing and is quick', async (t) => {
+t.test("a re-run with nothing to do changes nothing (its time is bench:install's figure)", async (t) => {
   const before = supervisorState();
   const started = Date.now();
   const again = await install('--json');
@@ -172,8 +172,6 @@ t.test('a re-run with nothing to do changes nothing and is quick', async (t) => 
   t.equal(again.code, 0, again.stderr);
   t.comment(`no-op re-run: ${seconds.toFixed(1)} s`);
   t.same(new Set(Object.values(outcomes(again.stdout))), new Set(['unchanged']), 'every step reported unchanged');
-  const deploy = JSON.parse(again.stdout).phases.find((phase: { name: string }) => phase.name === 'deploy');
-  t.ok(deploy.seconds < 10, `the deploy phase took ${deploy.seconds} s`);
   t.same(supervisorState().daemons, before.daemons, 'no daemon was restarted');
 });
 

@@ -137,8 +137,19 @@ t.test('every component is up and registered, and an instance runs', async (t) =
   t.match(zones.stdout, /zone-a/, 'the zone is listed');
   t.match(zones.stdout, /"ZoneName": "\|- m1\.small",\s+"State": "0*[1-9]\d* \/ /, 'verbose shows free capacity');
 
+  // cloudctl reaches the hosts with the known_hosts file the install recorded, with no SSH flags of its own.
   const status = await runCli('cloudctl', ['status', '--cloud', name, '--json'], { env });
-  t.comment(`cloudctl status: exit ${status.code} ${status.stdout.slice(0, 600)} ${status.stderr.slice(0, 300)}`);
+  t.equal(status.code, 0, `cloudctl status says healthy: ${status.stdout.slice(0, 2000)} ${status.stderr}`);
+  const reachable = (JSON.parse(status.stdout) as { hosts: { name: string; reachable: boolean }[] }).hosts;
+  t.same(
+    reachable.map((host) => [host.name, host.reachable]),
+    [
+      ['h1', true],
+      ['h2', true],
+      ['h3', true],
+    ],
+    'every host reached over SSH',
+  );
 
   const images = await aws('ec2', 'describe-images', '--filters', 'Name=name,Values=mallee-smoke-test');
   t.equal(images.code, 0, images.stderr);
@@ -159,7 +170,7 @@ t.test('every component is up and registered, and an instance runs', async (t) =
   await aws('ec2', 'terminate-instances', '--instance-ids', instanceId);
 });
 
-t.test('a re-run with nothing to do changes nothing and is quick', async (t) => {
+t.test("a re-run with nothing to do changes nothing (its time is bench:install's figure)", async (t) => {
   const started = Date.now();
   const again = await install('--json');
   const seconds = (Date.now() - started) / 1000;
@@ -169,7 +180,6 @@ t.test('a re-run with nothing to do changes nothing and is quick', async (t) => 
   for (const [host, steps] of Object.entries(byHost)) {
     t.same(new Set(Object.values(steps)), new Set(['unchanged']), `${host}: every step unchanged`);
   }
-  t.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
 });
 
 t.test('a host unreachable mid-deploy is named with its step; a re-run after restoring it finishes', async (t) => {

@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
-import { buildTinyGuest, guestReadyMarker } from '../helpers/tiny-guest.js';
+import { buildTinyGuest, guestReadyMarker, kvmUsableByQemu } from '../helpers/tiny-guest.js';
 
 // The all-in-one cloud on the real hypervisor: `local up --hypervisor qemu` starts libvirtd where nothing else has
 // (no systemd here), and `aws ec2 run-instances` boots the tiny guest, its images uploaded to Walrus with `aws s3`,
@@ -34,7 +34,7 @@ t.test('local up --hypervisor qemu runs the node controller against libvirtd', a
   t.match(nc.health.hypervisor, {
     uri: 'qemu:///system',
     domains: Number,
-    virtualization: existsSync('/dev/kvm') ? 'kvm' : /^software emulation/,
+    virtualization: kvmUsableByQemu() ? 'kvm' : /^software emulation/,
   });
 });
 
