@@ -88,6 +88,8 @@ export class HypervisorConnection {
    */
   private async kvmDeviceUsable(): Promise<boolean> {
     if (!/^qemu:\/\/\//.test(this.uri)) return true;
+    // A /dev/kvm without vmx or svm in the CPU flags (a nested sandbox) opens, yet guests never start under it.
+    if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))) return false;
     let device;
     try {
       device = statSync('/dev/kvm');

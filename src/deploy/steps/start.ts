@@ -45,6 +45,8 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
   );
   const libvirtd = needsLibvirtd
     ? [
+        // udev's rule for /dev/kvm where udev does not run (see src/local/libvirtd.ts).
+        `if [ -c /dev/kvm ] && getent group kvm >/dev/null; then chgrp kvm /dev/kvm && chmod g+rw /dev/kvm; fi`,
         `if ! virsh -c qemu:///system version >/dev/null 2>&1; then`,
         `  pgrep -x virtlogd >/dev/null || virtlogd -d; pgrep -x libvirtd >/dev/null || libvirtd -d`,
         `  end=$(($(date +%s) + 60)); until virsh -c qemu:///system version >/dev/null 2>&1; do`,
