@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { installedCloudAwsEnv } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 
 // `faststart install --all-in-one --config cloud.yaml` onto this machine through the LocalOperator, with the same
@@ -143,16 +144,7 @@ t.test('every component is healthy and the credentials work with the aws CLI', a
   t.equal(statSync(join(configDir, 'tls', 'host-key.pem')).mode & 0o777, 0o600, 'host key is 0600 on the host');
   const cloud = JSON.parse(readFileSync(join(cloudDir, 'cloud.json'), 'utf8'));
   t.equal(cloud.endpoints.ec2, `https://127.0.0.1:${clc}`);
-  const awsEnv = {
-    AWS_CONFIG_FILE: join(cloudDir, 'aws-config'),
-    AWS_CA_BUNDLE: cloud.caBundle,
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-    AWS_PROFILE: undefined,
-    AWS_DEFAULT_PROFILE: undefined,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-  };
+  const awsEnv = installedCloudAwsEnv(cloudDir, cloud.caBundle);
   const identity = await runCommand('aws', ['sts', 'get-caller-identity', '--output', 'json'], { env: awsEnv });
   t.equal(identity.code, 0, identity.stderr);
   t.equal(JSON.parse(identity.stdout).Account, '000000000000');

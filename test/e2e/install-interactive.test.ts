@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { installedCloudAwsEnv } from '../helpers/daemons.js';
 import { parse } from 'yaml';
 import type { CloudYaml } from '../../src/config/types.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
@@ -147,16 +148,7 @@ t.test(
 
     const cloudDir = join(home, name);
     const cloud = JSON.parse(readFileSync(join(cloudDir, 'cloud.json'), 'utf8')) as { caBundle: string };
-    const awsEnv = {
-      AWS_CONFIG_FILE: join(cloudDir, 'aws-config'),
-      AWS_CA_BUNDLE: cloud.caBundle,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_PAGER: '',
-      AWS_PROFILE: undefined,
-      AWS_DEFAULT_PROFILE: undefined,
-      AWS_ACCESS_KEY_ID: undefined,
-      AWS_SECRET_ACCESS_KEY: undefined,
-    };
+    const awsEnv = installedCloudAwsEnv(cloudDir, cloud.caBundle);
     const zones = await runCommand('aws', ['ec2', 'describe-availability-zones', '--output', 'json'], { env: awsEnv });
     t.equal(zones.code, 0, zones.stderr);
     t.same(

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { installedCloudAwsEnv } from '../helpers/daemons.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
 
@@ -121,16 +122,7 @@ t.test('every component is up and registered, and an instance runs', async (t) =
   const cloudDir = join(home, name);
   const cloud = JSON.parse(readFileSync(join(cloudDir, 'cloud.json'), 'utf8'));
   t.equal(new URL(cloud.endpoints.ec2).hostname, h1.address, 'the clc answers on h1');
-  const awsEnv = {
-    AWS_CONFIG_FILE: join(cloudDir, 'aws-config'),
-    AWS_CA_BUNDLE: cloud.caBundle,
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-    AWS_PROFILE: undefined,
-    AWS_DEFAULT_PROFILE: undefined,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-  };
+  const awsEnv = installedCloudAwsEnv(cloudDir, cloud.caBundle);
   const aws = (...args: string[]) => runCommand('aws', [...args, '--output', 'json'], { env: awsEnv });
   const zones = await aws('ec2', 'describe-availability-zones', '--zone-names', 'verbose');
   t.equal(zones.code, 0, zones.stderr);

@@ -137,3 +137,20 @@ export function awsCliEnv(credentials: Credentials, region: string, caBundle: st
     AWS_EC2_METADATA_DISABLED: 'true',
   };
 }
+
+/**
+ * The aws CLI's environment for a cloud the installer wrote to `cloudDir` (~/.mallee/CLOUD): its own aws-config
+ * (credentials, region, endpoints) and the cloud CA, with nothing from the caller's environment mixed in.
+ */
+export function installedCloudAwsEnv(cloudDir: string, caBundle: string): NodeJS.ProcessEnv {
+  return {
+    AWS_CONFIG_FILE: join(cloudDir, 'aws-config'),
+    AWS_CA_BUNDLE: caBundle,
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+  };
+}
