@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { freePorts, processRunning } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 
 // cloudctl's host-side commands (status, services, logs, debug bundle) against a cloud that `faststart install
@@ -20,22 +20,6 @@ const env = {
   MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
 const configFile = join(dir, 'cloud.yaml');
@@ -62,7 +46,7 @@ const supervisorState = () =>
     pid: number;
     daemons: Record<string, { pid?: number; restarts: number; lastExit?: string }>;
   };
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
+const alive = processRunning;
 
 /** Only the cloud's name: where it was installed from and to comes from the installer's record. */
 const where = ['--cloud', name];

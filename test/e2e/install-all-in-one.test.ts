@@ -1,10 +1,10 @@
+import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { installedCloudAwsEnv } from '../helpers/daemons.js';
+import { installedCloudAwsEnv, freePorts, processRunning } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 
 // `faststart install --all-in-one --config cloud.yaml` onto this machine through the LocalOperator, with the same
@@ -23,22 +23,6 @@ const env = {
   MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 const [clc, walrus, cc, sc, nc] = (await freePorts(5)) as [number, number, number, number, number];
 const cloudYaml = (scPort: number) => `name: ${name}
@@ -86,7 +70,7 @@ const adminTls = () => ({
 });
 const healthStatus = async (port: number) =>
   (await curl(`https://127.0.0.1:${port}/healthz`, adminTls(), ['-o', '/dev/null', '-w', '%{http_code}'])).stdout;
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
+const alive = processRunning;
 
 type StepOutcome = { name: string; outcome: string };
 const outcomes = (stdout: string) =>

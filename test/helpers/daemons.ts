@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { PkiStore } from '../../src/pki/pki-store.js';
@@ -153,4 +154,33 @@ export function installedCloudAwsEnv(cloudDir: string, caBundle: string): NodeJS
     AWS_ACCESS_KEY_ID: undefined,
     AWS_SECRET_ACCESS_KEY: undefined,
   };
+}
+
+/** `count` distinct loopback ports nothing listens on now (held together while chosen, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/**
+ * The process exists and has not exited. A zombie has exited: without an init that reaps (as in these containers),
+ * an orphaned daemon's entry stays in /proc for a while after it ended.
+ */
+export function processRunning(pid: number): boolean {
+  try {
+    return /^State:\s+(\w)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] !== 'Z';
+  } catch {
+    return false;
+  }
 }
