@@ -174,6 +174,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         xmlNamespace: s3Namespace,
       });
       if (operation === 'GetObject' && output?.ContentRange !== undefined) answer.status = 206;
+      closeUnlessBodyRead(request, response);
       response.statusCode = answer.status;
       for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
       log?.debug({ operation, accountId: caller?.id, status: answer.status }, 's3 request');
@@ -194,6 +195,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       }
     } catch (error) {
       await options.meta.flush().catch(() => undefined);
+      closeUnlessBodyRead(request, response);
       sendError(error, response, { requestId, log, operation, resource: decodedPath(path), method: signed.method });
     }
   };
@@ -204,6 +206,15 @@ function anonymousPayload(claimed: string | undefined): string {
   if (claimed === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') return claimed;
   if (claimed !== undefined && /^[0-9a-fA-F]{64}$/.test(claimed)) return claimed;
   return 'UNSIGNED-PAYLOAD';
+}
+
+/**
+ * An answer given before the request's body was read whole (refused at authentication, a full disk mid-upload, a
+ * client that sent `Expect: 100-continue` and never the body) ends the connection: only the body's end marks where
+ * the client's next request would begin, so the socket cannot be kept alive for it. S3 does the same.
+ */
+function closeUnlessBodyRead(request: IncomingMessage, response: ServerResponse): void {
+  if (!request.complete && !response.headersSent) response.setHeader('connection', 'close');
 }
 
 function hasBody(request: IncomingMessage): boolean {

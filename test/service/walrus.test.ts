@@ -604,6 +604,54 @@ t.test('unknown keys and bad signatures are refused with S3 errors', async (t) =
   t.match(anonymousList.body, /<RequestId>[^<]+<\/RequestId><\/Error>$/);
 });
 
+t.test(
+  'an answer given before the body was read closes the connection, so no later request is taken for body',
+  async (t) => {
+    // A client that asks `Expect: 100-continue` and gets a refusal sends no body; a server that kept the connection
+    // alive would read the client's next request as the rest of this body and never answer it (Node's server says
+    // 100 Continue on its own, so this client simply holds its body back).
+    const { request } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    const answer = await new Promise<{ status: number; connection?: string; body: string; closed: Promise<void> }>(
+      (resolve, reject) => {
+        const outgoing = request(
+          `${cloud.url}/no-such-bucket-here/key`,
+          {
+            method: 'PUT',
+            ca: readFileSync(cloud.caBundle),
+            agent: false,
+            headers: { 'content-length': String(4 * 1024 * 1024), expect: '100-continue' },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            const closed = new Promise<void>((closedResolve) => response.socket.once('close', () => closedResolve()));
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                connection: response.headers.connection,
+                body: Buffer.concat(chunks).toString(),
+                closed,
+              }),
+            );
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.flushHeaders();
+      },
+    );
+    t.equal(answer.status, 404);
+    t.match(answer.body, /<Code>NoSuchBucket<\/Code>/);
+    t.equal(answer.connection, 'close', 'the refusal says the connection ends');
+    await answer.closed;
+    t.pass('the server closed the connection');
+
+    // The daemon goes on answering other connections.
+    const listed = await fetchInsecure(`${cloud.url}/`);
+    t.equal(listed.status, 403);
+  },
+);
+
 /** An unsigned HTTPS GET trusting the test CA. */
 async function fetchInsecure(url: string): Promise<{ status: number; body: string }> {
   const { request } = await import('node:https');
