@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SoapOperation } from '../../src/soap/soap-service.js';
 import type { Database } from '../../src/db/schema.js';
 import type { takeCloudBackup } from './cloud-backup.js';
+import type { BackupScheduleStatus } from './scheduled-backups.js';
 import {
   createAccessKey,
   createAccount,
@@ -21,6 +22,8 @@ import { getCloudProperty, listCloudProperties, setCloudProperty } from './model
 export interface AdminServiceOptions {
   /** `CreateBackup`: a consistent copy of the clc's database and Walrus's metadata. */
   backup?: () => ReturnType<typeof takeCloudBackup>;
+  /** `DescribeBackupSchedule`: the scheduled backups' settings and the archives they wrote. */
+  backupSchedule?: () => Promise<BackupScheduleStatus>;
 }
 
 /** An IAM user as the admin interface shows it. */
@@ -129,6 +132,10 @@ export function adminOperations(
       const backup = await options.backup();
       log.info({ operator: userId, parts: backup.parts.map((p) => [p.fileName, p.sizeBytes]) }, 'backup taken');
       return backup as unknown as Record<string, unknown>;
+    },
+    async DescribeBackupSchedule() {
+      if (!options.backupSchedule) throw new Error('this cloud controller was started without scheduled backups');
+      return (await options.backupSchedule()) as unknown as Record<string, unknown>;
     },
   };
 }

@@ -14,6 +14,7 @@ import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { mountSoapService } from '../../src/soap/soap-service.js';
 import { adminOperations } from './admin-service.js';
 import { takeCloudBackup } from './cloud-backup.js';
+import { ScheduledBackups } from './scheduled-backups.js';
 import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
 import { walrusImageStore, walrusImageUrlBase } from './walrus-images.js';
@@ -27,6 +28,8 @@ import { mountEc2Soap } from './soap-compute.js';
 export interface ClcSettings {
   /** The first admin's root access key, created at first start (and kept: a new one is added beside it). */
   adminCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** The cloud's name in cloud.yaml, written into the manifests of scheduled backups (the region when absent). */
+  cloudName?: string;
   /** A `postgres://` URL; the SQLite file in the data directory when absent. */
   databaseUrl?: string;
   /** The zones of the cloud and their cluster controllers; the config's own `zone` and `peers.cc` when absent. */
@@ -116,6 +119,24 @@ export const clcComponent: ComponentDefinition = {
       },
     });
 
+    const backup = () =>
+      takeCloudBackup({
+        database:
+          settings.databaseUrl !== undefined
+            ? { url: settings.databaseUrl }
+            : { sqliteFile: defaultSqliteFile(config.dataDir) },
+        walrusUrl: settings.objectStoreUrl,
+        tls,
+      });
+    const scheduledBackups = new ScheduledBackups({
+      db,
+      take: backup,
+      about: { cloud: settings.cloudName ?? config.region, region: config.region },
+      defaultDir: join(config.dataDir, 'backups'),
+      log,
+    });
+    scheduledBackups.start();
+
     // The admin interface: only the cloud CA's admin certificate.
     const admin = express.Router();
     app.use(adminServicePath, requireCloudPeer, requirePeerNamed(adminCertificateName), admin);
@@ -123,17 +144,7 @@ export const clcComponent: ComponentDefinition = {
       wsdlFile: join(malleePackage().root, 'wsdl', 'admin.wsdl'),
       service: 'AdminService',
       port: 'AdminPort',
-      operations: adminOperations(db, {
-        backup: () =>
-          takeCloudBackup({
-            database:
-              settings.databaseUrl !== undefined
-                ? { url: settings.databaseUrl }
-                : { sqliteFile: defaultSqliteFile(config.dataDir) },
-            walrusUrl: settings.objectStoreUrl,
-            tls,
-          }),
-      }),
+      operations: adminOperations(db, { backup, backupSchedule: () => scheduledBackups.describe() }),
       log,
     });
 
@@ -182,6 +193,7 @@ export const clcComponent: ComponentDefinition = {
         return { database: settings.databaseUrl ? 'postgresql' : 'sqlite', peers: await probePeers(config, tls) };
       },
       close: async () => {
+        await scheduledBackups.stop();
         await scheduler.stop();
         await db.destroy();
       },

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
+import { confirmOrRefuse } from '../cli/confirm.js';
+import type { InstalledCloudOptions } from '../operations/installed-cloud.js';
 import { adminCall, asList } from './admin-client.js';
 import { openBackup, writeBackupArchive, type BackupFileEntry, type BackupManifest } from './backup-archive.js';
+import { backupMessages } from './backup-messages.js';
 import type { CloudFile } from './cloud-file.js';
 import { restoreTargetFor } from './restore-targets.js';
 
@@ -47,11 +50,19 @@ export interface RestoredBackup {
   steps: string[];
 }
 
-/** Restores a backup into the cloud `cloudPath` names, through the restore target that kind of cloud has. */
-export async function restoreBackup(cloudPath: string, file: string): Promise<RestoredBackup> {
-  const target = restoreTargetFor(cloudPath);
+/**
+ * Restores a backup into the cloud `--cloud` names, through the restore target that kind of cloud has. The archive
+ * is checked against its manifest before the question is asked, so a damaged file stops nothing.
+ */
+export async function restoreBackup(
+  options: InstalledCloudOptions,
+  file: string,
+  yes: boolean,
+): Promise<RestoredBackup> {
+  const target = restoreTargetFor(options);
   const backup = await openBackup(file);
   try {
+    await confirmOrRefuse(backupMessages.confirmRestore(resolve(file), target.describe, target.stops), yes);
     const steps = await target.restore(backup.manifest, (entry) => join(backup.dir, entry.fileName));
     return { path: resolve(file), manifest: backup.manifest, target: target.describe, steps };
   } finally {

@@ -2,8 +2,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { hypervisorUris, localDown, localLayout, localUp, type LocalHypervisor } from '../local/local-cloud.js';
+import { openInstalledCloud, type InstalledCloudOptions } from '../operations/installed-cloud.js';
+import { installedRestoreTarget } from '../operations/installed-restore.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 import type { BackupFileEntry, BackupManifest } from './backup-archive.js';
+import { resolveCloudPath } from './cloud-file.js';
 
 /**
  * Where a backup goes back in: the seam between `cloudctl backup restore` and the kind of cloud. A local cloud is
@@ -11,14 +14,17 @@ import type { BackupFileEntry, BackupManifest } from './backup-archive.js';
  */
 export interface RestoreTarget {
   describe: string;
+  /** The daemons the restore stops and starts again, for the confirmation question. */
+  stops: string[];
   /** Puts every file of the manifest in place and brings the cloud back; returns what it did, step by step. */
   restore(manifest: BackupManifest, fileOf: (entry: BackupFileEntry) => string): Promise<string[]>;
 }
 
-export function restoreTargetFor(cloudPath: string): RestoreTarget {
-  const dir = dirname(cloudPath);
+/** The cloud `--cloud` names: a local cloud when its folder has the local layout, else an installed one. */
+export function restoreTargetFor(options: InstalledCloudOptions): RestoreTarget {
+  const dir = dirname(resolveCloudPath(options.cloud));
   if (existsSync(localLayout(dir).config('clc'))) return localRestoreTarget(dir);
-  return installedRestoreTarget(cloudPath);
+  return installedRestoreTarget(openInstalledCloud(options));
 }
 
 /**
@@ -34,6 +40,7 @@ function localRestoreTarget(dir: string): RestoreTarget {
   };
   return {
     describe: `the local cloud in ${layout.root}`,
+    stops: existsSync(layout.daemonsFile) ? ['its daemons'] : [],
     async restore(manifest, fileOf) {
       for (const entry of manifest.files) {
         if (entry.engine !== 'sqlite') {
@@ -65,25 +72,4 @@ function localHypervisorOf(layout: ReturnType<typeof localLayout>): LocalHypervi
   const uri = (JSON.parse(readFileSync(ncConfig, 'utf8')) as { hypervisor?: string }).hypervisor;
   const known = Object.entries(hypervisorUris).find(([, value]) => value === uri);
   return (known?.[0] as LocalHypervisor | undefined) ?? 'test';
-}
-
-/**
- * An installed cloud (`faststart install`): the restore stops the clc and Walrus on their hosts, copies the files
- * there and starts them again, through the installer's Operator and deploy steps. Not wired yet: it needs the
- * installer's host inventory (issue 6).
- */
-function installedRestoreTarget(cloudPath: string): RestoreTarget {
-  return {
-    describe: `the installed cloud of ${cloudPath}`,
-    restore() {
-      return Promise.reject(
-        new CliError(
-          'failure',
-          `Restoring an installed cloud (${cloudPath}) goes through its hosts, which this cloudctl cannot reach yet.`,
-          'For now: stop the clc and walrus, copy clc.sqlite and walrus.sqlite from the archive into their data ' +
-            'folders (or pg_restore clc.pgdump), and start them again.',
-        ),
-      );
-    },
-  };
 }

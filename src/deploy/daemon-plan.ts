@@ -82,6 +82,7 @@ export function renderServiceConfig(
         peers: { cc: of('cc').map((d) => d.url), sc: of('sc').map((d) => d.url) },
         settings: {
           adminCredentials: admin,
+          cloudName: cloud.name,
           zones: cloud.zones.map((zone) => ({ name: zone.name, clusterUrl: of('cc', zone.name)[0]?.url })),
           ...(walrus && { objectStoreUrl: walrus.url }),
           ...(cloud.database.engine === 'postgresql' && { databaseUrl: cloud.database.url }),

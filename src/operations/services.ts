@@ -67,7 +67,7 @@ export async function describeService(
 /** How long a started daemon gets to answer /healthz with 200. */
 const healthyWithinMs = 60_000;
 
-async function waitHealthy(installed: InstalledCloud, daemon: PlannedDaemon): Promise<ComponentStatus> {
+export async function waitHealthy(installed: InstalledCloud, daemon: PlannedDaemon): Promise<ComponentStatus> {
   const deadline = Date.now() + healthyWithinMs;
   for (;;) {
     const [status] = await componentStatuses(installed, [daemon]);

@@ -47,10 +47,14 @@ type PropertyChange = { property: CloudProperty; previousValue?: string };
 
 t.test('properties list, get and set, with did-you-mean and validation', async (t) => {
   const { properties } = await ok<{ properties: CloudProperty[] }>(['properties', 'list']);
-  t.match(properties, [
-    { name: 'cloud.instances.terminated_visible_seconds', value: '3600', isDefault: true, type: 'integer' },
-    { name: 'iam.users.max_per_account', value: '5000', defaultValue: '5000', isDefault: true },
-  ]);
+  const named = (name: string) => properties.find((property) => property.name === name);
+  t.same(
+    properties.map((property) => property.name),
+    properties.map((property) => property.name).sort(),
+    'sorted by name',
+  );
+  t.match(named('cloud.instances.terminated_visible_seconds'), { value: '3600', isDefault: true, type: 'integer' });
+  t.match(named('iam.users.max_per_account'), { value: '5000', defaultValue: '5000', isDefault: true });
 
   const typo = await cloudctl(['properties', 'get', 'cloud.instance.terminated_visible_seconds']);
   t.equal(typo.code, 4, 'an unknown name is "not found"');

@@ -11,13 +11,16 @@ import type { Database } from '../../../src/db/schema.js';
 
 type Db = Kysely<Database>;
 
-export type PropertyType = 'integer' | 'interval';
+export type PropertyType = 'integer' | 'interval' | 'path';
 
 interface PropertyDefinition {
   type: PropertyType;
   default: string;
   description: string;
-  /** Integers: the allowed range; intervals: the shortest allowed, in seconds (`off` is always allowed). */
+  /**
+   * Integers: the allowed range; intervals: the shortest allowed, in seconds (`off` is always allowed); paths: unused
+   * (an absolute path, or empty for the default the description names).
+   */
   min: number;
   max: number;
 }
@@ -37,6 +40,27 @@ export const cloudPropertyRegistry = {
     description: "Most IAM users an account may have (IAM's UsersPerAccount quota).",
     min: 1,
     max: 100_000,
+  },
+  'backup.schedule.interval': {
+    type: 'interval',
+    default: 'off',
+    description: "How often the clc backs up its database and Walrus's metadata by itself (off, or 30m, 6h, 1d ...).",
+    min: 5,
+    max: 0,
+  },
+  'backup.schedule.keep': {
+    type: 'integer',
+    default: '7',
+    description: 'How many scheduled backups are kept; older ones are removed after each new one.',
+    min: 1,
+    max: 1000,
+  },
+  'backup.schedule.dir': {
+    type: 'path',
+    default: '',
+    description: "Folder on the clc's host for scheduled backups (empty: backups/ in the clc's data directory).",
+    min: 0,
+    max: 0,
   },
 } as const satisfies Record<string, PropertyDefinition>;
 
@@ -88,6 +112,12 @@ export function normalisePropertyValue(name: string, value: string): string {
       throw cloudPropertyErrors.invalidValue(name, value, `expected ${definition.min} to ${definition.max}`);
     }
     return String(number);
+  }
+  if (definition.type === 'path') {
+    if (trimmed !== '' && (!trimmed.startsWith('/') || /[\0\n]/.test(trimmed))) {
+      throw cloudPropertyErrors.invalidValue(name, value, 'expected an absolute path, or empty for the default');
+    }
+    return trimmed;
   }
   if (trimmed === 'off') return trimmed;
   const seconds = intervalSeconds(trimmed);

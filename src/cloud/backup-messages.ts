@@ -1,0 +1,15 @@
+/** What `cloudctl backup create|restore|schedule` say to the operator. */
+export const backupMessages = {
+  confirmRestore: (file: string, target: string, stops: string[]) =>
+    `Restore ${file} into ${target}? ${stops.length > 0 ? `${stops.join(', ')} will be stopped and started again; ` : ''}everything changed since the backup is lost.`,
+  engineMismatch: (fileName: string, engine: string, cloudEngine: string) =>
+    `${fileName} is a ${engine} backup, but this cloud's database is ${cloudEngine}.`,
+  engineMismatchHint: 'Restore a backup taken from a cloud with the same database engine.',
+  noDaemonFor: (component: string, cloud: string) =>
+    `The backup holds ${component} data, but the cloud ${cloud} has no ${component} in its plan.`,
+  noDaemonForHint: 'Check --cloud and --config: is this the cloud the backup was taken from?',
+  pgRestoreFailed: (host: string, detail: string) => `pg_restore on ${host} failed: ${detail}`,
+  pgRestoreHint:
+    'pg_restore (Debian package postgresql-client) must be on the clc host; the clc and walrus are stopped: ' +
+    'fix the cause and run the restore again, or start them with `cloudctl services start clc`.',
+};

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { CliError } from '../cli/cli-error.js';
+import type { BackupFileEntry, BackupManifest } from '../cloud/backup-archive.js';
+import { backupMessages } from '../cloud/backup-messages.js';
+import type { RestoreTarget } from '../cloud/restore-targets.js';
+import type { PlannedDaemon } from '../deploy/daemon-plan.js';
+import { shellQuote as q } from '../deploy/host-layout.js';
+import type { Operator } from '../operators/operator.js';
+import { onHost } from './host-access.js';
+import type { InstalledCloud } from './installed-cloud.js';
+import { controlServices } from './service-control.js';
+import { waitHealthy } from './services.js';
+
+/** The file each component's database is, in its data directory (services/clc and services/walrus open these). */
+const sqliteFiles: Record<BackupFileEntry['component'], string> = { clc: 'clc.sqlite', walrus: 'walrus.sqlite' };
+
+/**
+ * A cloud `faststart install` installed: the clc and Walrus are stopped on their hosts (systemd or Mallee's
+ * supervisor, as installed), their databases are put in place through the installer's Operator (local for an
+ * all-in-one cloud, SSH otherwise), and they start again, Walrus first, each awaited until /healthz says healthy.
+ * SQLite files replace the old ones along with their write-ahead log; a PostgreSQL dump is loaded with pg_restore
+ * on the clc's host, which already needs pg_dump for backups.
+ */
+export function installedRestoreTarget(installed: InstalledCloud): RestoreTarget {
+  const daemonOf = (component: BackupFileEntry['component']): PlannedDaemon | undefined =>
+    installed.daemons.find((daemon) => daemon.component.component === component);
+  const held = (['clc', 'walrus'] as const).flatMap((component) => daemonOf(component) ?? []);
+  return {
+    describe: `the installed cloud ${installed.name}`,
+    stops: held.map((daemon) => `${daemon.name} (${daemon.host.name})`),
+    async restore(manifest, fileOf) {
+      const parts = placements(installed, manifest, daemonOf);
+      const stopping = held.filter((daemon) => parts.some((part) => part.daemon === daemon));
+      const steps: string[] = [];
+      // The clc first: it writes its database and asks Walrus; Walrus then has no client left mid-request.
+      for (const daemon of stopping) {
+        await onHost(installed.open, daemon.host, (operator) =>
+          controlServices(operator, installed.layout, [daemon], 'stop'),
+        );
+        steps.push(`stopped ${daemon.name} on ${daemon.host.name}`);
+      }
+      for (const part of parts) {
+        const done = await onHost(installed.open, part.daemon.host, (operator) =>
+          putInPlace(installed, operator, part, fileOf(part.entry)),
+        );
+        steps.push(done);
+      }
+      for (const daemon of [...stopping].reverse()) {
+        await onHost(installed.open, daemon.host, (operator) =>
+          controlServices(operator, installed.layout, [daemon], 'start'),
+        );
+        const status = await waitHealthy(installed, daemon);
+        steps.push(`started ${daemon.name} on ${daemon.host.name}: ${status.state}`);
+      }
+      return steps;
+    },
+  };
+}
+
+interface Placement {
+  entry: BackupFileEntry;
+  daemon: PlannedDaemon;
+}
+
+/** Which daemon each file of the backup belongs to; refuses before anything is stopped when one does not fit. */
+function placements(
+  installed: InstalledCloud,
+  manifest: BackupManifest,
+  daemonOf: (component: BackupFileEntry['component']) => PlannedDaemon | undefined,
+): Placement[] {
+  return manifest.files.map((entry) => {
+    const daemon = daemonOf(entry.component);
+    if (!daemon) {
+      throw new CliError(
+        'usage',
+        backupMessages.noDaemonFor(entry.component, installed.name),
+        backupMessages.noDaemonForHint,
+      );
+    }
+    const engine = entry.component === 'clc' ? installed.config.database.engine : 'sqlite';
+    if (entry.engine !== engine) {
+      throw new CliError(
+        'usage',
+        backupMessages.engineMismatch(entry.fileName, entry.engine, engine),
+        backupMessages.engineMismatchHint,
+      );
+    }
+    return { entry, daemon };
+  });
+}
+
+async function putInPlace(
+  installed: InstalledCloud,
+  operator: Operator,
+  { entry, daemon }: Placement,
+  localFile: string,
+): Promise<string> {
+  const dataDir = daemon.component.dataDir;
+  if (entry.engine === 'sqlite') {
+    const destination = join(dataDir, sqliteFiles[entry.component]);
+    // The write-ahead log beside the old file belongs to the old database: replayed onto the new one it would corrupt it.
+    await operator.check(`rm -f ${q(`${destination}-wal`)} ${q(`${destination}-shm`)}`, { sudo: true });
+    await operator.putFile(localFile, destination, { mode: 0o600, sudo: true });
+    return `restored ${entry.fileName} to ${destination} on ${operator.hostName}`;
+  }
+  const { database } = installed.config;
+  if (database.engine !== 'postgresql') throw new Error('a PostgreSQL dump for a SQLite cloud');
+  const dump = join(dataDir, `restore-${entry.fileName}`);
+  await operator.putFile(localFile, dump, { mode: 0o600, sudo: true });
+  try {
+    // --clean --if-exists drops what the dump holds before recreating it; one transaction, so a failure changes nothing.
+    const result = await operator.run(
+      `pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --dbname=${q(database.url)} ${q(dump)}`,
+      { sudo: true, timeoutMs: 10 * 60_000 },
+    );
+    if (result.exitCode !== 0) {
+      throw new CliError(
+        'failure',
+        backupMessages.pgRestoreFailed(operator.hostName, result.stderr.trim().split('\n').slice(-5).join('\n')),
+        backupMessages.pgRestoreHint,
+      );
+    }
+  } finally {
+    await operator.run(`rm -f ${q(dump)}`, { sudo: true });
+  }
+  return `loaded ${entry.fileName} into the PostgreSQL database with pg_restore on ${operator.hostName}`;
+}
