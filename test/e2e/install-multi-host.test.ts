@@ -93,8 +93,10 @@ t.test('--dry-run changes nothing on the hosts', async (t) => {
   t.equal(dry.code, 0, dry.stderr);
   t.match(dry.stdout, /precheck: would run/);
   for (const host of [h1, h2, h3]) {
-    const look = await bed.exec(host, `ls -d /opt/mallee /etc/mallee /var/lib/mallee-test 2>/dev/null; true`);
-    t.equal(look.stdout.trim(), '', `${host.name}: /opt/mallee, /etc/mallee and the data dir are absent`);
+    // The cloud's own folders: test-bed hosts see this machine's /etc, where another cloud may be installed.
+    const folders = `/opt/mallee/${name} /etc/mallee/${name} /var/lib/mallee-test`;
+    const look = await bed.exec(host, `ls -d ${folders} 2>/dev/null; true`);
+    t.equal(look.stdout.trim(), '', `${host.name}: the cloud's folders and the data dir are absent`);
   }
   t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials written');
 });
