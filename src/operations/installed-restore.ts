@@ -39,16 +39,29 @@ export function installedRestoreTarget(installed: InstalledCloud): RestoreTarget
         );
         steps.push(`stopped ${daemon.name} on ${daemon.host.name}`);
       }
-      for (const part of parts) {
-        const done = await onHost(installed.open, part.daemon.host, (operator) =>
-          putInPlace(installed, operator, part, fileOf(part.entry)),
-        );
-        steps.push(done);
+      // Walrus first, then the clc; each is healthy only once it reaches the other, so both start before the wait.
+      const startAgain = async () => {
+        for (const daemon of [...stopping].reverse()) {
+          await onHost(installed.open, daemon.host, (operator) =>
+            controlServices(operator, installed.layout, [daemon], 'start'),
+          );
+        }
+      };
+      try {
+        for (const part of parts) {
+          const done = await onHost(installed.open, part.daemon.host, (operator) =>
+            putInPlace(installed, operator, part, fileOf(part.entry)),
+          );
+          steps.push(done);
+        }
+      } catch (error) {
+        // Each file is replaced atomically (and pg_restore in one transaction): what failed left the old state, which
+        // is better running than stopped.
+        await startAgain().catch(() => undefined);
+        throw error;
       }
+      await startAgain();
       for (const daemon of [...stopping].reverse()) {
-        await onHost(installed.open, daemon.host, (operator) =>
-          controlServices(operator, installed.layout, [daemon], 'start'),
-        );
         const status = await waitHealthy(installed, daemon);
         steps.push(`started ${daemon.name} on ${daemon.host.name}: ${status.state}`);
       }

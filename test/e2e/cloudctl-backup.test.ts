@@ -1,0 +1,169 @@
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
+import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
+import type { CloudFile } from '../../src/cloud/cloud-file.js';
+import { awsCliEnv, freePorts, processRunning, type Credentials } from '../helpers/daemons.js';
+import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+
+// cloudctl backup against a cloud that `faststart install --all-in-one` really installed on this machine (local
+// operator, Mallee's supervisor, real daemons on free ports, all under a temp prefix): a backup, an account deleted,
+// a restore through the installed cloud's own service control, the account and its bucket back; then the clc's own
+// scheduled backups, seen on disk and restorable.
+t.setTimeout(6 * 60_000);
+
+const dir = temporaryDir('cloudctl-backup');
+const name = `bk${process.pid}`;
+const prefix = join(dir, 'root');
+const home = join(dir, 'home');
+const env = {
+  MALLEE_HOME: home,
+  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
+const configFile = join(dir, 'cloud.yaml');
+writeFileSync(
+  configFile,
+  `name: ${name}
+dataDir: ${join(dir, 'data')}
+hosts:
+  - name: local
+    address: 127.0.0.1
+zones:
+  - name: zone-a
+components:
+  - { component: clc, host: local, port: ${clc} }
+  - { component: walrus, host: local, port: ${walrus} }
+  - { component: cc, host: local, zone: zone-a, port: ${cc} }
+  - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
+`,
+);
+const runDir = join(prefix, 'run', 'mallee', name);
+const supervisorPids = () =>
+  JSON.parse(readFileSync(join(runDir, 'supervisor-state.json'), 'utf8')).daemons as Record<string, { pid?: number }>;
+
+const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name], { env });
+async function ok<T>(...args: string[]): Promise<T> {
+  const result = await cloudctl(...args, '--json');
+  if (result.code !== 0)
+    throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+const installed = await runCli(
+  'faststart',
+  ['install', '--all-in-one', '--config', configFile, '--yes', '--no-smoke-test', '--prefix', prefix],
+  { env },
+);
+
+t.teardown(async () => {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
+  const pidFile = join(runDir, 'supervisor.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cloudFile = () => JSON.parse(readFileSync(join(home, name, 'cloud.json'), 'utf8')) as CloudFile;
+/** The aws CLI's s3api as the account `keys` belongs to, at the installed cloud's S3 endpoint. */
+function s3api(keys: Credentials, ...args: string[]) {
+  const cloud = cloudFile();
+  return runCommand('aws', ['s3api', '--endpoint-url', cloud.endpoints.s3, ...args], {
+    env: awsCliEnv(keys, cloud.region, cloud.caBundle),
+  });
+}
+const accountNames = async () =>
+  (await ok<{ accounts: { accountName: string }[] }>('accounts', 'list')).accounts.map((a) => a.accountName);
+
+t.test('the cloud is installed', async (t) => {
+  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+});
+
+t.test('backup, delete the account, restore: the account, its key and its bucket are back', async (t) => {
+  const { rootAccessKey: keys } = await ok<{ rootAccessKey: Credentials }>('accounts', 'create', 'research');
+  t.equal((await s3api(keys, 'create-bucket', '--bucket', 'results')).code, 0, 'bucket created');
+  const body = join(dir, 'body.txt');
+  writeFileSync(body, 'kept across a restore\n');
+  const put = await s3api(keys, 'put-object', '--bucket', 'results', '--key', 'run-1.txt', '--body', body);
+  t.equal(put.code, 0, put.stderr);
+
+  const created = await ok<CreatedBackup>('backup', 'create');
+  t.match(created.path, new RegExp(`^${join(home, name, 'backups')}/${name}-.*\\.tgz$`), '--json prints the path');
+  t.equal(statSync(created.path).mode & 0o777, 0o600);
+
+  const deleted = await cloudctl('accounts', 'delete', 'research', '--force', '--yes');
+  t.equal(deleted.code, 0, deleted.stderr);
+  await ok('accounts', 'create', 'after-backup');
+  t.notOk((await accountNames()).includes('research'), 'the account is gone');
+
+  const pids = supervisorPids();
+  const unconfirmed = await cloudctl('backup', 'restore', created.path);
+  t.equal(unconfirmed.code, 2, 'asks first: no terminal and no --yes');
+  t.match(unconfirmed.stderr, /clc \(local\), walrus \(local\) will be stopped/);
+  t.equal(supervisorPids().clc!.pid, pids.clc!.pid, 'nothing was stopped');
+
+  const restored = await ok<RestoredBackup>('backup', 'restore', created.path, '--yes');
+  t.equal(restored.target, `the installed cloud ${name}`);
+  t.match(restored.steps, [
+    'stopped clc on local',
+    'stopped walrus on local',
+    new RegExp(`^restored clc\\.sqlite to ${join(dir, 'data')}.*/clc\\.sqlite on local$`),
+    /^restored walrus\.sqlite to .*\/walrus\.sqlite on local$/,
+    'started walrus on local: healthy',
+    'started clc on local: healthy',
+  ]);
+  t.not(supervisorPids().clc!.pid, pids.clc!.pid, 'the clc is a new process');
+  t.equal(supervisorPids()['cc-zone-a']!.pid, pids['cc-zone-a']!.pid, 'the cc was left running');
+
+  const names = await accountNames();
+  t.ok(names.includes('research'), 'the deleted account is back');
+  t.notOk(names.includes('after-backup'), 'an account made after the backup is not');
+  const object = join(dir, 'object.txt');
+  const got = await s3api(keys, 'get-object', '--bucket', 'results', '--key', 'run-1.txt', object);
+  t.equal(got.code, 0, got.stderr);
+  t.equal(readFileSync(object, 'utf8'), 'kept across a restore\n', "the account's old key reads its object");
+
+  const status = await cloudctl('status', '--json');
+  t.equal(status.code, 0, status.stdout);
+  t.equal(JSON.parse(status.stdout).healthy, true);
+});
+
+t.test('scheduled backups: the clc writes them by itself, keeps the newest, and one restores', async (t) => {
+  t.match(await ok<BackupSchedule>('backup', 'schedule'), { interval: 'off', keep: 7, backups: [] });
+  const bad = await cloudctl('backup', 'schedule', '--every', 'sometimes');
+  t.not(bad.code, 0, 'an interval that is not one is refused');
+  t.match(bad.stderr, /expected "off" or an interval/);
+
+  const set = await ok<BackupSchedule>('backup', 'schedule', '--every', '5s', '--keep', '2');
+  t.match(set, { interval: '5s', keep: 2, dir: join(dir, 'data', 'clc', 'backups') });
+  const seen = new Set<string>();
+  let schedule = set;
+  const deadline = Date.now() + 90_000;
+  // Three archives written means the first was rotated away with only two kept.
+  while (seen.size < 3 && Date.now() < deadline) {
+    schedule = await ok<BackupSchedule>('backup', 'schedule');
+    for (const backup of schedule.backups) seen.add(backup.path);
+    if (seen.size < 3) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  t.ok(seen.size >= 3, `${seen.size} scheduled backups written within the deadline`);
+  t.ok(schedule.backups.length <= 2, 'only the newest two are kept');
+  const [first] = [...seen].sort();
+  t.notOk(existsSync(first!), `${first} was rotated away`);
+  const newest = schedule.backups.at(-1)!;
+  t.equal(statSync(newest.path).mode & 0o777, 0o600, 'on disk, 0600');
+
+  const off = await ok<BackupSchedule>('backup', 'schedule', '--off');
+  t.equal(off.interval, 'off');
+  t.notOk(off.nextBackupAt, 'no next backup');
+
+  const restored = await ok<RestoredBackup>('backup', 'restore', newest.path, '--yes');
+  t.equal(restored.steps.at(-1), 'started clc on local: healthy', 'a scheduled backup restores like any other');
+  t.ok((await accountNames()).includes('research'));
+});
