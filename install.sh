@@ -129,7 +129,7 @@ step "Bringing up the all-in-one cloud \"$cloud_name\" (hypervisor: $hypervisor)
 cat <<EOF
 
 Mallee is installed. Next:
-  export AWS_CONFIG_FILE=$cloud_dir/aws-config   the aws CLI on this cloud
+  source $cloud_dir/eucarc   the aws CLI on this cloud (profile, endpoints and the cloud CA)
   cloudctl --help                    day-2 operations on a cloud (commands take --cloud $cloud_name)
   faststart --help                   install a cloud on your servers
   faststart uninstall --name $cloud_name   remove it again (data stays unless --purge)

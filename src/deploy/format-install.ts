@@ -54,7 +54,8 @@ export function formatInstall(result: InstallResult): string {
     `  ${'total'.padEnd(26)} ${result.seconds.toFixed(1)} s`,
     '',
     'Try next:',
-    `  export AWS_CONFIG_FILE=${result.files?.awsConfig}`,
+    // eucarc also sets AWS_CA_BUNDLE, which a shell may already point at the system's CAs (it overrides ca_bundle).
+    `  source ${result.files?.eucarc}`,
     '  aws sts get-caller-identity',
     '  aws ec2 describe-availability-zones --zone-names verbose',
     `  cloudctl --help                       (commands take --cloud ${result.cloud})`,
