@@ -7,6 +7,7 @@ import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
 import { awsCliEnv, freePorts, processRunning, type Credentials } from '../helpers/daemons.js';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { startPostgres } from '../helpers/postgres.js';
 
 // cloudctl backup against a cloud that `faststart install --all-in-one` really installed on this machine (local
 // operator, Mallee's supervisor, real daemons on free ports, all under a temp prefix): a backup, an account deleted,
@@ -15,21 +16,23 @@ import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 t.setTimeout(6 * 60_000);
 
 const dir = temporaryDir('cloudctl-backup');
-const name = `bk${process.pid}`;
-const prefix = join(dir, 'root');
 const home = join(dir, 'home');
 const env = {
   MALLEE_HOME: home,
   MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
-const configFile = join(dir, 'cloud.yaml');
-writeFileSync(
-  configFile,
-  `name: ${name}
-dataDir: ${join(dir, 'data')}
-hosts:
+
+/** An all-in-one cloud `faststart install` puts under `dir/NAME`; `uninstall` ends it and everything it started. */
+async function installAllInOne(name: string, databaseYaml = '') {
+  const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
+  const prefix = join(dir, name, 'root');
+  const configFile = join(dir, `${name}.yaml`);
+  writeFileSync(
+    configFile,
+    `name: ${name}
+dataDir: ${join(dir, name, 'data')}
+${databaseYaml}hosts:
   - name: local
     address: 127.0.0.1
 zones:
@@ -40,36 +43,50 @@ components:
   - { component: cc, host: local, zone: zone-a, port: ${cc} }
   - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
 `,
-);
-const runDir = join(prefix, 'run', 'mallee', name);
-const supervisorPids = () =>
-  JSON.parse(readFileSync(join(runDir, 'supervisor-state.json'), 'utf8')).daemons as Record<string, { pid?: number }>;
-
-const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name], { env });
-async function ok<T>(...args: string[]): Promise<T> {
-  const result = await cloudctl(...args, '--json');
-  if (result.code !== 0)
-    throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
-  return JSON.parse(result.stdout) as T;
+  );
+  const runDir = join(prefix, 'run', 'mallee', name);
+  const installed = await runCli(
+    'faststart',
+    ['install', '--all-in-one', '--config', configFile, '--yes', '--no-smoke-test', '--prefix', prefix],
+    { env },
+  );
+  const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name], { env });
+  return {
+    installed,
+    dataDir: join(dir, name, 'data'),
+    cloudctl,
+    async ok<T>(...args: string[]): Promise<T> {
+      const result = await cloudctl(...args, '--json');
+      if (result.code !== 0) {
+        throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+      }
+      return JSON.parse(result.stdout) as T;
+    },
+    supervisorPids: () =>
+      JSON.parse(readFileSync(join(runDir, 'supervisor-state.json'), 'utf8')).daemons as Record<
+        string,
+        { pid?: number }
+      >,
+    async uninstall() {
+      await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
+      const pidFile = join(runDir, 'supervisor.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
+        const deadline = Date.now() + 30_000;
+        while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
 }
 
-const installed = await runCli(
-  'faststart',
-  ['install', '--all-in-one', '--config', configFile, '--yes', '--no-smoke-test', '--prefix', prefix],
-  { env },
-);
-
+const name = `bk${process.pid}`;
+const cloud = await installAllInOne(name);
 t.teardown(async () => {
-  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
-  const pidFile = join(runDir, 'supervisor.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
-    while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await cloud.uninstall();
   rmSync(dir, { recursive: true, force: true });
 });
+const { cloudctl, ok, supervisorPids } = cloud;
 
 const cloudFile = () => JSON.parse(readFileSync(join(home, name, 'cloud.json'), 'utf8')) as CloudFile;
 /** The aws CLI's s3api as the account `keys` belongs to, at the installed cloud's S3 endpoint. */
@@ -83,7 +100,7 @@ const accountNames = async () =>
   (await ok<{ accounts: { accountName: string }[] }>('accounts', 'list')).accounts.map((a) => a.accountName);
 
 t.test('the cloud is installed', async (t) => {
-  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+  t.equal(cloud.installed.code, 0, cloud.installed.stderr + cloud.installed.stdout);
 });
 
 t.test('backup, delete the account, restore: the account, its key and its bucket are back', async (t) => {
@@ -114,7 +131,7 @@ t.test('backup, delete the account, restore: the account, its key and its bucket
   t.match(restored.steps, [
     'stopped clc on local',
     'stopped walrus on local',
-    new RegExp(`^restored clc\\.sqlite to ${join(dir, 'data')}.*/clc\\.sqlite on local$`),
+    new RegExp(`^restored clc\\.sqlite to ${cloud.dataDir}/.*clc\\.sqlite on local$`),
     /^restored walrus\.sqlite to .*\/walrus\.sqlite on local$/,
     'started walrus on local: healthy',
     'started clc on local: healthy',
@@ -142,7 +159,7 @@ t.test('scheduled backups: the clc writes them by itself, keeps the newest, and 
   t.match(bad.stderr, /expected "off" or an interval/);
 
   const set = await ok<BackupSchedule>('backup', 'schedule', '--every', '5s', '--keep', '2');
-  t.match(set, { interval: '5s', keep: 2, dir: join(dir, 'data', 'clc', 'backups') });
+  t.match(set, { interval: '5s', keep: 2, dir: join(cloud.dataDir, 'clc', 'backups') });
   const seen = new Set<string>();
   let schedule = set;
   const deadline = Date.now() + 90_000;
@@ -166,4 +183,49 @@ t.test('scheduled backups: the clc writes them by itself, keeps the newest, and 
   const restored = await ok<RestoredBackup>('backup', 'restore', newest.path, '--yes');
   t.equal(restored.steps.at(-1), 'started clc on local: healthy', 'a scheduled backup restores like any other');
   t.ok((await accountNames()).includes('research'));
+});
+
+t.test("PostgreSQL: the clc's pg_dump goes back in with pg_restore on its host", async (t) => {
+  const postgres = await startPostgres();
+  const pgCloud = await installAllInOne(
+    `bkpg${process.pid}`,
+    `database:\n  engine: postgresql\n  url: ${postgres.url}\n`,
+  );
+  t.teardown(async () => {
+    await pgCloud.uninstall();
+    await postgres.stop();
+  });
+  t.equal(pgCloud.installed.code, 0, pgCloud.installed.stderr + pgCloud.installed.stdout);
+  await pgCloud.ok('accounts', 'create', 'in-postgres');
+  const created = await pgCloud.ok<CreatedBackup>('backup', 'create');
+  t.match(created.manifest.files, [
+    { component: 'clc', engine: 'postgresql', fileName: 'clc.pgdump' },
+    { component: 'walrus', engine: 'sqlite', fileName: 'walrus.sqlite' },
+  ]);
+  await pgCloud.ok('accounts', 'delete', 'in-postgres', '--yes');
+  await pgCloud.ok('accounts', 'create', 'after-backup');
+
+  const sqliteBackup = await ok<CreatedBackup>('backup', 'create');
+  const refused = await pgCloud.cloudctl('backup', 'restore', sqliteBackup.path, '--yes');
+  t.equal(refused.code, 2, 'a SQLite backup does not go into a PostgreSQL cloud');
+  t.match(refused.stderr, /clc\.sqlite is a sqlite backup, but this cloud's database is postgresql/);
+
+  const restored = await pgCloud.ok<RestoredBackup>('backup', 'restore', created.path, '--yes');
+  t.match(restored.steps, [
+    'stopped clc on local',
+    'stopped walrus on local',
+    'loaded clc.pgdump into the PostgreSQL database with pg_restore on local',
+    /^restored walrus\.sqlite/,
+    'started walrus on local: healthy',
+    'started clc on local: healthy',
+  ]);
+  const accounts = (await pgCloud.ok<{ accounts: { accountName: string }[] }>('accounts', 'list')).accounts;
+  t.ok(
+    accounts.some((account) => account.accountName === 'in-postgres'),
+    'the deleted account is back',
+  );
+  t.notOk(
+    accounts.some((account) => account.accountName === 'after-backup'),
+    'one made after the backup is not',
+  );
 });
