@@ -1,0 +1,100 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
+import { runCli, temporaryDir } from '../helpers/cli.js';
+import { startTestbed } from '../helpers/testbed.js';
+
+// cloudctl backup restore into a cloud `faststart install` put on two test-bed hosts over real SSH: the clc on h1,
+// Walrus on h2. The restore stops each on its own host, copies each database there over SFTP, and starts both again.
+t.setTimeout(8 * 60_000);
+
+const bed = await startTestbed(t, { hosts: 2 });
+const [h1, h2] = bed.hosts as [(typeof bed.hosts)[0], (typeof bed.hosts)[0]];
+const dir = temporaryDir('backup-multi');
+const name = `bm${process.pid}`;
+const env = {
+  MALLEE_HOME: join(dir, 'home'),
+  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const hostEntry = (host: { name: string; address: string }) =>
+  `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n      user: root\n      key: ${bed.clientKey}\n`;
+const configFile = join(dir, 'cloud.yaml');
+writeFileSync(
+  configFile,
+  `name: ${name}
+dataDir: /var/lib/mallee-backup-test
+hosts:
+${[h1, h2].map(hostEntry).join('')}zones:
+  - name: zone-a
+components:
+  - { component: clc, host: h1 }
+  - { component: cc, host: h1, zone: zone-a }
+  - { component: nc, host: h1, zone: zone-a, hypervisor: 'test:///default' }
+  - { component: walrus, host: h2 }
+`,
+);
+const sshFlags = ['--known-hosts', bed.knownHosts, '--ssh-key', bed.clientKey];
+const installed = await runCli(
+  'faststart',
+  ['install', '--config', configFile, '--yes', '--no-smoke-test', ...sshFlags],
+  {
+    env,
+  },
+);
+t.teardown(async () => {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
+    env,
+  });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name, '--json'], { env });
+async function ok<T>(...args: string[]): Promise<T> {
+  const result = await cloudctl(...args);
+  if (result.code !== 0) {
+    throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+const accountNames = async () =>
+  (await ok<{ accounts: { accountName: string }[] }>('accounts', 'list')).accounts.map((a) => a.accountName);
+/** The pid of a daemon as its host's supervisor has it, read inside that host. */
+async function pidOn(host: typeof h1, daemon: string): Promise<number | undefined> {
+  const state = await bed.exec(host, `cat /run/mallee/${name}/supervisor-state.json`);
+  return (JSON.parse(state.stdout) as { daemons: Record<string, { pid?: number }> }).daemons[daemon]?.pid;
+}
+
+t.test('the cloud is installed on two hosts', async (t) => {
+  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+});
+
+t.test('backup, delete an account, restore over SSH: clc on h1 and walrus on h2 back at the backup', async (t) => {
+  await ok('accounts', 'create', 'spread');
+  const created = await ok<CreatedBackup>('backup', 'create');
+  await ok('accounts', 'delete', 'spread', '--yes');
+  await ok('accounts', 'create', 'after-backup');
+  t.notOk((await accountNames()).includes('spread'));
+  const before = { clc: await pidOn(h1, 'clc'), walrus: await pidOn(h2, 'walrus'), cc: await pidOn(h1, 'cc-zone-a') };
+
+  const restored = await ok<RestoredBackup>('backup', 'restore', created.path, '--yes', ...sshFlags);
+  t.same(restored.steps, [
+    'stopped clc on h1',
+    'stopped walrus on h2',
+    'restored clc.sqlite to /var/lib/mallee-backup-test/clc/clc.sqlite on h1',
+    'restored walrus.sqlite to /var/lib/mallee-backup-test/walrus/walrus.sqlite on h2',
+    'started walrus on h2: healthy',
+    'started clc on h1: healthy',
+  ]);
+  t.not(await pidOn(h1, 'clc'), before.clc, 'a new clc on h1');
+  t.not(await pidOn(h2, 'walrus'), before.walrus, 'a new walrus on h2');
+  t.equal(await pidOn(h1, 'cc-zone-a'), before.cc, 'the cc kept running');
+
+  const names = await accountNames();
+  t.ok(names.includes('spread'), 'the deleted account is back');
+  t.notOk(names.includes('after-backup'), 'one made after the backup is not');
+  const status = await cloudctl('status');
+  t.equal(status.code, 0, status.stdout.slice(0, 2000));
+});
