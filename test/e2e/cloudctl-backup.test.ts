@@ -176,6 +176,10 @@ t.test('scheduled backups: the clc writes them by itself, keeps the newest, and 
   const newest = schedule.backups.at(-1)!;
   t.equal(statSync(newest.path).mode & 0o777, 0o600, 'on disk, 0600');
 
+  const shown = await cloudctl('backup', 'schedule');
+  t.match(shown.stdout, /^Every 5s, keeping the last 2, in \S+ on the clc's host\.\nNext backup: /);
+  t.match(shown.stdout, new RegExp(`\\n  ${newest.path}  \\d+ bytes  `), 'lists the backups');
+
   const off = await ok<BackupSchedule>('backup', 'schedule', '--off');
   t.equal(off.interval, 'off');
   t.notOk(off.nextBackupAt, 'no next backup');
@@ -183,6 +187,9 @@ t.test('scheduled backups: the clc writes them by itself, keeps the newest, and 
   const restored = await ok<RestoredBackup>('backup', 'restore', newest.path, '--yes');
   t.equal(restored.steps.at(-1), 'started clc on local: healthy', 'a scheduled backup restores like any other');
   t.ok((await accountNames()).includes('research'));
+  const after = await ok<BackupSchedule>('backup', 'schedule');
+  t.equal(after.interval, '5s', 'the schedule is cloud state too: it is back as the backup had it');
+  await ok('backup', 'schedule', '--off');
 });
 
 t.test("PostgreSQL: the clc's pg_dump goes back in with pg_restore on its host", async (t) => {

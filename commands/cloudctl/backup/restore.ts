@@ -9,7 +9,8 @@ export default class BackupRestore extends MalleeCommand {
     'Everything changed since the backup is lost. A local cloud is stopped, restored and started again. An ' +
     'installed cloud has its clc and walrus stopped on their hosts (over SSH, or locally for an all-in-one cloud), ' +
     'their databases put in place (a PostgreSQL dump through pg_restore on the clc host), and both started again ' +
-    'and awaited until healthy.';
+    'and awaited until healthy. Cloud properties (the backup schedule among them) live in the clc database and ' +
+    'come back as the backup had them.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> cloud.tgz --yes',
     '<%= config.bin %> <%= command.id %> cloud.tgz --cloud prod --ssh-key ~/.ssh/cloud',
