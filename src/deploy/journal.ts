@@ -18,7 +18,7 @@ export class Journal {
   ) {}
 
   static async read(operator: Operator, path: string): Promise<Journal> {
-    const bytes = await operator.readFile(path);
+    const bytes = await operator.readFile(path, { sudo: true });
     let file: JournalFile = { version: 1, steps: {} };
     if (bytes) {
       try {

@@ -114,7 +114,7 @@ async function lookAtHost(installed: InstalledCloud, host: HostConfig): Promise<
     const onHost = installed.daemons.filter((daemon) => daemon.host.name === host.name);
     const processes = await readHostProcesses(operator, installed.layout, onHost);
     const offset = await clockOffset(operator);
-    const pem = await operator.readFile(`${installed.layout.tlsDir}/host.pem`);
+    const pem = await operator.readFile(`${installed.layout.tlsDir}/host.pem`, { sudo: true });
     return {
       host: {
         ...base,

@@ -51,7 +51,7 @@ async function gatherHost(installed: InstalledCloud, host: HostConfig, problems:
       layout.supervisorState,
     ];
     for (const file of jsonFiles) {
-      const bytes = await operator.readFile(file);
+      const bytes = await operator.readFile(file, { sudo: true });
       if (!bytes) continue;
       const folder = file === layout.supervisorState ? 'run' : 'config';
       try {

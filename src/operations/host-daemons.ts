@@ -27,7 +27,7 @@ export function heldDaemonsPath(layout: HostLayout): string {
 }
 
 async function readJson<T>(operator: Operator, path: string): Promise<T | undefined> {
-  const bytes = await operator.readFile(path);
+  const bytes = await operator.readFile(path, { sudo: true });
   if (!bytes) return undefined;
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
@@ -77,7 +77,7 @@ async function supervisorProcesses(
   const [state, held, supervisorPidText] = await Promise.all([
     readSupervisorState(operator, layout),
     readHeldDaemons(operator, layout),
-    operator.readFile(layout.supervisorPid),
+    operator.readFile(layout.supervisorPid, { sudo: true }),
   ]);
   const supervisorPid = Number(supervisorPidText?.toString('utf8').trim()) || undefined;
   const candidates = daemons.flatMap((daemon) => {

@@ -55,7 +55,7 @@ export async function describeService(
   const daemon = oneDaemon(installed, service, host);
   const [status] = await componentStatuses(installed, [daemon]);
   const configFile = installed.layout.daemonConfig(daemon.name);
-  const text = await onHost(installed.open, daemon.host, (operator) => operator.readFile(configFile));
+  const text = await onHost(installed.open, daemon.host, (operator) => operator.readFile(configFile, { sudo: true }));
   return {
     ...status!,
     configFile,

@@ -8,8 +8,10 @@ import {
   type CommandResult,
   type Operator,
   type PutOptions,
+  type ReadOptions,
   type RunOptions,
 } from './operator.js';
+import { readFileThroughSudo } from './read-through-sudo.js';
 
 /**
  * This machine as a host: commands through `sh -c` (execa), files through node:fs. `--all-in-one` deploys through
@@ -67,7 +69,8 @@ export class LocalOperator implements Operator {
     );
   }
 
-  async readFile(remotePath: string): Promise<Buffer | undefined> {
+  async readFile(remotePath: string, options: ReadOptions = {}): Promise<Buffer | undefined> {
+    if (options.sudo && !this.asRoot) return readFileThroughSudo(this, remotePath);
     try {
       return await readFile(remotePath);
     } catch (error) {

@@ -28,6 +28,11 @@ export interface PutOptions {
   sudo?: boolean;
 }
 
+export interface ReadOptions {
+  /** Read as root (through sudo when needed). */
+  sudo?: boolean;
+}
+
 export interface Operator {
   /** The host's name in cloud.yaml (`local` for the local operator). */
   readonly hostName: string;
@@ -41,8 +46,8 @@ export interface Operator {
   putFile(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
   /** Writes bytes to a file on the host, atomically. */
   writeFile(remotePath: string, content: string | Buffer, options?: PutOptions): Promise<void>;
-  /** The file's bytes, or undefined when it does not exist. */
-  readFile(remotePath: string): Promise<Buffer | undefined>;
+  /** The file's bytes, or undefined when it does not exist; `sudo` reads as root (Mallee's folders are root's). */
+  readFile(remotePath: string, options?: ReadOptions): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
 

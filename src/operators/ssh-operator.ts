@@ -20,8 +20,10 @@ import {
   type CommandResult,
   type Operator,
   type PutOptions,
+  type ReadOptions,
   type RunOptions,
 } from './operator.js';
+import { readFileThroughSudo } from './read-through-sudo.js';
 import { shellQuote } from './shell-quote.js';
 import { connectMessages, hostKeyMessages } from './ssh-messages.js';
 import { classifySudoFailure, SudoError, sudoProbeCommand } from './sudo.js';
@@ -357,7 +359,9 @@ export class SshOperator implements Operator {
     await this.upload({ content: Buffer.from(content) }, remotePath, options);
   }
 
-  async readFile(remotePath: string): Promise<Buffer | undefined> {
+  async readFile(remotePath: string, options: ReadOptions = {}): Promise<Buffer | undefined> {
+    // SFTP reads as the login user; Mallee's folders are root's.
+    if (options.sudo && !(await this.isRoot())) return readFileThroughSudo(this, remotePath);
     const sftp = await this.sftp();
     return new Promise((resolve, reject) => {
       sftp.readFile(remotePath, (error: Error | null | undefined, data: Buffer) => {

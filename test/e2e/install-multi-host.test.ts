@@ -8,8 +8,9 @@ import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js
 import { startTestbed } from '../helpers/testbed.js';
 
 // `faststart install --config cloud.yaml` onto three test-bed hosts over real SSH: clc+walrus on h1, a zone's cc+sc
-// on h2, its nc on h3. The nc uses libvirt's test:///default (real qemu guests per host need each host's own
-// libvirtd; the boot path for those is covered by the instance-boot tests) so the suite stays within its budget.
+// on h2, its nc on h3 (reached as a non-root user with sudo). The nc uses libvirt's test:///default (real qemu guests
+// per host need each host's own libvirtd; the boot path for those is covered by the instance-boot tests) so the suite
+// stays within its budget.
 t.setTimeout(15 * 60_000);
 
 const bed = await startTestbed(t, { hosts: 3 });
@@ -22,8 +23,24 @@ const env = {
   MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-const hostEntry = (host: { name: string; address: string }) =>
-  `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n      user: root\n      key: ${bed.clientKey}\n`;
+// h3 is reached as a user with passwordless sudo, as many servers are: every step there goes through `sudo -n`.
+const sudoUser = 'deploy';
+const madeUser = await bed.exec(
+  h3,
+  [
+    'set -e',
+    `useradd -M -d /opt/home/${sudoUser} -s /bin/sh ${sudoUser}`,
+    `usermod -p "*" ${sudoUser}`,
+    `mkdir -p /opt/home/${sudoUser}`,
+    `echo '${sudoUser} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${sudoUser}`,
+    `chmod 440 /etc/sudoers.d/${sudoUser}`,
+  ].join('\n'),
+);
+if (madeUser.code !== 0) throw new Error(`could not add ${sudoUser} on h3: ${madeUser.stderr}`);
+const hostEntry = (host: { name: string; address: string }) => {
+  const ssh = host === h3 ? `      user: ${sudoUser}\n      sudo: true\n` : '      user: root\n';
+  return `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n${ssh}      key: ${bed.clientKey}\n`;
+};
 const configFile = join(dir, 'cloud.yaml');
 writeFileSync(
   configFile,
@@ -144,6 +161,8 @@ t.test('every component is up and registered, and an instance runs', async (t) =
     ],
     'every host reached over SSH',
   );
+  const owners = await bed.exec(h3, `stat -c '%U %a' /etc/mallee/${name} /opt/mallee/${name}`);
+  t.equal(owners.stdout, 'root 700\nroot 755\n', "h3's files, written through deploy's sudo, belong to root");
 
   const images = await aws('ec2', 'describe-images', '--filters', 'Name=name,Values=mallee-smoke-test');
   t.equal(images.code, 0, images.stderr);

@@ -291,6 +291,13 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
     'stat -c "%a %U %G" /etc/mallee-test/secret.pem; ls -a /tmp | grep -c mallee-upload; true',
   );
   t.equal(landed.stdout, '600 root root\n0\n', 'written as root with mode 0600; the staging copy is gone');
+  t.equal(
+    (await passwordless.readFile('/etc/mallee-test/secret.pem', { sudo: true }))?.toString(),
+    'key',
+    'read as root',
+  );
+  t.equal(await passwordless.readFile('/etc/mallee-test/absent.pem', { sudo: true }), undefined, 'a missing file');
+  await t.rejects(passwordless.readFile('/etc/mallee-test/secret.pem'), /Permission denied/, 'not without sudo');
 });
 
 t.test('connection failures say what happened and what to do', async (t) => {

@@ -32,7 +32,7 @@ export async function filesInPlace(operator: Operator, files: readonly HostFile[
 export async function writeChangedFiles(operator: Operator, files: readonly HostFile[]): Promise<number> {
   let written = 0;
   for (const file of files) {
-    const current = await operator.readFile(file.path);
+    const current = await operator.readFile(file.path, { sudo: true });
     if (current && current.toString('utf8') === file.content) continue;
     await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
     written++;

@@ -69,7 +69,7 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
 
   /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
   const converged = async (operator: Operator): Promise<boolean> => {
-    const bytes = await operator.readFile(layout.supervisorState);
+    const bytes = await operator.readFile(layout.supervisorState, { sudo: true });
     if (!bytes) return false;
     let state: SupervisorState;
     try {
@@ -154,7 +154,7 @@ function systemdStart(deployment: HostDeployment): DeployStep {
     async apply(operator) {
       const changed: string[] = [];
       for (const { unit, file } of units) {
-        const current = await operator.readFile(file.path);
+        const current = await operator.readFile(file.path, { sudo: true });
         if (current?.toString('utf8') === file.content) continue;
         await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
         changed.push(unit);
