@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { fromIncomingMessage } from '../../src/aws/auth/index.js';
+import { serializeError } from '../../src/aws/protocol/error-serializer.js';
+import { ServiceError } from '../../src/aws/service-error.js';
 import { ClusterControllerClient } from '../../src/clients/cc-client.js';
 import { adminCertificateName, adminServicePath } from '../../src/cloud/admin-client.js';
 import { defaultSqliteFile, openDatabase } from '../../src/db/open-database.js';
@@ -81,6 +83,9 @@ function zonesOf(config: ServiceConfig, settings: ClcSettings): ZoneTopology[] {
  */
 export const clcComponent: ComponentDefinition = {
   describe: 'Mallee cloud controller (clc): EC2 Query and SOAP, IAM and STS, accounts, state.',
+  // Before any route is known the request's protocol is not: EC2's error XML, which every AWS SDK parses.
+  clientErrorDocument: ({ code, message, status, requestId }) =>
+    serializeError('ec2', new ServiceError(code, message, status), requestId),
   async mount({ app, internal }, { config, log }) {
     const settings = clcSettings(config);
     const db = await openDatabase(
