@@ -8,8 +8,8 @@ export const backupMessages = {
   noDaemonFor: (component: string, cloud: string) =>
     `The backup holds ${component} data, but the cloud ${cloud} has no ${component} in its plan.`,
   noDaemonForHint: 'Check --cloud and --config: is this the cloud the backup was taken from?',
-  pgRestoreFailed: (host: string, detail: string) => `pg_restore on ${host} failed: ${detail}`,
+  pgRestoreFailed: (host: string, detail: string) => `Loading the PostgreSQL dump on ${host} failed: ${detail}`,
   pgRestoreHint:
-    'pg_restore (Debian package postgresql-client) must be on the clc host; the clc and walrus are stopped: ' +
-    'fix the cause and run the restore again, or start them with `cloudctl services start clc`.',
+    'pg_restore and psql (Debian package postgresql-client) must be on the clc host. Nothing was changed in the ' +
+    'database (one transaction) and the clc and walrus were started again: fix the cause and restore again.',
 };

@@ -119,22 +119,43 @@ async function putInPlace(
   const { database } = installed.config;
   if (database.engine !== 'postgresql') throw new Error('a PostgreSQL dump for a SQLite cloud');
   const dump = join(dataDir, `restore-${entry.fileName}`);
+  const script = `${dump}.sql`;
   await operator.putFile(localFile, dump, { mode: 0o600, sudo: true });
   try {
-    // --clean --if-exists drops what the dump holds before recreating it; one transaction, so a failure changes nothing.
-    const result = await operator.run(
-      `pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --dbname=${q(database.url)} ${q(dump)}`,
-      { sudo: true, timeoutMs: 10 * 60_000 },
+    await operator.writeFile(script, dropClcTables, { mode: 0o600, sudo: true });
+    // The dump as SQL after the drop, into one file (no pipe: sh has no pipefail, and half a dump must never load).
+    await restoreStep(operator, `pg_restore --no-owner --no-privileges --file=- ${q(dump)} >> ${q(script)}`);
+    await restoreStep(
+      operator,
+      `psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --single-transaction --dbname=${q(database.url)} --file=${q(script)}`,
     );
-    if (result.exitCode !== 0) {
-      throw new CliError(
-        'failure',
-        backupMessages.pgRestoreFailed(operator.hostName, result.stderr.trim().split('\n').slice(-5).join('\n')),
-        backupMessages.pgRestoreHint,
-      );
-    }
   } finally {
-    await operator.run(`rm -f ${q(dump)}`, { sudo: true });
+    await operator.run(`rm -f ${q(dump)} ${q(script)}`, { sudo: true });
   }
-  return `loaded ${entry.fileName} into the PostgreSQL database with pg_restore on ${operator.hostName}`;
+  return `loaded ${entry.fileName} into the PostgreSQL database with pg_restore and psql on ${operator.hostName}`;
+}
+
+/**
+ * Every table of the clc's schema goes first, so the database becomes exactly the backup's (as a SQLite file would):
+ * tables a later migration made do not linger to trip that migration when it runs again. The clc's schema is tables
+ * and their indexes only (src/db/migrations). All of it runs in the one transaction with the dump's SQL.
+ */
+const dropClcTables = `DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', t.tablename);
+  END LOOP;
+END $$;
+`;
+
+async function restoreStep(operator: Operator, command: string): Promise<void> {
+  const result = await operator.run(command, { sudo: true, timeoutMs: 10 * 60_000 });
+  if (result.exitCode !== 0) {
+    throw new CliError(
+      'failure',
+      backupMessages.pgRestoreFailed(operator.hostName, result.stderr.trim().split('\n').slice(-5).join('\n')),
+      backupMessages.pgRestoreHint,
+    );
+  }
 }

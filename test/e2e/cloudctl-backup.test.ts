@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import t from 'tap';
 import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
@@ -209,6 +210,17 @@ t.test("PostgreSQL: the clc's pg_dump goes back in with pg_restore on its host",
     { component: 'clc', engine: 'postgresql', fileName: 'clc.pgdump' },
     { component: 'walrus', engine: 'sqlite', fileName: 'walrus.sqlite' },
   ]);
+  const sql = async (text: string) => {
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  };
+  // What a later migration would leave: a restore makes the database exactly the backup's, without it.
+  await sql('create table made_after_backup (id integer)');
   await pgCloud.ok('accounts', 'delete', 'in-postgres', '--yes');
   await pgCloud.ok('accounts', 'create', 'after-backup');
 
@@ -221,11 +233,12 @@ t.test("PostgreSQL: the clc's pg_dump goes back in with pg_restore on its host",
   t.match(restored.steps, [
     'stopped clc on local',
     'stopped walrus on local',
-    'loaded clc.pgdump into the PostgreSQL database with pg_restore on local',
+    'loaded clc.pgdump into the PostgreSQL database with pg_restore and psql on local',
     /^restored walrus\.sqlite/,
     'started walrus on local: healthy',
     'started clc on local: healthy',
   ]);
+  t.same(await sql("select tablename from pg_tables where tablename = 'made_after_backup'"), [], 'no table lingers');
   const accounts = (await pgCloud.ok<{ accounts: { accountName: string }[] }>('accounts', 'list')).accounts;
   t.ok(
     accounts.some((account) => account.accountName === 'in-postgres'),
