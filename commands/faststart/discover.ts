@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { MalleeCommand } from '../../src/cli/base-command.js';
+import { sshFlags } from '../../src/cli/host-flags.js';
 import { cloudDefaults } from '../../src/config/index.js';
 import { discoverInventory } from '../../src/discovery/discover-inventory.js';
 import { formatDiscovery } from '../../src/discovery/discovery-report.js';
@@ -21,16 +22,8 @@ export default class Discover extends MalleeCommand {
       exactlyOne: ['hosts', 'config'],
     }),
     config: Flags.string({ description: 'take the hosts and their SSH settings from a cloud.yaml', helpValue: 'FILE' }),
-    'ssh-user': Flags.string({
-      description: 'user to log in as (root, or a user with sudo)',
-      default: cloudDefaults.sshUser,
-    }),
-    'ssh-port': Flags.integer({ description: 'SSH port', default: cloudDefaults.sshPort }),
-    'ssh-key': Flags.string({ description: 'private key (default: ssh-agent and ~/.ssh/id_*)', helpValue: 'FILE' }),
-    'known-hosts': Flags.string({ description: 'known_hosts file (default ~/.ssh/known_hosts)', helpValue: 'FILE' }),
-    'accept-new-host-keys': Flags.boolean({
-      description: 'trust and record host keys not seen before (never changed ones)',
-    }),
+    ...sshFlags,
+    'ssh-port': Flags.integer({ description: 'SSH port (with --hosts)', default: cloudDefaults.sshPort }),
     'connect-timeout': Flags.integer({ description: 'seconds to wait for each host to answer', default: 15 }),
   };
 

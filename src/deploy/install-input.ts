@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { withSshOverrides } from '../config/ssh-overrides.js';
 import { join } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { CliError } from '../cli/cli-error.js';
@@ -46,20 +47,13 @@ export function resolveInstallTarget(flags: InstallFlags): {
   // The cloud carries the --ssh-user/--ssh-key overrides so install.json has them too: uninstall reaches the hosts
   // the same way install did.
   return {
-    cloud: { ...cloud, hosts: cloud.hosts.map((host) => withSshFlags(host, flags)) },
+    cloud: { ...cloud, hosts: cloud.hosts.map((host) => withSshOverrides(host, flags)) },
     openOperator: (host) =>
       openInstallOperator(host, {
         knownHosts: flags.knownHosts,
         yes: flags.yes,
         acceptNewHostKeys: flags.acceptNewHostKeys,
       }),
-  };
-}
-
-function withSshFlags(host: HostConfig, flags: InstallFlags): HostConfig {
-  return {
-    ...host,
-    ssh: { ...host.ssh, ...(flags.sshUser && { user: flags.sshUser }), ...(flags.sshKey && { key: flags.sshKey }) },
   };
 }
 

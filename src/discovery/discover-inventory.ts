@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cloudDefaults, loadCloudConfig, type HostConfig } from '../config/index.js';
+import { withSshOverrides } from '../config/ssh-overrides.js';
 import { expandHostList } from '../inventory/address-ranges.js';
 import { terminalHostKeyConfirmer } from '../operators/confirm-host-key.js';
 import { openOperator } from '../operators/ssh-operator.js';
@@ -11,7 +12,8 @@ import type { HostFacts } from './host-facts.js';
 export interface DiscoverRequest {
   hosts?: string;
   config?: string;
-  sshUser: string;
+  /** Override cloud.yaml's with --config; for --hosts, default root. */
+  sshUser?: string;
   sshPort: number;
   sshKey?: string;
   knownHosts?: string;
@@ -21,13 +23,17 @@ export interface DiscoverRequest {
 
 export const defaultKnownHostsFile = join(homedir(), '.ssh', 'known_hosts');
 
-/** The hosts to inspect: each --hosts address becomes a host named after it, with the SSH settings of the flags. */
+/**
+ * The hosts to inspect: each --hosts address becomes a host named after it, with the SSH settings of the flags; a
+ * cloud.yaml's hosts keep theirs unless --ssh-user or --ssh-key overrides them, as for `faststart install`.
+ */
 export function inventoryFromRequest(request: DiscoverRequest): HostConfig[] {
-  if (request.config) return loadCloudConfig(request.config).hosts;
+  if (request.config) return loadCloudConfig(request.config).hosts.map((host) => withSshOverrides(host, request));
+  const user = request.sshUser ?? cloudDefaults.sshUser;
   return expandHostList(request.hosts ?? '').map((address) => ({
     name: address,
     address,
-    ssh: { user: request.sshUser, port: request.sshPort, key: request.sshKey, sudo: request.sshUser !== 'root' },
+    ssh: { user, port: request.sshPort, key: request.sshKey, sudo: user !== 'root' },
     dataDir: cloudDefaults.dataDir,
   }));
 }

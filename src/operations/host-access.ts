@@ -1,14 +1,13 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { confirm } from '@inquirer/prompts';
+import { withSshOverrides, type SshOverrides } from '../config/ssh-overrides.js';
 import type { HostConfig } from '../config/types.js';
+import { terminalHostKeyConfirmer } from '../operators/confirm-host-key.js';
 import { LocalOperator } from '../operators/local-operator.js';
 import type { Operator } from '../operators/operator.js';
 
 /** The SSH flags of `faststart install`, as cloudctl takes them too. */
-export interface SshAccess {
-  sshUser?: string;
-  sshKey?: string;
+export interface SshAccess extends SshOverrides {
   knownHosts?: string;
   acceptNewHostKeys: boolean;
 }
@@ -25,28 +24,16 @@ export function isThisMachine(host: HostConfig): boolean {
  * verified host keys otherwise.
  */
 export function hostOpener(access: SshAccess, allInOne = false): (host: HostConfig) => Promise<Operator> {
+  // One confirmer for every host, so parallel connections ask one question at a time.
+  const confirmHostKey = terminalHostKeyConfirmer();
   return async (host) => {
     if (allInOne || isThisMachine(host)) return new LocalOperator(host.name, host.address);
     const { openOperator } = await import('../operators/ssh-operator.js');
-    const ssh = {
-      ...host.ssh,
-      ...(access.sshUser && { user: access.sshUser }),
-      ...(access.sshKey && { key: access.sshKey }),
-    };
-    return openOperator(
-      { ...host, ssh },
-      {
-        knownHostsFile: access.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
-        acceptNewHostKeys: access.acceptNewHostKeys,
-        confirmHostKey: process.stdin.isTTY
-          ? (key) =>
-              confirm({
-                message: `${host.name} (${key.host}) offers the ${key.keyType} key ${key.fingerprint}, not in ${key.knownHostsFile}. Trust it?`,
-                default: false,
-              })
-          : undefined,
-      },
-    );
+    return openOperator(withSshOverrides(host, access), {
+      knownHostsFile: access.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+      acceptNewHostKeys: access.acceptNewHostKeys,
+      confirmHostKey,
+    });
   };
 }
 
