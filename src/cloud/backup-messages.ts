@@ -1,7 +1,9 @@
 /** What `cloudctl backup create|restore|schedule` say to the operator. */
 export const backupMessages = {
-  confirmRestore: (file: string, target: string, stops: string[]) =>
-    `Restore ${file} into ${target}? ${stops.length > 0 ? `${stops.join(', ')} will be stopped and started again; ` : ''}everything changed since the backup is lost.`,
+  confirmRestore: (file: string, about: { cloud: string; createdAt: string }, target: string, stops: string[]) =>
+    `Restore ${file} (of ${about.cloud}, taken ${about.createdAt}) into ${target}? ` +
+    `${stops.length > 0 ? `${stops.join(', ')} will be stopped and started again; ` : ''}` +
+    'everything changed since the backup is lost.',
   engineMismatch: (fileName: string, engine: string, cloudEngine: string) =>
     `${fileName} is a ${engine} backup, but this cloud's database is ${cloudEngine}.`,
   engineMismatchHint: 'Restore a backup taken from a cloud with the same database engine.',

@@ -62,7 +62,10 @@ export async function restoreBackup(
   const target = restoreTargetFor(options);
   const backup = await openBackup(file);
   try {
-    await confirmOrRefuse(backupMessages.confirmRestore(resolve(file), target.describe, target.stops), yes);
+    await confirmOrRefuse(
+      backupMessages.confirmRestore(resolve(file), backup.manifest, target.describe, target.stops),
+      yes,
+    );
     const steps = await target.restore(backup.manifest, (entry) => join(backup.dir, entry.fileName));
     return { path: resolve(file), manifest: backup.manifest, target: target.describe, steps };
   } finally {
