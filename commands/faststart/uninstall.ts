@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { MalleeCommand } from '../../src/cli/base-command.js';
 import { confirmOrRefuse } from '../../src/cli/confirm.js';
+import { sshFlags } from '../../src/cli/host-flags.js';
+import { withSshOverrides } from '../../src/config/ssh-overrides.js';
 import { openInstallOperator } from '../../src/deploy/install-input.js';
 import { uninstallCloud, type UninstallResult } from '../../src/deploy/uninstall.js';
 
@@ -18,7 +20,7 @@ export default class Uninstall extends MalleeCommand {
       default: false,
     }),
     yes: Flags.boolean({ char: 'y', description: 'ask nothing', default: false }),
-    'known-hosts': Flags.string({ description: 'known_hosts file (default ~/.ssh/known_hosts)', helpValue: 'FILE' }),
+    ...sshFlags,
   };
 
   async run(): Promise<UninstallResult> {
@@ -27,8 +29,13 @@ export default class Uninstall extends MalleeCommand {
     const result = await uninstallCloud({
       name: flags.name,
       purge: flags.purge,
+      // The hosts are reached as the install reached them, unless the SSH flags say otherwise.
       openOperator: (host, record) =>
-        openInstallOperator(host, { knownHosts: flags['known-hosts'] ?? record.knownHosts, yes: flags.yes }),
+        openInstallOperator(withSshOverrides(host, { sshUser: flags['ssh-user'], sshKey: flags['ssh-key'] }), {
+          knownHosts: flags['known-hosts'] ?? record.knownHosts,
+          acceptNewHostKeys: flags['accept-new-host-keys'],
+          yes: flags.yes,
+        }),
     });
     for (const host of result.hosts) this.log(`${host.name}: removed ${host.removed.join(', ')}`);
     this.log(
