@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { SoapOperation } from '../../src/soap/soap-service.js';
 import type { Database } from '../../src/db/schema.js';
 import type { takeCloudBackup } from './cloud-backup.js';
-import type { BackupScheduleStatus } from './scheduled-backups.js';
+// One wire shape for the clc and cloudctl.
+import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import {
   createAccessKey,
   createAccount,
@@ -23,7 +24,7 @@ export interface AdminServiceOptions {
   /** `CreateBackup`: a consistent copy of the clc's database and Walrus's metadata. */
   backup?: () => ReturnType<typeof takeCloudBackup>;
   /** `DescribeBackupSchedule`: the scheduled backups' settings and the archives they wrote. */
-  backupSchedule?: () => Promise<BackupScheduleStatus>;
+  backupSchedule?: () => Promise<BackupSchedule>;
 }
 
 /** An IAM user as the admin interface shows it. */

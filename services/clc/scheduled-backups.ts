@@ -3,27 +3,10 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { writeBackupArchive } from '../../src/cloud/backup-archive.js';
+import type { BackupSchedule, ScheduledBackup } from '../../src/cloud/backup-schedule.js';
 import type { Database } from '../../src/db/schema.js';
 import type { takeCloudBackup } from './cloud-backup.js';
 import { cloudPropertyValue, intervalSeconds } from './models/cloud-properties.js';
-
-/** One archive the schedule wrote, as `cloudctl backup schedule` lists it. */
-export interface ScheduledBackupFile {
-  path: string;
-  createdAt: Date;
-  sizeBytes: number;
-}
-
-/** What `DescribeBackupSchedule` answers: the schedule as the properties set it, and what it has done. */
-export interface BackupScheduleStatus {
-  interval: string;
-  keep: number;
-  dir: string;
-  nextBackupAt?: Date;
-  lastError?: string;
-  lastErrorAt?: Date;
-  backups: ScheduledBackupFile[];
-}
 
 export interface ScheduledBackupsOptions {
   db: Kysely<Database>;
@@ -100,7 +83,7 @@ export class ScheduledBackups {
     return Math.min(schedule.intervalMs, recheckMs);
   }
 
-  async describe(): Promise<BackupScheduleStatus> {
+  async describe(): Promise<BackupSchedule> {
     const schedule = await this.schedule();
     return {
       interval: schedule.interval,
@@ -133,7 +116,7 @@ export class ScheduledBackups {
     return Number.isFinite(last) ? last + intervalMs : this.now();
   }
 
-  private archives(dir: string): ScheduledBackupFile[] {
+  private archives(dir: string): ScheduledBackup[] {
     let names: string[];
     try {
       names = readdirSync(dir).filter((name) => archivePattern.test(name));
