@@ -2,13 +2,27 @@
 // own sshd; system packages already present; nc on libvirt's test:///default), of a re-run with nothing to do, and
 // of the all-in-one install onto this machine. Goals from issue 6 are printed beside each figure.
 // Run as root: npm run bench:install   (builds first; needs iproute2 and openssh-server)
+// Options: --sizes 1,3,6 (test-bed sizes to time), --no-all-in-one (skip the all-in-one figure), --breakdown (print
+// where each no-op re-run spent its time: phases and the slowest host's steps).
 import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { startTestbed, type Testbed, type TestbedHost } from '../test/helpers/testbed.js';
+
+const { values: options } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1,3,6' },
+    'no-all-in-one': { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
+  },
+});
+const sizes = options.sizes.split(',').map(Number);
+if (sizes.some((size) => !Number.isInteger(size) || size < 1))
+  throw new Error(`--sizes ${options.sizes}: whole numbers`);
 
 const faststart = join(import.meta.dirname, '..', 'bin', 'faststart.js');
 const work = mkdtempSync(join(tmpdir(), 'mallee-bench-install-'));
@@ -23,8 +37,30 @@ function seconds(run: () => void): number {
   return (performance.now() - started) / 1000;
 }
 
-function faststartRun(args: string[]): void {
-  execFileSync(process.execPath, [faststart, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+function faststartRun(args: string[]): string {
+  return execFileSync(process.execPath, [faststart, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+}
+
+interface InstallJson {
+  bundle: string;
+  phases: { name: string; seconds: number }[];
+  hosts: { name: string; steps: { name: string; outcome: string; seconds: number }[] }[];
+}
+
+/** Where a no-op re-run went: its phases, and each step of its slowest host; anything but `unchanged` is named. */
+function breakdown(json: string): string {
+  const result = JSON.parse(json) as InstallJson;
+  const phases = result.phases.map((phase) => `${phase.name} ${phase.seconds.toFixed(2)}`).join(', ');
+  const total = (host: InstallJson['hosts'][number]) => host.steps.reduce((sum, step) => sum + step.seconds, 0);
+  const slowest = result.hosts.reduce((worst, host) => (total(host) > total(worst) ? host : worst));
+  const steps = slowest.steps
+    .map((step) => `${step.name} ${step.seconds.toFixed(2)}${step.outcome === 'unchanged' ? '' : ` ${step.outcome}`}`)
+    .join(', ');
+  return `    phases: ${phases}\n    slowest host ${slowest.name}: ${steps}`;
 }
 
 /** clc+walrus on the first host; each further pair of hosts is a zone (cc+sc, then nc); one host holds everything. */
@@ -56,7 +92,7 @@ function cloudYaml(name: string, bed: Testbed): string {
   return [...lines, 'zones:', ...zones, 'components:', ...components, ''].join('\n');
 }
 
-async function timeHosts(count: number): Promise<{ first: number; noop: number }> {
+async function timeHosts(count: number): Promise<{ first: number; noop: number; breakdown: string; note: string }> {
   const bed = await startTestbed(teardownOnly, { hosts: count });
   const name = `bench${count}`;
   const config = join(work, `${name}.yaml`);
@@ -64,9 +100,16 @@ async function timeHosts(count: number): Promise<{ first: number; noop: number }
   const args = ['install', '--config', config, '--yes', '--no-smoke-test'];
   const ssh = ['--known-hosts', bed.knownHosts, '--ssh-key', bed.clientKey];
   try {
-    const first = seconds(() => faststartRun([...args, ...ssh]));
-    const noop = seconds(() => faststartRun([...args, ...ssh]));
-    return { first, noop };
+    let firstJson = '';
+    const first = seconds(() => (firstJson = faststartRun([...args, ...ssh, '--json'])));
+    let json = '';
+    const noop = seconds(() => (json = faststartRun([...args, ...ssh, '--json'])));
+    // A build of other sources between the two runs (engineers sharing the checkout) makes a new bundle: that re-run
+    // rightly redeploys, so it is no no-op; say so rather than report it as one.
+    const bundles = [firstJson, json].map((text) => (JSON.parse(text) as InstallJson).bundle);
+    const note =
+      bundles[0] === bundles[1] ? '' : `    NOT a no-op: the bundle changed between runs (${bundles.join(' -> ')})`;
+    return { first, noop, breakdown: breakdown(json), note };
   } finally {
     faststartRun(['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts]);
     bed.down();
@@ -121,21 +164,29 @@ try {
   console.log(`load average at start: ${load()} (${process.env.HOSTNAME ?? ''} 2 cores shared)`);
   const row = (what: string, value: number, goal: string) =>
     console.log(`${what.padEnd(40)} ${value.toFixed(1).padStart(6)} s   ${goal}`);
-  const allInOne = await timeAllInOne();
-  row('all-in-one (with smoke-test instance)', allInOne, `goal < 60 s: ${allInOne < 60 ? 'met' : 'MISSED'}`);
-  const one = await timeHosts(1);
-  row('1 host', one.first, '');
-  const three = await timeHosts(3);
-  row('3 hosts', three.first, '');
-  const six = await timeHosts(6);
-  const ratio = six.first / one.first;
-  row('6 hosts', six.first, `goal <= 1.5x 1 host: ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
-  for (const [label, value] of [
-    ['no-op re-run, 1 host', one.noop],
-    ['no-op re-run, 3 hosts', three.noop],
-    ['no-op re-run, 6 hosts', six.noop],
-  ] as const) {
-    row(label, value, `goal < 10 s: ${value < 10 ? 'met' : 'MISSED'}`);
+  if (!options['no-all-in-one']) {
+    const allInOne = await timeAllInOne();
+    row('all-in-one (with smoke-test instance)', allInOne, `goal < 60 s: ${allInOne < 60 ? 'met' : 'MISSED'}`);
+  }
+  const timed = new Map<number, Awaited<ReturnType<typeof timeHosts>>>();
+  for (const size of sizes) {
+    const figures = await timeHosts(size);
+    timed.set(size, figures);
+    const ratio = timed.has(1) && size > 1 ? figures.first / timed.get(1)!.first : undefined;
+    const goal =
+      size === 6 && ratio !== undefined
+        ? `goal <= 1.5x 1 host: ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'met' : 'MISSED'}`
+        : '';
+    row(`${size} host${size === 1 ? '' : 's'}`, figures.first, goal);
+  }
+  for (const [size, figures] of timed) {
+    row(
+      `no-op re-run, ${size} host${size === 1 ? '' : 's'}`,
+      figures.noop,
+      `goal < 10 s: ${figures.noop < 10 ? 'met' : 'MISSED'}`,
+    );
+    if (options.breakdown) console.log(figures.breakdown);
+    if (figures.note) console.log(figures.note);
   }
   console.log(`load average at end: ${load()}`);
 } finally {

@@ -72,6 +72,27 @@ interface PreparedHost {
   steps: DeployStep[];
   journal: Journal;
   unchangedSoFar: boolean;
+  /**
+   * For each step the journal holds as done: its `inPlace` look, started for all steps at once when the host was
+   * opened. Valid only while no earlier step changed the host; after that a step looks again.
+   */
+  inPlaceLooks: Map<StepName, Promise<boolean>>;
+}
+
+/**
+ * Starts the read-only look of every step the journal holds as done, all at once over the host's one connection: a
+ * re-run with nothing to do waits for one round trip per host instead of one per step.
+ */
+function lookAhead(operator: Operator, steps: DeployStep[], journal: Journal): Map<StepName, Promise<boolean>> {
+  const looks = new Map<StepName, Promise<boolean>>();
+  for (const step of steps) {
+    if (step.inputs === undefined || !journal.isDone(step.name, step.inputs)) continue;
+    const look = step.inPlace ? step.inPlace(operator) : Promise.resolve(true);
+    // Awaited by the step's task, which reports a failure there; a host that stops earlier never awaits it.
+    look.catch(() => undefined);
+    looks.set(step.name, look);
+  }
+  return looks;
 }
 
 const dryRunAdmin: AdminCredentials = { accessKeyId: 'AKIA-DRY-RUN', secretAccessKey: '<kept in admin-key.json>' };
@@ -141,9 +162,9 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
   const deployHost = async (host: HostConfig, report: HostReport): Promise<PreparedHost> => {
     const operator = await options.openOperator(host);
     try {
-      const probe = await probeHost(operator);
-      report.starter = probe.systemd ? 'systemd' : 'supervisor';
       const layout = hostLayout(cloud.name, options.prefix);
+      const [probe, journal] = await Promise.all([probeHost(operator), Journal.read(operator, layout.journal)]);
+      report.starter = probe.systemd ? 'systemd' : 'supervisor';
       const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
       const configs = new Map(
         onHost.map((daemon) => [
@@ -163,8 +184,8 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
         adminTls,
         healthTimeoutMs: options.healthTimeoutMs,
       };
-      const journal = await Journal.read(operator, layout.journal);
-      return { operator, steps: stepsFor(deployment), journal, unchangedSoFar: true };
+      const steps = stepsFor(deployment);
+      return { operator, steps, journal, unchangedSoFar: true, inPlaceLooks: lookAhead(operator, steps, journal) };
     } catch (error) {
       await operator.close();
       throw error;
@@ -185,10 +206,11 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
         });
       try {
         const { operator, journal } = prepared;
+        const earlyLook = prepared.unchangedSoFar ? prepared.inPlaceLooks.get(step.name) : undefined;
         const done =
           step.inputs !== undefined &&
           journal.isDone(step.name, step.inputs) &&
-          (step.inPlace ? await step.inPlace(operator) : true);
+          (earlyLook ? await earlyLook : step.inPlace ? await step.inPlace(operator) : true);
         if (dryRun || done) {
           const outcome = done ? 'unchanged' : 'planned';
           record(outcome);

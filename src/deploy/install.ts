@@ -42,12 +42,24 @@ export interface InstallResult {
   seconds: number;
 }
 
-/** The clc names every zone of cloud.yaml as available: zones and their ccs are registered. */
-async function checkRegistration(cloudFile: CloudFile, cloud: CloudConfig): Promise<string[]> {
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+
+/**
+ * Starts loading the EC2 SDK, which only the registration check needs. Not imported at the top (the SDK is large and
+ * `--dry-run` never needs it), but loaded while the hosts deploy, so a re-run does not wait for it afterwards.
+ */
+function loadEc2Sdk(): Promise<Ec2Sdk> {
   // The SDK warns on every Node 20 run about its future plans; Mallee supports Node 20, so the note is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // Loaded here, not at the top: the SDK is large and a no-op re-run should start quickly.
-  const { DescribeAvailabilityZonesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
+  const loading = import('@aws-sdk/client-ec2');
+  // Awaited by checkRegistration; a deploy that fails first never gets there.
+  loading.catch(() => undefined);
+  return loading;
+}
+
+/** The clc names every zone of cloud.yaml as available: zones and their ccs are registered. */
+async function checkRegistration(sdk: Promise<Ec2Sdk>, cloudFile: CloudFile, cloud: CloudConfig): Promise<string[]> {
+  const { DescribeAvailabilityZonesCommand, EC2Client } = await sdk;
   const agent = new Agent({ ca: readFileSync(cloudFile.caBundle) });
   const ec2 = new EC2Client({
     endpoint: cloudFile.endpoints.ec2,
@@ -90,6 +102,7 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
       prefix: options.prefix,
       knownHosts: options.knownHosts && resolve(options.knownHosts),
     });
+  const ec2Sdk = options.dryRun ? undefined : loadEc2Sdk();
   const deployed = await deployCloud({ ...options, healthTimeoutMs: options.healthTimeoutMs ?? 60_000 });
   const result: InstallResult = {
     cloud: cloud.name,
@@ -113,7 +126,7 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
 
   let phaseStart = Date.now();
   const cloudFile = cloudFileOf(cloud, deployed.daemons, deployed.admin);
-  result.zones = await checkRegistration(cloudFile, cloud);
+  result.zones = await checkRegistration(ec2Sdk ?? loadEc2Sdk(), cloudFile, cloud);
   result.files = writeCredentialFiles(cloudFile);
   result.endpoints = cloudFile.endpoints;
   result.phases.push({ name: 'register and credentials', seconds: (Date.now() - phaseStart) / 1000 });

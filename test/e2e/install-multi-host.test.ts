@@ -187,6 +187,21 @@ t.test('every component is up and registered, and an instance runs', async (t) =
 });
 
 t.test("a re-run with nothing to do changes nothing (its time is bench:install's figure)", async (t) => {
+  // What a re-run that did something would leave behind on a host: a rewritten journal, another release, a
+  // restarted daemon (a new pid).
+  const footprint = () =>
+    Promise.all(
+      bed.hosts.map(async (host) => {
+        const read = async (command: string) => (await bed.exec(host, command)).stdout;
+        const journal = await read(`cat /etc/mallee/${name}/.journal.json`);
+        const release = await read(`readlink /opt/mallee/${name}/current`);
+        const state = await read(`cat /run/mallee/${name}/supervisor-state.json`);
+        const { pid, daemons } = JSON.parse(state) as { pid: number; daemons: Record<string, { pid?: number }> };
+        const pids = Object.fromEntries(Object.entries(daemons).map(([daemon, entry]) => [daemon, entry.pid]));
+        return { host: host.name, journal, release, supervisor: pid, pids };
+      }),
+    );
+  const before = await footprint();
   const started = Date.now();
   const again = await install('--json');
   const seconds = (Date.now() - started) / 1000;
@@ -196,6 +211,7 @@ t.test("a re-run with nothing to do changes nothing (its time is bench:install's
   for (const [host, steps] of Object.entries(byHost)) {
     t.same(new Set(Object.values(steps)), new Set(['unchanged']), `${host}: every step unchanged`);
   }
+  t.same(await footprint(), before, 'same journals, releases, supervisor and daemon pids on every host');
 });
 
 t.test('a host unreachable mid-deploy is named with its step; a re-run after restoring it finishes', async (t) => {

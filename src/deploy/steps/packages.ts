@@ -29,10 +29,14 @@ export function packagesFor(deployment: HostDeployment): string[] {
 export function packagesStep(deployment: HostDeployment): DeployStep {
   const manager = deployment.probe.packageManager ?? 'apt-get';
   const packages = packagesFor(deployment);
+  // One dpkg-query (or rpm) for every package, not one per package: this runs on every re-run.
   const missingCommand =
     manager === 'apt-get'
-      ? `for p in ${packages.join(' ')}; do dpkg-query -W -f='\${Status}' $p 2>/dev/null | grep -q 'install ok installed' || echo $p; done`
-      : `for p in ${packages.join(' ')}; do rpm -q --quiet $p || echo $p; done`;
+      ? [
+          `installed=" $(dpkg-query -W -f='\${Package} \${Status}\n' ${packages.join(' ')} 2>/dev/null | sed -n 's/ install ok installed$//p' | tr '\n' ' ') "`,
+          `for p in ${packages.join(' ')}; do case "$installed" in *" $p "*) ;; *) echo $p ;; esac; done`,
+        ].join('\n')
+      : `rpm -q --qf '%{NAME}\n' ${packages.join(' ')} >/dev/null 2>&1 || for p in ${packages.join(' ')}; do rpm -q --quiet $p || echo $p; done`;
   const install = (missing: string[]) =>
     manager === 'apt-get'
       ? `DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')} || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing.join(' ')}; }`
