@@ -77,16 +77,24 @@ export function productionPackages(root: string): string[] {
   return wanted.filter((path) => !wanted.some((outer) => outer !== path && path.startsWith(`${outer}/`)));
 }
 
-/** The bundle's identity, computed without packing (so `--dry-run` can name it). */
-export function bundleIdentity(): Bundle {
-  const { root } = malleePackage();
+/**
+ * Hash of what a bundle of the project at `root` holds: the names and bytes of its files (never their times, so a
+ * rebuild that writes the same bytes keeps the bundle, its cached tarball and every host's release), the lock file
+ * naming its packages, and the Node runtime it carries.
+ */
+export function bundleHashOf(root: string): string {
   const hash = createHash('sha256');
   for (const entry of projectEntries) if (existsSync(join(root, entry))) hashTree(hash, root, entry);
   hash.update(readFileSync(join(root, 'package-lock.json')));
   hash.update(bundleExcludes.join('\0'));
-  const node = statSync(process.execPath);
-  hash.update(`${process.version}\0${process.arch}\0${node.size}\0${node.mtimeMs}`);
-  const id = hash.digest('hex').slice(0, 16);
+  // The runtime by version, architecture and size: reading its ~100 MB on every run would cost more than the rest.
+  hash.update(`${process.version}\0${process.arch}\0${statSync(process.execPath).size}`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The bundle's identity, computed without packing (so `--dry-run` can name it). */
+export function bundleIdentity(): Bundle {
+  const id = bundleHashOf(malleePackage().root);
   const tarball = join(bundleCacheDir(), `mallee-${id}.tar.gz`);
   return {
     hash: id,
