@@ -206,7 +206,14 @@ t.test("a re-run with nothing to do changes nothing (its time is bench:install's
   const again = await install('--json');
   const seconds = (Date.now() - started) / 1000;
   t.equal(again.code, 0, again.stderr);
-  t.comment(`no-op re-run onto 3 hosts: ${seconds.toFixed(1)} s`);
+  const { phases, hosts } = JSON.parse(again.stdout) as {
+    phases: { name: string; seconds: number }[];
+    hosts: { name: string; steps: { name: string; seconds: number }[] }[];
+  };
+  const timed = (parts: { name: string; seconds: number }[]) =>
+    parts.map((part) => `${part.name} ${part.seconds.toFixed(2)}`).join(', ');
+  t.comment(`no-op re-run onto 3 hosts: ${seconds.toFixed(1)} s (${timed(phases)})`);
+  for (const host of hosts) t.comment(`  ${host.name}: ${timed(host.steps)}`);
   const byHost = outcomesByHost(again.stdout);
   for (const [host, steps] of Object.entries(byHost)) {
     t.same(new Set(Object.values(steps)), new Set(['unchanged']), `${host}: every step unchanged`);
