@@ -5,10 +5,9 @@ import { PkiStore } from '../pki/pki-store.js';
 import { malleePackage } from '../runtime/package-root.js';
 import { SoapFaultError, SoapServiceClient } from '../soap/soap-client.js';
 import type { CloudFile } from './cloud-file.js';
+import { adminCertificateName } from './admin-names.js';
 
-/** The certificate (in the cloud's PKI) that cloudctl presents on the admin interface, and where that lives. */
-export const adminCertificateName = 'admin';
-export const adminServicePath = '/services/admin';
+export { adminCertificateName, adminServicePath } from './admin-names.js';
 
 export function adminWsdlFile(): string {
   return join(malleePackage().root, 'wsdl', 'admin.wsdl');

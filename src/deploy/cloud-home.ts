@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAwsConfig } from '../cloud/aws-config.js';
-import { adminServicePath } from '../cloud/admin-client.js';
+import { adminServicePath } from '../cloud/admin-names.js';
 import { malleeHome, readCloudFile, writeCloudFile, type CloudFile } from '../cloud/cloud-file.js';
 import { generateAccessKey } from '../cloud/credentials.js';
 import type { CloudConfig } from '../config/types.js';

@@ -1,7 +1,7 @@
 import { Listr, type ListrRendererValue, type ListrTask } from 'listr2';
 import type { CloudConfig, HostConfig } from '../config/types.js';
 import { CommandFailedError, type Operator } from '../operators/operator.js';
-import { adminCertificateName } from '../cloud/admin-client.js';
+import { adminCertificateName } from '../cloud/admin-names.js';
 import { PkiStore } from '../pki/pki-store.js';
 import { bundleIdentity, packBundle, type Bundle } from './bundle.js';
 import { cloudHome, ensureAdminCredentials, readAdminCredentials } from './cloud-home.js';
