@@ -1,10 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import { runCli, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
+import { installerEnv } from '../helpers/installer.js';
 
 // cloudctl backup restore into a cloud `faststart install` put on two test-bed hosts over real SSH: the clc on h1,
 // Walrus on h2. The restore stops each on its own host, copies each database there over SFTP, and starts both again.
@@ -14,11 +14,7 @@ const bed = await startTestbed(t, { hosts: 2 });
 const [h1, h2] = bed.hosts as [(typeof bed.hosts)[0], (typeof bed.hosts)[0]];
 const dir = temporaryDir('backup-multi');
 const name = `bm${process.pid}`;
-const env = {
-  MALLEE_HOME: join(dir, 'home'),
-  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = installerEnv(join(dir, 'home'));
 const hostEntry = (host: { name: string; address: string }) =>
   `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n      user: root\n      key: ${bed.clientKey}\n`;
 const configFile = join(dir, 'cloud.yaml');

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
-import { awsCliEnv, freePorts, processRunning, type Credentials } from '../helpers/daemons.js';
+import { awsCliEnv, processRunning, type Credentials } from '../helpers/daemons.js';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv } from '../helpers/installer.js';
 
 // cloudctl backup against a cloud that `faststart install --all-in-one` really installed on this machine (local
 // operator, Mallee's supervisor, real daemons on free ports, all under a temp prefix): a backup, an account deleted,
@@ -18,32 +18,15 @@ t.setTimeout(6 * 60_000);
 
 const dir = temporaryDir('cloudctl-backup');
 const home = join(dir, 'home');
-const env = {
-  MALLEE_HOME: home,
-  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = installerEnv(home);
 
 /** An all-in-one cloud `faststart install` puts under `dir/NAME`; `uninstall` ends it and everything it started. */
 async function installAllInOne(name: string, databaseYaml = '') {
-  const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
   const prefix = join(dir, name, 'root');
   const configFile = join(dir, `${name}.yaml`);
   writeFileSync(
     configFile,
-    `name: ${name}
-dataDir: ${join(dir, name, 'data')}
-${databaseYaml}hosts:
-  - name: local
-    address: 127.0.0.1
-zones:
-  - name: zone-a
-components:
-  - { component: clc, host: local, port: ${clc} }
-  - { component: walrus, host: local, port: ${walrus} }
-  - { component: cc, host: local, zone: zone-a, port: ${cc} }
-  - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
-`,
+    allInOneCloudYaml({ name, dataDir: join(dir, name, 'data'), ports: await allInOnePorts(), databaseYaml }),
   );
   const runDir = join(prefix, 'run', 'mallee', name);
   const installed = await runCli(

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { freePorts, processRunning } from '../helpers/daemons.js';
+import { processRunning } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv } from '../helpers/installer.js';
 
 // cloudctl's host-side commands (status, services, logs, debug bundle) against a cloud that `faststart install
 // --all-in-one` really installed on this machine: LocalOperator, Mallee's supervisor, real daemons on free ports,
@@ -15,30 +15,11 @@ const dir = temporaryDir('cloudctl-ops');
 const name = `ops${process.pid}`;
 const prefix = join(dir, 'root');
 const home = join(dir, 'home');
-const env = {
-  MALLEE_HOME: home,
-  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = installerEnv(home);
 
-const [clc, walrus, cc, nc] = (await freePorts(4)) as [number, number, number, number];
 const configFile = join(dir, 'cloud.yaml');
-writeFileSync(
-  configFile,
-  `name: ${name}
-dataDir: ${join(dir, 'data')}
-hosts:
-  - name: local
-    address: 127.0.0.1
-zones:
-  - name: zone-a
-components:
-  - { component: clc, host: local, port: ${clc} }
-  - { component: walrus, host: local, port: ${walrus} }
-  - { component: cc, host: local, zone: zone-a, port: ${cc} }
-  - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
-`,
-);
+const ports = await allInOnePorts();
+writeFileSync(configFile, allInOneCloudYaml({ name, dataDir: join(dir, 'data'), ports }));
 const daemons = ['clc', 'walrus', 'cc-zone-a', 'nc-local'];
 const runDir = join(prefix, 'run', 'mallee', name);
 const supervisorState = () =>
@@ -171,7 +152,7 @@ t.test('logs --follow: new lines as they are written, until Ctrl-C', async (t) =
   const deadline = Date.now() + 30_000;
   // Until the marker request shows up: the follower may not have opened the log yet when the first one is made.
   while (!output.includes(marker) && Date.now() < deadline) {
-    await curl(`https://127.0.0.1:${clc}${marker}`, adminTls(), ['-o', '/dev/null']);
+    await curl(`https://127.0.0.1:${ports.clc}${marker}`, adminTls(), ['-o', '/dev/null']);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   t.match(output, marker, 'a request made after it started is printed');

@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { installedCloudAwsEnv, freePorts, processRunning } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv } from '../helpers/installer.js';
 
 // `faststart install --all-in-one --config cloud.yaml` onto this machine through the LocalOperator, with the same
 // steps an SSH host gets. Everything it writes on the "host" goes under a temp prefix, its data under a temp
@@ -17,28 +17,12 @@ const name = `t${process.pid}`;
 const prefix = join(dir, 'root');
 const dataDir = join(dir, 'data');
 const home = join(dir, 'home');
-const env = {
-  MALLEE_HOME: home,
-  // Packed bundles are shared by every run on this machine: packing is the slow part and its content is hashed.
-  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = installerEnv(home);
 
-const [clc, walrus, cc, sc, nc] = (await freePorts(5)) as [number, number, number, number, number];
-const cloudYaml = (scPort: number) => `name: ${name}
-dataDir: ${dataDir}
-hosts:
-  - name: local
-    address: 127.0.0.1
-zones:
-  - name: zone-a
-components:
-  - { component: clc, host: local, port: ${clc} }
-  - { component: walrus, host: local, port: ${walrus} }
-  - { component: cc, host: local, zone: zone-a, port: ${cc} }
-  - { component: sc, host: local, zone: zone-a, port: ${scPort} }
-  - { component: nc, host: local, zone: zone-a, port: ${nc}, hypervisor: 'test:///default' }
-`;
+const ports = await allInOnePorts({ sc: true });
+const { clc, walrus, cc, nc } = ports;
+const sc = ports.sc!;
+const cloudYaml = (scPort: number) => allInOneCloudYaml({ name, dataDir, ports: { ...ports, sc: scPort } });
 const configFile = join(dir, 'cloud.yaml');
 writeFileSync(configFile, cloudYaml(sc));
 

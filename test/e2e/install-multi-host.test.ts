@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { installedCloudAwsEnv } from '../helpers/daemons.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
+import { installerEnv } from '../helpers/installer.js';
 
 // `faststart install --config cloud.yaml` onto three test-bed hosts over real SSH: clc+walrus on h1, a zone's cc+sc
 // on h2, its nc on h3 (reached as a non-root user with sudo). The nc uses libvirt's test:///default (real qemu guests
@@ -18,11 +18,7 @@ const [h1, h2, h3] = bed.hosts as [(typeof bed.hosts)[0], (typeof bed.hosts)[0],
 const dir = temporaryDir('install-multi');
 const name = `m${process.pid}`;
 const home = join(dir, 'home');
-const env = {
-  MALLEE_HOME: home,
-  MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = installerEnv(home);
 // h3 is reached as a user with passwordless sudo, as many servers are: every step there goes through `sudo -n`.
 const sudoUser = 'deploy';
 const madeUser = await bed.exec(

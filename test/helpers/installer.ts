@@ -1,0 +1,55 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from './daemons.js';
+
+/**
+ * The environment faststart and cloudctl run with in the e2e tests: credentials under a private MALLEE_HOME, and
+ * the packed bundles every run on this machine shares (packing is the slow part, and bundles are named by content).
+ */
+export function installerEnv(home: string) {
+  return {
+    MALLEE_HOME: home,
+    MALLEE_CACHE: join(tmpdir(), 'mallee-bundle-cache'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** The ports of an all-in-one test cloud; an sc only when asked for. */
+export interface AllInOnePorts {
+  clc: number;
+  walrus: number;
+  cc: number;
+  nc: number;
+  sc?: number;
+}
+
+export async function allInOnePorts(options: { sc?: boolean } = {}): Promise<AllInOnePorts> {
+  const [clc, walrus, cc, nc, sc] = (await freePorts(options.sc ? 5 : 4)) as number[];
+  return { clc: clc!, walrus: walrus!, cc: cc!, nc: nc!, ...(options.sc && { sc: sc! }) };
+}
+
+/**
+ * cloud.yaml of an all-in-one test cloud: every daemon on 127.0.0.1 on free ports, one zone, and libvirt's test
+ * driver for the nc (no guests to boot). `databaseYaml` is spliced in before `hosts:` (a PostgreSQL `database:`).
+ */
+export function allInOneCloudYaml(options: {
+  name: string;
+  dataDir: string;
+  ports: AllInOnePorts;
+  databaseYaml?: string;
+}): string {
+  const { name, dataDir, ports } = options;
+  return `name: ${name}
+dataDir: ${dataDir}
+${options.databaseYaml ?? ''}hosts:
+  - name: local
+    address: 127.0.0.1
+zones:
+  - name: zone-a
+components:
+  - { component: clc, host: local, port: ${ports.clc} }
+  - { component: walrus, host: local, port: ${ports.walrus} }
+  - { component: cc, host: local, zone: zone-a, port: ${ports.cc} }
+${ports.sc === undefined ? '' : `  - { component: sc, host: local, zone: zone-a, port: ${ports.sc} }\n`}  - { component: nc, host: local, zone: zone-a, port: ${ports.nc}, hypervisor: 'test:///default' }
+`;
+}
