@@ -25,7 +25,8 @@ const madeUser = await bed.exec(
   h3,
   [
     'set -e',
-    `useradd -M -d /opt/home/${sudoUser} -s /bin/sh ${sudoUser}`,
+    // A uid of its own: /tmp is shared with other test beds (ssh-discovery's users count their staging files there).
+    `useradd -M -u 47200 -d /opt/home/${sudoUser} -s /bin/sh ${sudoUser}`,
     `usermod -p "*" ${sudoUser}`,
     `mkdir -p /opt/home/${sudoUser}`,
     `echo '${sudoUser} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${sudoUser}`,

@@ -250,7 +250,8 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
     h3,
     [
       'set -e',
-      'for u in needpw nopw needtty; do useradd -M -d /opt/home/$u -s /bin/sh $u; usermod -p "*" $u; mkdir -p /opt/home/$u; done',
+      // Uids of their own: /tmp is shared with other test beds, whose users would otherwise have the same ones.
+      'uid=47100; for u in needpw nopw needtty; do uid=$((uid + 1)); useradd -M -u $uid -d /opt/home/$u -s /bin/sh $u; usermod -p "*" $u; mkdir -p /opt/home/$u; done',
       "echo 'needpw ALL=(ALL) ALL' > /etc/sudoers.d/needpw",
       "echo 'nopw ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/nopw",
       "printf 'Defaults:needtty requiretty\\nneedtty ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/needtty",
@@ -288,7 +289,7 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
   await passwordless.writeFile('/etc/mallee-test/secret.pem', 'key', { mode: 0o600, sudo: true });
   const landed = await bed.exec(
     h3,
-    'stat -c "%a %U %G" /etc/mallee-test/secret.pem; ls -a /tmp | grep -c mallee-upload; true',
+    'stat -c "%a %U %G" /etc/mallee-test/secret.pem; find /tmp -maxdepth 1 -name ".mallee-upload-*" -user nopw | wc -l',
   );
   t.equal(landed.stdout, '600 root root\n0\n', 'written as root with mode 0600; the staging copy is gone');
   t.equal(

@@ -28,7 +28,8 @@ t.comment(`fuzz seed ${seed} (repeat with FUZZ_SEED=${seed}), ${total} requests`
 
 const clc = await startClc(t);
 const fuzzer = await clc.newAccount('fuzzer');
-const agent = new Agent({ ca: readFileSync(clc.caBundle), keepAlive: true, maxSockets: 8 });
+const maxSockets = 8;
+const agent = new Agent({ ca: readFileSync(clc.caBundle), keepAlive: true, maxSockets });
 t.teardown(() => agent.destroy());
 const { hostname, port } = new URL(clc.url);
 
@@ -480,7 +481,23 @@ interface Answer {
   body: string;
 }
 
-function send(request: FuzzRequest): Promise<Answer> {
+/**
+ * One request; sent again once when a kept-alive socket turned out closed. The server closes idle sockets after its
+ * keep-alive timeout, and a client stalled that long (a loaded CI machine) writes into one it just closed: Node's
+ * documented race (`request.reusedSocket`), which any HTTP client retries. A fresh socket's failure is never retried.
+ */
+async function send(request: FuzzRequest): Promise<Answer> {
+  // Each stale socket fails once and is gone: at most every pooled one, then a fresh one.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce(request);
+    } catch (error) {
+      if (!(error as { staleSocket?: boolean }).staleSocket || attempt >= maxSockets) throw error;
+    }
+  }
+}
+
+function sendOnce(request: FuzzRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpsRequest(
       { agent, hostname, port, method: request.method, path: request.path, headers: request.headers },
@@ -497,7 +514,9 @@ function send(request: FuzzRequest): Promise<Answer> {
         response.on('error', reject);
       },
     );
-    outgoing.on('error', reject);
+    outgoing.on('error', (error: NodeJS.ErrnoException) =>
+      reject(Object.assign(error, { staleSocket: outgoing.reusedSocket && error.code === 'ECONNRESET' })),
+    );
     outgoing.end(request.body);
   });
 }
