@@ -5,10 +5,10 @@ import t from 'tap';
 import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
-import { awsCliEnv, processRunning, type Credentials } from '../helpers/daemons.js';
+import { awsCliEnv, type Credentials } from '../helpers/daemons.js';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
-import { allInOneCloudYaml, allInOnePorts, installerEnv } from '../helpers/installer.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv, uninstallTestCloud } from '../helpers/installer.js';
 
 // cloudctl backup against a cloud that `faststart install --all-in-one` really installed on this machine (local
 // operator, Mallee's supervisor, real daemons on free ports, all under a temp prefix): a backup, an account deleted,
@@ -52,14 +52,7 @@ async function installAllInOne(name: string, databaseYaml = '') {
         { pid?: number }
       >,
     async uninstall() {
-      await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
-      const pidFile = join(runDir, 'supervisor.pid');
-      if (existsSync(pidFile)) {
-        const pid = Number(readFileSync(pidFile, 'utf8'));
-        if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
-        const deadline = Date.now() + 30_000;
-        while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await uninstallTestCloud(name, runDir, env);
     },
   };
 }

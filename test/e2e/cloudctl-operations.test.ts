@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { processRunning } from '../helpers/daemons.js';
 import { curl, projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
-import { allInOneCloudYaml, allInOnePorts, installerEnv } from '../helpers/installer.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv, uninstallTestCloud } from '../helpers/installer.js';
 
 // cloudctl's host-side commands (status, services, logs, debug bundle) against a cloud that `faststart install
 // --all-in-one` really installed on this machine: LocalOperator, Mallee's supervisor, real daemons on free ports,
@@ -67,15 +67,7 @@ const installed = await runCli(
 );
 
 t.teardown(async () => {
-  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
-  // Whatever uninstall left running (it is another engineer's work in progress) is ended by its pid file.
-  const pidFile = join(runDir, 'supervisor.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await uninstallTestCloud(name, runDir, env);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from './daemons.js';
+import { runCli } from './cli.js';
+import { freePorts, processRunning } from './daemons.js';
 
 /**
  * The environment faststart and cloudctl run with in the e2e tests: credentials under a private MALLEE_HOME, and
@@ -52,4 +54,18 @@ components:
   - { component: cc, host: local, zone: zone-a, port: ${ports.cc} }
 ${ports.sc === undefined ? '' : `  - { component: sc, host: local, zone: zone-a, port: ${ports.sc} }\n`}  - { component: nc, host: local, zone: zone-a, port: ${ports.nc}, hypervisor: 'test:///default' }
 `;
+}
+
+/**
+ * Ends a test cloud: `faststart uninstall --purge`, then whatever supervisor uninstall left running (its pid file
+ * under `runDir`) is stopped too, so no test leaves daemons behind.
+ */
+export async function uninstallTestCloud(name: string, runDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge'], { env });
+  const pidFile = join(runDir, 'supervisor.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 }
