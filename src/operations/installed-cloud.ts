@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { adminCertificateName } from '../cloud/admin-client.js';
 import { loadCloud, type CloudFile } from '../cloud/cloud-file.js';
@@ -26,6 +26,10 @@ export interface InstalledCloud {
   /** The `admin` certificate: cloudctl's identity on /healthz and the components' SOAP interfaces. */
   adminTls: PeerTls;
   open: (host: HostConfig) => Promise<Operator>;
+  /** What `faststart install` recorded (install.json), or what a record would say when there is none. */
+  record: InstallRecord;
+  /** The cloud.yaml beside cloud.json, when there is one (`faststart install --hosts` writes it). */
+  planFile?: string;
 }
 
 export interface InstalledCloudOptions {
@@ -72,6 +76,13 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
     layout: hostLayout(config.name, prefix),
     daemons: planDaemons(config),
     adminTls: PkiStore.open(cloudFile.pkiDir).hostCredentials(adminCertificateName),
+    record: {
+      cloud: record?.cloud ?? config,
+      allInOne: record?.allInOne ?? false,
+      prefix,
+      knownHosts: record?.knownHosts ?? (options.ssh.knownHosts && resolve(options.ssh.knownHosts)),
+    },
+    ...(existsSync(besideYaml) && { planFile: besideYaml }),
     open: hostOpener(
       { ...options.ssh, knownHosts: options.ssh.knownHosts ?? record?.knownHosts },
       record?.allInOne ?? false,

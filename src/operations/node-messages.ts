@@ -13,6 +13,40 @@ export const nodeMessages = {
     instances.length > 0
       ? `Terminate ${instances.join(', ')} and remove ${node} from its zone?`
       : `Remove ${node} from its zone and stop its node controller?`,
-  removedNote: (node: string) =>
-    `The cc registers the nodes its config names again when it restarts: remove the nc of ${node} from cloud.yaml before the next faststart install.`,
+  notRegisteredHint: 'No cc has it registered: `cloudctl nodes add` it again, or `cloudctl nodes remove` it for good.',
+  unknownZone: (zone: string) => `There is no zone "${zone}" in this cloud.`,
+  zonesHint: (zones: string[]) => `Zones: ${zones.join(', ')}. Name one with --zone.`,
+  whichZone: (address: string) => `No zone's subnet holds ${address}, and the cloud has several zones.`,
+  nameTaken: (host: string, address: string) => `The cloud already has a host "${host}", at ${address}.`,
+  nameTakenHint: (address: string) => `Give ${address} another name with --name.`,
+  addressTaken: (address: string, host: string) => `${address} is the cloud's host "${host}".`,
+  addressTakenHint: (host: string) => `Leave out --name (or pass --name ${host}) to run a node on that host.`,
+  loopbackCloud: (address: string) =>
+    `This cloud's components listen on this machine's loopback address, which ${address} cannot reach.`,
+  loopbackCloudHint: 'Install the cloud on addresses its nodes can reach (faststart install --config cloud.yaml).',
+  hostUnfit: (host: string, address: string, problems: string[]) =>
+    `${host} (${address}) cannot run a node controller:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+  planInvalid: (problems: string[]) =>
+    `The cloud's plan with this change would not be valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+  planInvalidHint: 'Nothing was changed. Fix the cause (see each problem), then run the command again.',
+  confirmAdd: (node: string, host: string, address: string, zone: string, hypervisor: string, cc: string) =>
+    `Deploy ${node} on ${host} (${address}) into ${zone} (${hypervisor}) and restart ${cc} with it?`,
+  deployFailedHint: 'The plan already has the node: fix the cause and run the same `cloudctl nodes add` again.',
+  notReachable: (node: string, zone: string, error?: string) =>
+    `${node} is deployed, but the cc of ${zone} does not reach it${error ? `: ${error}` : ''}.`,
+  notReachableHint: "Check the node's log (cloudctl logs NODE) and that the cc host can reach its port.",
+  virtualization: {
+    kvm: 'KVM',
+    emulation: 'software emulation (no KVM): instances run slower',
+    simulated: "libvirt's simulated hypervisor",
+  },
+  added: (node: string, zone: string) => `${node} joined ${zone}.`,
+  planNote: (files: string[]) => `The cloud's plan is updated: ${files.join(', ')}.`,
+  unknownNode: (host: string) => `The cloud has no node controller on "${host}".`,
+  removeDeployFailedHint:
+    'The plan no longer has the node: fix the cause and run `faststart install` with the updated plan, or this command again.',
+  emptiedZone: (zone: string) =>
+    `${zone} has no node left: its cc (and sc) keep running and it has no capacity until \`cloudctl nodes add HOST --zone ${zone}\`.`,
+  uninstalled: (host: string, purge: boolean) =>
+    `${host} ran nothing else of the cloud: Mallee was removed from it${purge ? ', with its data' : ' (its data is kept; --purge removes it)'}.`,
 };

@@ -2,10 +2,18 @@ import { CliError } from '../cli/cli-error.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { ClusterControllerClient } from '../clients/cc-client.js';
 import type { ClusterNode } from '../clients/cluster-controller.js';
+import type { ListrRendererValue } from 'listr2';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
+import type { HostReport } from '../deploy/deploy.js';
+import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
+import { uninstallCommand } from '../deploy/uninstall.js';
+import type { Operator } from '../operators/operator.js';
 import { onHost } from './host-access.js';
+import { heldDaemonsPath, readHeldDaemons } from './host-daemons.js';
 import type { InstalledCloud } from './installed-cloud.js';
+import { deployPlan, editedPlanFile, recordPlan } from './node-deploy.js';
 import { nodeMessages } from './node-messages.js';
+import { removeNodeFromYaml, validatedPlan, withoutNode } from './node-plan.js';
 import { controlServices } from './service-control.js';
 
 export interface NodeRow {
@@ -31,11 +39,11 @@ function ccOf(installed: InstalledCloud, zone: string): PlannedDaemon {
   )!;
 }
 
-function connectCc(installed: InstalledCloud, zone: string): Promise<ClusterControllerClient> {
+export function connectCc(installed: InstalledCloud, zone: string): Promise<ClusterControllerClient> {
   return ClusterControllerClient.connect(ccOf(installed, zone).url, installed.adminTls, 'cloudctl');
 }
 
-function rowOf(installed: InstalledCloud, zone: string, node: ClusterNode): NodeRow {
+export function rowOf(installed: InstalledCloud, zone: string, node: ClusterNode): NodeRow {
   const daemon = installed.daemons.find((d) => d.component.component === 'nc' && d.name === node.nodeName);
   return {
     zone,
@@ -65,18 +73,49 @@ export async function listNodes(installed: InstalledCloud): Promise<NodeRow[]> {
   return perZone.flat();
 }
 
-/** The node controller on `host` (a host name of cloud.yaml, or a node name such as nc-node1). */
-async function findNode(installed: InstalledCloud, host: string): Promise<NodeRow> {
+/**
+ * The node controller on `host` (a host name of cloud.yaml, or a node name such as nc-node1), as its cc reports it;
+ * a node the plan has but no cc knows (a removal cut short after deregistering) as the plan has it.
+ */
+async function findNode(installed: InstalledCloud, host: string): Promise<{ row: NodeRow; registered: boolean }> {
   const nodes = await listNodes(installed);
   const node = nodes.find((row) => row.host === host || row.nodeName === host);
-  if (!node) {
-    throw new CliError(
-      'notFound',
-      nodeMessages.noSuchNode(host),
-      nodeMessages.knownNodes(nodes.map((row) => `${row.nodeName} (${row.host ?? row.url})`)),
-    );
+  if (node) return { row: node, registered: true };
+  const planned = installed.daemons.find(
+    (d) => d.component.component === 'nc' && (d.host.name === host || d.name === host),
+  );
+  if (planned && 'zone' in planned.component) {
+    const row = { zone: planned.component.zone, nodeName: planned.name, host: planned.host.name, url: planned.url };
+    return { row: { ...row, reachable: false }, registered: false };
   }
-  return node;
+  throw new CliError(
+    'notFound',
+    nodeMessages.noSuchNode(host),
+    nodeMessages.knownNodes(nodes.map((row) => `${row.nodeName} (${row.host ?? row.url})`)),
+  );
+}
+
+/** Polls the zone's cc until it reaches the node; the node's row then, a CliError at the deadline. */
+export async function waitUntilReachable(
+  installed: InstalledCloud,
+  zone: string,
+  nodeName: string,
+  timeoutMs: number,
+): Promise<NodeRow> {
+  const deadline = Date.now() + timeoutMs;
+  const cc = await connectCc(installed, zone);
+  for (;;) {
+    const node = (await cc.describeNodes()).find((entry) => entry.nodeName === nodeName);
+    if (node?.reachable) return rowOf(installed, zone, node);
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        'unhealthy',
+        nodeMessages.notReachable(nodeName, zone, node?.lastError),
+        nodeMessages.notReachableHint,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 async function instancesOn(installed: InstalledCloud, node: NodeRow): Promise<string[]> {
@@ -105,7 +144,8 @@ export interface DrainResult {
  * `waitSeconds` for the instances still there to end. It never terminates them: that is `nodes remove --force`.
  */
 export async function drainNode(installed: InstalledCloud, host: string, waitSeconds: number): Promise<DrainResult> {
-  const node = await findNode(installed, host);
+  const { row: node, registered } = await findNode(installed, host);
+  if (!registered) throw new CliError('notFound', nodeMessages.noSuchNode(host), nodeMessages.notRegisteredHint);
   const cc = await connectCc(installed, node.zone);
   const drained = rowOf(installed, node.zone, await cc.modifyNode({ nodeName: node.nodeName, enabled: false }));
   const instancesLeft = await waitUntilEmpty(installed, node, waitSeconds * 1000);
@@ -122,37 +162,110 @@ export interface RemoveResult {
   node: NodeRow;
   terminated: string[];
   stopped: boolean;
+  /** Nothing else of the cloud ran on the host: it left the plan and Mallee was uninstalled from it. */
+  hostRemoved: boolean;
+  /** The zone this was the last node of: it stays, with no capacity until a node joins it. */
+  emptiedZone?: string;
+  /** install.json, and the cloud.yaml beside it when there is one. */
+  planFiles: string[];
+  hosts: HostReport[];
+}
+
+export interface RemoveOptions {
+  force: boolean;
+  yes: boolean;
+  /** Also delete the node's data when Mallee leaves its host. */
+  purge: boolean;
+  renderer: ListrRendererValue;
 }
 
 /**
  * `nodes remove`: refuses while instances run there unless `force` (then terminates them, after confirmation),
- * deregisters the node from its cc and stops its nc. The cc re-registers the nodes its config names when it
- * restarts, so the node also has to leave cloud.yaml for good (the result says so).
+ * deregisters the node from its cc and stops its nc; then takes it out of the plan for good (install.json and the
+ * cloud.yaml beside it), uninstalls Mallee from its host when nothing else of the cloud runs there, and deploys the
+ * remaining plan, so the zone's cc config no longer names the node and the host's supervisor lets it go. The last
+ * node of a zone may go too: the zone keeps its cc (and sc) and has no capacity until `nodes add` gives it a node.
  */
 export async function removeNode(
   installed: InstalledCloud,
   host: string,
-  options: { force: boolean; yes: boolean },
+  options: RemoveOptions,
 ): Promise<RemoveResult> {
-  const node = await findNode(installed, host);
-  const running = await instancesOn(installed, node);
+  const { row: node, registered } = await findNode(installed, host);
+  const running = registered ? await instancesOn(installed, node) : [];
   if (running.length > 0 && !options.force) {
     throw new CliError('conflict', nodeMessages.busy(node.nodeName, running), nodeMessages.busyHint);
   }
   await confirmOrRefuse(nodeMessages.confirmRemove(node.nodeName, running), options.yes);
-  const cc = await connectCc(installed, node.zone);
-  if (running.length > 0) {
-    await cc.terminateInstances(running);
-    const left = await waitUntilEmpty(installed, node, 120_000);
-    if (left.length > 0)
-      throw new CliError('unhealthy', nodeMessages.stillBusy(node.nodeName, left), nodeMessages.stillBusyHint);
-  }
-  await cc.deregisterNode(node.nodeName);
   const daemon = installed.daemons.find((d) => d.name === node.nodeName);
-  if (daemon) {
-    await onHost(installed.open, daemon.host, (operator) =>
-      controlServices(operator, installed.layout, [daemon], 'stop'),
-    );
+  const removal = daemon ? withoutNode(installed.config, daemon.host.name) : undefined;
+  const planned = removal && validatedPlan(removal.cloud, 'install.json', removal.emptiedZone);
+  const planFile =
+    daemon && removal
+      ? editedPlanFile(
+          installed,
+          (text) => removeNodeFromYaml(text, daemon.host.name, removal.hostRemoved),
+          removal.emptiedZone,
+        )
+      : undefined;
+
+  if (registered) {
+    const cc = await connectCc(installed, node.zone);
+    if (running.length > 0) {
+      await cc.terminateInstances(running);
+      const left = await waitUntilEmpty(installed, node, 120_000);
+      if (left.length > 0)
+        throw new CliError('unhealthy', nodeMessages.stillBusy(node.nodeName, left), nodeMessages.stillBusyHint);
+    }
+    await cc.deregisterNode(node.nodeName);
   }
-  return { node, terminated: running, stopped: daemon !== undefined };
+  if (!daemon || !removal || !planned) {
+    return { node, terminated: running, stopped: false, hostRemoved: false, planFiles: [], hosts: [] };
+  }
+  const { prefix } = installed.record;
+  await onHost(installed.open, daemon.host, async (operator) => {
+    if (removal.hostRemoved) {
+      // The plan as it was names what ran there: its units, and its data for --purge.
+      await operator.check(uninstallCommand(installed.config, daemon.host, prefix, options.purge), {
+        sudo: true,
+        timeoutMs: 120_000,
+      });
+    } else {
+      await controlServices(operator, installed.layout, [daemon], 'stop');
+    }
+  });
+  const planFiles = recordPlan(installed, planned, planFile);
+  const hosts = await deployPlan(installed, planned, options.renderer, nodeMessages.removeDeployFailedHint);
+  if (!removal.hostRemoved) {
+    await onHost(installed.open, daemon.host, (operator) => forgetDaemon(operator, installed.layout, daemon.name));
+  }
+  return {
+    node,
+    terminated: running,
+    stopped: true,
+    hostRemoved: removal.hostRemoved,
+    ...(removal.emptiedZone && { emptiedZone: removal.emptiedZone }),
+    planFiles,
+    hosts,
+  };
+}
+
+/**
+ * What a host that keeps running other daemons still held of a removed one: its entry among the daemons `services
+ * stop` holds, its config, and its systemd unit.
+ */
+async function forgetDaemon(operator: Operator, layout: HostLayout, name: string): Promise<void> {
+  const held = await readHeldDaemons(operator, layout);
+  if (name in held) {
+    delete held[name];
+    await operator.writeFile(heldDaemonsPath(layout), JSON.stringify(held, null, 2) + '\n', {
+      mode: 0o644,
+      sudo: true,
+    });
+  }
+  const unit = `${layout.unitDir}/${layout.unitName(name)}`;
+  await operator.check(
+    `rm -f ${q(layout.daemonConfig(name))}; if [ -f ${q(unit)} ]; then rm -f ${q(unit)}; systemctl daemon-reload 2>/dev/null || true; fi`,
+    { sudo: true },
+  );
 }

@@ -281,4 +281,18 @@ t.test('nodes: list, drain, then remove (last: the zone has no node afterwards)'
   t.equal(removed.code, 0, removed.stderr);
   t.same(await list(), [], 'the cc no longer knows it');
   t.notOk(alive(pid), 'its nc was stopped');
+  t.equal(JSON.parse(removed.stdout).emptiedZone, 'zone-a', 'the zone stays, without a node');
+  const record = JSON.parse(readFileSync(join(home, name, 'install.json'), 'utf8')) as {
+    cloud: { components: { component: string; host: string }[] };
+  };
+  t.notOk(
+    record.cloud.components.some((entry) => entry.component === 'nc'),
+    'the recorded plan no longer has nc-local',
+  );
+  t.notOk('nc-local' in supervisorState().daemons, "the supervisor's config no longer names it");
+  t.same(
+    (await list()).map((node) => node.nodeName),
+    [],
+    'the cc, restarted with its new config, does not bring it back',
+  );
 });
