@@ -1,18 +1,26 @@
 // Walrus's throughput, in one run, against the issue's goals:
 //  - PUT and GET of one large object (1 GiB) and of many small ones (10,000 of 4 KiB), for Walrus beside a plain
 //    `cp` of the same bytes on the same disk (the floor) and beside two peers on the same machine: `s3rver` (npm) and
-//    `moto_server` (Python). Every server runs in its own process, over HTTPS with the same certificate, and is driven
-//    by the same client: @aws-sdk/client-s3 in this process, one keep-alive agent, the same concurrency, checksums
-//    only where required (s3rver does not understand the SDK's default trailing checksums).
+//    `moto_server` (Python). Every server runs in its own process, over HTTPS with the same certificate (Walrus serves
+//    HTTPS only, so the peers do too), and is driven by the same client in this process, one keep-alive agent, the
+//    same concurrency. The client is a lean SigV4 one by default (node:https, the payload's SHA-256 for small bodies,
+//    UNSIGNED-PAYLOAD for the streamed large one): @aws-sdk/client-s3 costs 2-4 ms of CPU per request, so on two
+//    cores it, not the server, would set the small-object rates (`--client sdk` measures with it; checksums only where
+//    required, as s3rver does not understand the SDK's default trailing checksums). A `null server` row (an HTTPS
+//    server that drains and answers from memory, bench/s3-null-server.ts) shows what the client and transport alone
+//    can reach, and every row shows the client's and the server's CPU per operation.
 //  - Bounded memory: one PutObject of several GiB streamed through Walrus while its peak RSS (VmHWM) is sampled.
 // Goals: large objects at least 70% of the cp rate; small objects at least 3x the faster peer's rate.
 // Run: npm run bench:s3 [-- --large-mib 1024 --small 10000 --small-kib 4 --concurrency 32 --stream-gib 5
-//                           --peers s3rver,moto]   (smaller numbers for a quick run; --stream-gib 0 skips the RSS part)
+//                           --peers s3rver,moto --client lean|sdk --profile-dir DIR]
+//   (smaller numbers for a quick run; --stream-gib 0 skips the RSS part; --profile-dir writes Walrus's V8 CPU profile
+//    there when it stops, for `node bench/cpu-profile-top.ts FILE`)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Agent } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -38,6 +46,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     'stream-gib': { type: 'string', default: '5' },
     peers: { type: 'string', default: 's3rver,moto' },
+    client: { type: 'string', default: 'lean' },
+    'profile-dir': { type: 'string' },
   },
 });
 const largeBytes = Number(flags['large-mib']) * 1024 * 1024;
@@ -46,6 +56,8 @@ const smallBytes = Number(flags['small-kib']) * 1024;
 const concurrency = Number(flags.concurrency);
 const streamBytes = Number(flags['stream-gib']) * 1024 ** 3;
 const peerNames = flags.peers.split(',').filter((name) => name !== '');
+if (flags.client !== 'lean' && flags.client !== 'sdk') throw new Error('--client is lean or sdk');
+const clientKind = flags.client;
 const MiB = 1024 * 1024;
 
 interface Server {
@@ -64,6 +76,8 @@ interface Row {
   smallGet: number;
   /** The server process's own CPU time: seconds per MiB (large) and per object (small). */
   cpu?: { largePut: number; largeGet: number; smallPut: number; smallGet: number };
+  /** The same for the bench's own process: the client's share of the work. */
+  clientCpu?: { largePut: number; largeGet: number; smallPut: number; smallGet: number };
   note?: string;
 }
 
@@ -128,7 +142,22 @@ async function measureCp(work: string, largeFile: string, smallDir: string): Pro
   };
 }
 
-function clientFor(server: Server, ca: Buffer): { s3: S3Client; agent: Agent } {
+/** What the bench asks of a client, whichever it is; the same one drives every server. */
+interface S3Driver {
+  createBucket(bucket: string): Promise<void>;
+  listBuckets(): Promise<void>;
+  /** A streamed PUT of a file. */
+  putFile(bucket: string, key: string, file: string, size: number): Promise<void>;
+  put(bucket: string, key: string, body: Buffer): Promise<void>;
+  /** A PUT of `size` bytes from an iterable (never whole in memory). */
+  putStream(bucket: string, key: string, body: AsyncIterable<Buffer>, size: number): Promise<void>;
+  /** GETs an object and counts its bytes. */
+  get(bucket: string, key: string): Promise<number>;
+  delete(bucket: string, key: string): Promise<void>;
+  destroy(): void;
+}
+
+function sdkDriver(server: Server, ca: Buffer): S3Driver {
   const agent = new Agent({ ca, keepAlive: true, maxSockets: concurrency });
   const s3 = new S3Client({
     endpoint: server.endpoint,
@@ -140,20 +169,134 @@ function clientFor(server: Server, ca: Buffer): { s3: S3Client; agent: Agent } {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return { s3, agent };
+  return {
+    createBucket: async (Bucket) => void (await s3.send(new CreateBucketCommand({ Bucket }))),
+    listBuckets: async () => void (await s3.send(new ListBucketsCommand({}))),
+    putFile: async (Bucket, Key, file, size) =>
+      void (await s3.send(
+        new PutObjectCommand({
+          Bucket,
+          Key,
+          Body: createReadStream(file, { highWaterMark: MiB }),
+          ContentLength: size,
+        }),
+      )),
+    put: async (Bucket, Key, Body) => void (await s3.send(new PutObjectCommand({ Bucket, Key, Body }))),
+    putStream: async (Bucket, Key, body, size) =>
+      void (await s3.send(new PutObjectCommand({ Bucket, Key, Body: Readable.from(body), ContentLength: size }))),
+    get: async (Bucket, Key) => {
+      const got = await s3.send(new GetObjectCommand({ Bucket, Key }));
+      let size = 0;
+      for await (const chunk of got.Body as AsyncIterable<Uint8Array>) size += chunk.length;
+      return size;
+    },
+    delete: async (Bucket, Key) => void (await s3.send(new DeleteObjectCommand({ Bucket, Key }))),
+    destroy: () => {
+      s3.destroy();
+      agent.destroy();
+    },
+  };
 }
 
-async function drain(body: unknown): Promise<number> {
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) size += chunk.length;
-  return size;
+const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const emptySha256 = sha256Hex('');
+
+/**
+ * A minimal S3 client: path-style requests signed with SigV4 in the Authorization header (host, x-amz-date and
+ * x-amz-content-sha256 signed), over one keep-alive HTTPS agent. Small bodies are signed with their SHA-256 (as the
+ * SDK does for a body in memory), streamed ones as UNSIGNED-PAYLOAD (as the SDK does over HTTPS). Keys here are
+ * plain ASCII with no characters to escape.
+ */
+function leanDriver(server: Server, ca: Buffer): S3Driver {
+  const endpoint = new URL(server.endpoint);
+  const agent = new Agent({ ca, keepAlive: true, maxSockets: concurrency });
+  let signingDay = '';
+  let signingKey = Buffer.alloc(0);
+  const keyFor = (day: string) => {
+    if (day !== signingDay) {
+      let key = createHmac('sha256', `AWS4${server.credentials.secretAccessKey}`).update(day).digest();
+      for (const part of [server.region, 's3', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      signingDay = day;
+      signingKey = key;
+    }
+    return signingKey;
+  };
+  const send = (method: string, path: string, body?: Buffer | AsyncIterable<Buffer>, size = 0) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+      const scope = `${amzDate.slice(0, 8)}/${server.region}/s3/aws4_request`;
+      const payloadHash = Buffer.isBuffer(body) ? sha256Hex(body) : body ? 'UNSIGNED-PAYLOAD' : emptySha256;
+      const signedHeaders = 'host;x-amz-content-sha256;x-amz-date';
+      const canonicalRequest = [
+        method,
+        path,
+        '',
+        `host:${endpoint.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`,
+        signedHeaders,
+        payloadHash,
+      ].join('\n');
+      const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+      const signature = createHmac('sha256', keyFor(amzDate.slice(0, 8)))
+        .update(stringToSign)
+        .digest('hex');
+      const request = httpsRequest({
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method,
+        path,
+        agent,
+        headers: {
+          host: endpoint.host,
+          'x-amz-date': amzDate,
+          'x-amz-content-sha256': payloadHash,
+          authorization: `AWS4-HMAC-SHA256 Credential=${server.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+          'content-length': Buffer.isBuffer(body) ? body.length : size,
+        },
+      });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        if (response.statusCode! < 300) return resolve(response);
+        const parts: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => parts.push(chunk));
+        response.on('end', () =>
+          reject(new Error(`${method} ${path}: HTTP ${response.statusCode} ${Buffer.concat(parts).toString()}`)),
+        );
+      });
+      if (body === undefined || Buffer.isBuffer(body)) request.end(body);
+      else Readable.from(body).pipe(request);
+    });
+  const drain = (response: IncomingMessage) =>
+    new Promise<number>((resolve, reject) => {
+      let size = 0;
+      response.on('data', (chunk: Buffer) => (size += chunk.length));
+      response.on('end', () => resolve(size));
+      response.on('error', reject);
+    });
+  const objectPath = (bucket: string, key: string) => `/${bucket}/${key}`;
+  return {
+    createBucket: async (bucket) => void (await drain(await send('PUT', `/${bucket}`))),
+    listBuckets: async () => void (await drain(await send('GET', '/'))),
+    putFile: async (bucket, key, file, size) =>
+      void (await drain(
+        await send('PUT', objectPath(bucket, key), createReadStream(file, { highWaterMark: MiB }), size),
+      )),
+    put: async (bucket, key, body) => void (await drain(await send('PUT', objectPath(bucket, key), body))),
+    putStream: async (bucket, key, body, size) =>
+      void (await drain(await send('PUT', objectPath(bucket, key), body, size))),
+    get: async (bucket, key) => drain(await send('GET', objectPath(bucket, key))),
+    delete: async (bucket, key) => void (await drain(await send('DELETE', objectPath(bucket, key)))),
+    destroy: () => agent.destroy(),
+  };
 }
 
-async function waitUntilServing(s3: S3Client, name: string): Promise<void> {
+const driverFor = (server: Server, ca: Buffer): S3Driver =>
+  clientKind === 'sdk' ? sdkDriver(server, ca) : leanDriver(server, ca);
+
+async function waitUntilServing(client: S3Driver, name: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      await s3.send(new ListBucketsCommand({}));
+      await client.listBuckets();
       return;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`${name} did not answer within 60 s: ${(error as Error).message}`);
@@ -173,46 +316,53 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+type Costs = NonNullable<Row['cpu']>;
+
 async function measureServer(server: Server, ca: Buffer, largeFile: string, smallBodies: Buffer): Promise<Row> {
-  const { s3, agent } = clientFor(server, ca);
+  const client = driverFor(server, ca);
   const cpu: number[] = [];
+  const clientCpu: number[] = [];
   const timed = async (work: () => Promise<unknown>) => {
     const before = cpuSeconds(server.pid);
+    const ownBefore = ownCpuSeconds();
     const elapsed = await timedWall(work);
     cpu.push(cpuSeconds(server.pid) - before);
+    clientCpu.push(ownCpuSeconds() - ownBefore);
     return elapsed;
   };
+  const perUnit = (values: number[]): Costs => ({
+    largePut: values[0]! / (largeBytes / MiB),
+    largeGet: values[1]! / (largeBytes / MiB),
+    smallPut: values[2]! / smallCount,
+    smallGet: values[3]! / smallCount,
+  });
   try {
-    await waitUntilServing(s3, server.name);
+    await waitUntilServing(client, server.name);
     const bucket = 'bench';
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const largePut = await timed(() =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: 'large.bin',
-          Body: createReadStream(largeFile, { highWaterMark: MiB }),
-          ContentLength: largeBytes,
-        }),
-      ),
-    );
+    await client.createBucket(bucket);
+    const largePut = await timed(() => client.putFile(bucket, 'large.bin', largeFile, largeBytes));
     let largeGot = 0;
     const largeGet = await timed(async () => {
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'large.bin' }));
-      largeGot = await drain(got.Body);
+      largeGot = await client.get(bucket, 'large.bin');
     });
     if (largeGot !== largeBytes) throw new Error(`${server.name} returned ${largeGot} bytes of ${largeBytes}`);
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'large.bin' }));
+    await client.delete(bucket, 'large.bin');
     const bodyOf = (index: number) => smallBodies.subarray(index % 1024, (index % 1024) + smallBytes);
     const smallPut = await timed(() =>
       pool(smallCount, concurrency, async (index) => {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `small/${index}`, Body: bodyOf(index) }));
+        await client.put(bucket, `small/${index}`, bodyOf(index));
       }),
     );
     const smallGet = await timed(() =>
       pool(smallCount, concurrency, async (index) => {
-        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${index}` }));
-        if ((await drain(got.Body)) !== smallBytes) throw new Error(`${server.name}: small/${index} is short`);
+        if ((await client.get(bucket, `small/${index}`)) !== smallBytes) {
+          throw new Error(`${server.name}: small/${index} is short`);
+        }
       }),
     );
     return {
@@ -220,16 +370,11 @@ async function measureServer(server: Server, ca: Buffer, largeFile: string, smal
       largeGet: largeBytes / largeGet,
       smallPut: smallCount / smallPut,
       smallGet: smallCount / smallGet,
-      cpu: {
-        largePut: cpu[0]! / (largeBytes / MiB),
-        largeGet: cpu[1]! / (largeBytes / MiB),
-        smallPut: cpu[2]! / smallCount,
-        smallGet: cpu[3]! / smallCount,
-      },
+      cpu: perUnit(cpu),
+      clientCpu: perUnit(clientCpu),
     };
   } finally {
-    s3.destroy();
-    agent.destroy();
+    client.destroy();
   }
 }
 
@@ -299,24 +444,48 @@ function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 async function measureMemory(server: Server, ca: Buffer): Promise<{ before: number; peak: number; rate: number }> {
   const pid = server.pid!;
   const before = statusKiB(pid, 'VmHWM');
-  const { s3, agent } = clientFor(server, ca);
+  const client = driverFor(server, ca);
   const block = randomBytes(MiB);
-  const body = Readable.from(
-    (function* () {
-      for (let sent = 0; sent < streamBytes; sent += MiB) yield block.subarray(0, Math.min(MiB, streamBytes - sent));
-    })(),
-  );
+  const body = (async function* () {
+    for (let sent = 0; sent < streamBytes; sent += MiB) yield block.subarray(0, Math.min(MiB, streamBytes - sent));
+  })();
   try {
-    const elapsed = await timedWall(() =>
-      s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'stream.bin', Body: body, ContentLength: streamBytes })),
-    );
+    const elapsed = await timedWall(() => client.putStream('bench', 'stream.bin', body, streamBytes));
     const peak = statusKiB(pid, 'VmHWM');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'bench', Key: 'stream.bin' }));
+    await client.delete('bench', 'stream.bin');
     return { before, peak, rate: streamBytes / elapsed };
   } finally {
-    s3.destroy();
-    agent.destroy();
+    client.destroy();
   }
+}
+
+/** The null server (bench/s3-null-server.ts): what the client and HTTPS alone reach on this machine. */
+async function startNullServer(work: string, tls: { cert: string; key: string }): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(projectRoot, 'bench', 's3-null-server.ts'),
+      tls.cert,
+      tls.key,
+      String(largeBytes),
+      String(smallBytes),
+    ],
+    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  pending.push(() => child.kill('SIGKILL'));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the null server exited (${code})`)));
+  });
+  return {
+    name: 'null server',
+    endpoint: `https://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'NULL', secretAccessKey: 'NULL' },
+    pid: child.pid,
+  };
 }
 
 function fmt(value: number | undefined, unit: 'MiB/s' | 'obj/s'): string {
@@ -351,7 +520,18 @@ try {
   rows.set('cp (floor)', await measureCp(work, largeFile, smallDir));
   rmSync(smallDir, { recursive: true });
 
+  // --profile-dir: Walrus (and the clc started with it) run under V8's sampling profiler, written when they stop.
+  const environment = { NODE_OPTIONS: process.env.NODE_OPTIONS, CPU_PROFILE_DIR: process.env.CPU_PROFILE_DIR };
+  if (flags['profile-dir']) {
+    const preload = join(projectRoot, 'bench', 'cpu-profile-preload.mjs');
+    process.env.NODE_OPTIONS = `${environment.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
+    process.env.CPU_PROFILE_DIR = flags['profile-dir'];
+  }
   const walrusCloud = await startWalrus(fakeTest);
+  for (const [name, value] of Object.entries(environment)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   const ca = readFileSync(walrusCloud.caBundle);
   const tls = { cert: walrusCloud.pki.tls.cert, key: walrusCloud.pki.tls.key };
   const walrus: Server = {
@@ -361,6 +541,10 @@ try {
     credentials: walrusCloud.admin,
     pid: walrusCloud.walrus.pid,
   };
+  const nullServer = await startNullServer(work, tls);
+  rows.set('null server', await measureServer(nullServer, ca, largeFile, smallBodies));
+  process.kill(nullServer.pid!, 'SIGKILL');
+  console.log('null server done');
   rows.set('walrus', await measureServer(walrus, ca, largeFile, smallBodies));
   console.log('walrus done');
   for (const peer of peerNames) {
@@ -388,20 +572,27 @@ try {
     console.log(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
   }
   for (const [name, row] of rows) if (row.note) console.log(`  ${name}: ${row.note}`);
+  console.log(`  null server: the ${clientKind} client and HTTPS alone (the server drains and answers from memory)`);
   // On a shared machine the rates above depend on the load; the server's own CPU per unit of work does not.
   console.log('');
-  console.log('server CPU time (user+sys of its process): ms per MiB for large objects, ms per object for small ones');
+  console.log('CPU time (user+sys) of the server process, and of the client (this process) in brackets:');
+  console.log('  ms per MiB for large objects, ms per object for small ones');
   for (const [name, row] of rows) {
-    if (!row.cpu) continue;
-    const ms = (value: number) => (value * 1000).toFixed(2).padStart(8);
+    if (!row.cpu || !row.clientCpu) continue;
+    const ms = (value: number, client: number) =>
+      `${(value * 1000).toFixed(2).padStart(6)} (${(client * 1000).toFixed(2).padStart(5)})`;
+    const { cpu, clientCpu } = row;
     console.log(
-      `  ${name.padEnd(12)} PUT ${ms(row.cpu.largePut)} GET ${ms(row.cpu.largeGet)}   small PUT ${ms(row.cpu.smallPut)} GET ${ms(row.cpu.smallGet)}`,
+      `  ${name.padEnd(12)} PUT ${ms(cpu.largePut, clientCpu.largePut)}  GET ${ms(cpu.largeGet, clientCpu.largeGet)}` +
+        `   small PUT ${ms(cpu.smallPut, clientCpu.smallPut)}  GET ${ms(cpu.smallGet, clientCpu.smallGet)}`,
     );
   }
 
   const floor = rows.get('cp (floor)')!;
   const ours = rows.get('walrus')!;
-  const peers = [...rows].filter(([name]) => name !== 'walrus' && name !== 'cp (floor)').map(([, row]) => row);
+  const peers = [...rows]
+    .filter(([name]) => !['walrus', 'cp (floor)', 'null server'].includes(name))
+    .map(([, row]) => row);
   const fastest = (pick: (row: Row) => number) => Math.max(...peers.map(pick));
   const goals: [string, number, number][] = [
     ['large PUT >= 70% of cp', ours.largePut / floor.largePut, 0.7],
