@@ -106,7 +106,7 @@ t.test('withNode appends the host and its nc; the result passes cloud.yaml valid
   t.same(withNode(added, h4), added, 'adding it again changes nothing');
   const moved = withNode(added, { ...h4, zone: 'zone-b' });
   t.equal(moved.components.filter((c) => c.host === 'h4').length, 1, 'a re-run replaces, never duplicates');
-  t.equal(moved.components.at(-1)!.component === 'nc' && moved.components.at(-1)!.zone, 'zone-b');
+  t.match(moved.components.at(-1), { component: 'nc', host: 'h4', zone: 'zone-b' });
 
   const onWalrusHost = withNode(cloud, { ...h4, host: cloud.hosts[0]! });
   t.equal(onWalrusHost.hosts.length, cloud.hosts.length, 'a host the cloud has is not added twice');

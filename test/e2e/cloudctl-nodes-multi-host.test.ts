@@ -1,0 +1,250 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import type { AddNodeResult } from '../../src/operations/node-add.js';
+import type { NodeRow, RemoveResult } from '../../src/operations/nodes.js';
+import { runCli, temporaryDir } from '../helpers/cli.js';
+import { installerEnv } from '../helpers/installer.js';
+import { startTestbed, type TestbedHost } from '../helpers/testbed.js';
+
+// cloudctl nodes add and remove on a cloud `faststart install` put on three test-bed hosts over real SSH (h1: clc,
+// cc, nc; h2: walrus, nc; h3: nc): a fourth host joins as a node, runs an instance, and leaves for good.
+t.setTimeout(10 * 60_000);
+
+const bed = await startTestbed(t, { hosts: 4 });
+const [h1, h2, h3, h4] = bed.hosts as [TestbedHost, TestbedHost, TestbedHost, TestbedHost];
+const dir = temporaryDir('nodes-multi');
+const name = `nm${process.pid}`;
+const home = join(dir, 'home');
+const env = installerEnv(home);
+const dataDir = '/var/lib/mallee-nodes-test';
+const hostEntry = (host: TestbedHost) =>
+  `  - name: ${host.name}\n    address: ${host.address}\n    ssh:\n      user: root\n      key: ${bed.clientKey}\n`;
+const configFile = join(dir, 'cloud.yaml');
+writeFileSync(
+  configFile,
+  `name: ${name}
+dataDir: ${dataDir}
+hosts:
+${[h1, h2, h3].map(hostEntry).join('')}zones:
+  - name: zone-a
+components:
+  - { component: clc, host: h1 }
+  - { component: cc, host: h1, zone: zone-a }
+  - { component: nc, host: h1, zone: zone-a, hypervisor: 'test:///default' }
+  - { component: walrus, host: h2 }
+  - { component: nc, host: h2, zone: zone-a, hypervisor: 'test:///default' }
+  - { component: nc, host: h3, zone: zone-a, hypervisor: 'test:///default' }
+`,
+);
+const sshFlags = ['--known-hosts', bed.knownHosts, '--ssh-key', bed.clientKey];
+const installed = await runCli(
+  'faststart',
+  ['install', '--config', configFile, '--yes', '--no-smoke-test', ...sshFlags],
+  { env },
+);
+t.teardown(async () => {
+  await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
+    env,
+  });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name], { env });
+async function ok<T>(...args: string[]): Promise<T> {
+  const result = await cloudctl(...args, '--json');
+  if (result.code !== 0) {
+    throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+const nodes = () => ok<NodeRow[]>('nodes', 'list');
+const recorded = () =>
+  JSON.parse(readFileSync(join(home, name, 'install.json'), 'utf8')) as {
+    cloud: { hosts: { name: string }[]; components: { component: string; host: string; zone?: string }[] };
+  };
+const stepTimes = (hosts: AddNodeResult['hosts']) =>
+  hosts
+    .map((host) => `${host.name}: ${host.steps.map((step) => `${step.name} ${step.seconds}`).join(', ')}`)
+    .join('; ');
+const addH4 = [
+  'nodes',
+  'add',
+  h4.address,
+  '--name',
+  'h4',
+  '--zone',
+  'zone-a',
+  '--hypervisor',
+  'test:///default',
+  '--yes',
+  '--json',
+];
+
+t.test('the cloud is installed on three hosts', async (t) => {
+  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+});
+
+t.test("nodes add refuses a host whose SSH key is not known, showing the key's fingerprint", async (t) => {
+  const partial = join(dir, 'known_hosts_without_h4');
+  writeFileSync(
+    partial,
+    readFileSync(bed.knownHosts, 'utf8')
+      .split('\n')
+      .filter((line) => !line.startsWith(`${h4.address} `))
+      .join('\n'),
+  );
+  const refused = await cloudctl(...addH4.slice(0, -1), '--known-hosts', partial, '--ssh-key', bed.clientKey);
+  t.equal(refused.code, 1, refused.stdout + refused.stderr);
+  t.match(refused.stderr, new RegExp(`host key of ${h4.address.replace(/\./g, '\\.')}.*SHA256:`));
+  t.match(refused.stderr, /--accept-new-host-keys/);
+  t.notOk(
+    recorded().cloud.hosts.some((host) => host.name === 'h4'),
+    'the plan is unchanged',
+  );
+});
+
+t.test('nodes add h4: discovered, deployed with the installer steps, reachable from the cc', async (t) => {
+  const result = await cloudctl(...addH4, ...sshFlags);
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  const added = JSON.parse(result.stdout) as AddNodeResult;
+  t.comment(`nodes add: ${added.seconds} s; ${stepTimes(added.hosts)}`);
+  t.match(added, {
+    host: 'h4',
+    address: h4.address,
+    zone: 'zone-a',
+    hypervisor: 'test:///default',
+    virtualization: 'simulated',
+    node: { nodeName: 'nc-h4', host: 'h4', reachable: true },
+  });
+  t.same(
+    added.hosts.map((host) => host.name),
+    ['h1', 'h2', 'h3', 'h4'],
+  );
+  const changed = (host: string) =>
+    added.hosts
+      .find((report) => report.name === host)!
+      .steps.filter((step) => step.outcome === 'changed')
+      .map((step) => step.name);
+  t.same(changed('h2'), [], 'h2 had nothing to do');
+  t.same(changed('h3'), [], 'h3 had nothing to do');
+  t.ok(changed('h1').includes('config'), "h1's cc got the new node in its config");
+  t.ok(changed('h4').includes('bundle') && changed('h4').includes('start'), 'h4 got the release and its nc');
+  t.ok(
+    recorded().cloud.components.some((c) => c.component === 'nc' && c.host === 'h4' && c.zone === 'zone-a'),
+    'install.json has nc-h4',
+  );
+  t.same(
+    (await nodes()).map((node) => [node.nodeName, node.reachable]),
+    [
+      ['nc-h1', true],
+      ['nc-h2', true],
+      ['nc-h3', true],
+      ['nc-h4', true],
+    ],
+  );
+
+  const again = await cloudctl(...addH4, ...sshFlags);
+  t.equal(again.code, 0, again.stdout + again.stderr);
+  const repaired = JSON.parse(again.stdout) as AddNodeResult;
+  t.same(
+    repaired.hosts.flatMap((host) => host.steps.filter((step) => step.outcome === 'changed')),
+    [],
+    'running it again finds the node in place: nothing to do on any host',
+  );
+});
+
+let instanceId = '';
+t.test('an instance runs on h4 once the other nodes are drained', async (t) => {
+  for (const host of ['h1', 'h2', 'h3']) await ok('nodes', 'drain', host, '--wait', '0');
+  const files = join(dir, 'image');
+  rmSync(files, { recursive: true, force: true });
+  mkdirSync(files);
+  writeFileSync(join(files, 'disk.img'), Buffer.alloc(64 * 1024));
+  writeFileSync(join(files, 'vmlinuz'), 'a kernel');
+  writeFileSync(join(files, 'initrd.img'), 'a ramdisk');
+  const image = await ok<{ imageId: string }>(
+    'images',
+    'import',
+    '--name',
+    'tiny',
+    '--disk',
+    join(files, 'disk.img'),
+    '--kernel',
+    join(files, 'vmlinuz'),
+    '--ramdisk',
+    join(files, 'initrd.img'),
+  );
+  const run = await ok<{ instances: { instanceId: string }[] }>('instances', 'run', '--image', image.imageId);
+  instanceId = run.instances[0]!.instanceId;
+  const deadline = Date.now() + 90_000;
+  let state: string | undefined;
+  for (;;) {
+    const { instances } = await ok<{ instances: { instanceId: string; state: string }[] }>('instances', 'list');
+    state = instances.find((instance) => instance.instanceId === instanceId)?.state;
+    if (state === 'running' || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  t.equal(state, 'running');
+  t.same(
+    (await nodes()).map((node) => [node.nodeName, node.instances]),
+    [
+      ['nc-h1', 0],
+      ['nc-h2', 0],
+      ['nc-h3', 0],
+      ['nc-h4', 1],
+    ],
+    'the cc placed it on nc-h4',
+  );
+});
+
+t.test('nodes remove h4: refused while the instance runs; --force terminates it and removes h4 for good', async (t) => {
+  const refused = await cloudctl('nodes', 'remove', 'h4', '--yes', ...sshFlags);
+  t.equal(refused.code, 6, refused.stdout + refused.stderr);
+  t.match(refused.stderr, new RegExp(instanceId));
+
+  const result = await cloudctl('nodes', 'remove', 'h4', '--force', '--yes', '--json', ...sshFlags);
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  const removed = JSON.parse(result.stdout) as RemoveResult;
+  t.comment(`nodes remove: ${stepTimes(removed.hosts)}`);
+  t.same(removed.terminated, [instanceId]);
+  t.equal(removed.hostRemoved, true);
+  t.notOk(removed.emptiedZone);
+
+  const plan = recorded().cloud;
+  t.notOk(
+    plan.hosts.some((host) => host.name === 'h4'),
+    'install.json no longer names h4',
+  );
+  t.notOk(plan.components.some((component) => component.host === 'h4'));
+  const left = await bed.exec(
+    h4,
+    `ps -eo args | grep -F '/mallee/${name}' | grep -v grep; ls -d /opt/mallee/${name} /etc/mallee/${name} 2>&1; ls -d ${dataDir}/nc`,
+  );
+  t.notMatch(left.stdout, /node|supervisor/, 'no Mallee process is left on h4');
+  t.match(left.stdout, new RegExp(`cannot access '/opt/mallee/${name}'`), '/opt/mallee/CLOUD is gone');
+  t.match(left.stdout, new RegExp(`cannot access '/etc/mallee/${name}'`), 'and its configs');
+  t.match(left.stdout, new RegExp(`^${dataDir}/nc$`, 'm'), 'its data is kept without --purge');
+
+  const cc = await bed.exec(h1, `cat /etc/mallee/${name}/cc-zone-a.json`);
+  t.notMatch(cc.stdout, /nc-h4/, "the cc's config no longer names the node");
+  t.same(
+    (await nodes()).map((node) => node.nodeName),
+    ['nc-h1', 'nc-h2', 'nc-h3'],
+  );
+});
+
+t.test('a restart of the cc does not bring h4 back; the cloud is healthy', async (t) => {
+  await ok('services', 'restart', 'cc-zone-a', '--yes', ...sshFlags);
+  t.same(
+    (await nodes()).map((node) => [node.nodeName, node.reachable]),
+    [
+      ['nc-h1', true],
+      ['nc-h2', true],
+      ['nc-h3', true],
+    ],
+  );
+  const status = await cloudctl('status', ...sshFlags);
+  t.equal(status.code, 0, status.stdout.slice(0, 3000) + status.stderr);
+  t.notMatch(status.stdout, /nc-h4|\bh4\b/);
+});
