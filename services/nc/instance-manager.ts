@@ -465,15 +465,22 @@ export class InstanceManager implements NodeController {
     const domain = await this.options.connection.lookup(instanceId);
     if (!domain) return undefined;
     const found = await this.inspect(domain);
-    return found?.facts.metadata ? found : undefined;
+    return found && this.isOurs(found) ? found : undefined;
   }
 
-  /** The domains Mallee made (those with its metadata); others on the host are not the node's business. */
+  /**
+   * The domains this node made: Mallee's metadata, and the console log in this node's instances folder. Other domains
+   * on the hypervisor are not the node's business, among them another cloud's on the same libvirtd.
+   */
   private async listDomains(): Promise<Found[]> {
     const hypervisor = await this.options.connection.open();
     const domains = await hypervisor.connectListAllDomains();
     const found = await Promise.all(domains.map((domain) => this.inspect(domain)));
-    return found.filter((item): item is Found => item?.facts.metadata !== undefined);
+    return found.filter((item): item is Found => item !== undefined && this.isOurs(item));
+  }
+
+  private isOurs(found: Found): boolean {
+    return found.facts.metadata !== undefined && (found.facts.consoleLog ?? '').startsWith(`${this.instancesDir}/`);
   }
 
   private async inspect(domain: Domain): Promise<Found | undefined> {

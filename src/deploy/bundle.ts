@@ -93,8 +93,8 @@ export function bundleHashOf(root: string): string {
 }
 
 /** The bundle's identity, computed without packing (so `--dry-run` can name it). */
-export function bundleIdentity(): Bundle {
-  const id = bundleHashOf(malleePackage().root);
+export function bundleIdentity(root = malleePackage().root): Bundle {
+  const id = bundleHashOf(root);
   const tarball = join(bundleCacheDir(), `mallee-${id}.tar.gz`);
   return {
     hash: id,
@@ -109,11 +109,13 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Packs the bundle unless the cache already has it; the checksum file beside it is the commit point. */
-export async function packBundle(): Promise<Bundle & { sha256: string; packed: boolean }> {
-  const bundle = bundleIdentity();
+/**
+ * Packs the bundle of the built project at `root` (this installation's own by default) unless the cache already has
+ * it; the checksum file beside it is the commit point.
+ */
+export async function packBundle(root = malleePackage().root): Promise<Bundle & { sha256: string; packed: boolean }> {
+  const bundle = bundleIdentity(root);
   if (bundle.sha256 && existsSync(bundle.tarball)) return { ...bundle, sha256: bundle.sha256, packed: false };
-  const { root } = malleePackage();
   mkdirSync(dirname(bundle.tarball), { recursive: true });
   const temporary = `${bundle.tarball}.${process.pid}.tmp`;
   const entries = [...projectEntries.filter((entry) => existsSync(join(root, entry))), ...productionPackages(root)];

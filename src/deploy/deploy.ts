@@ -5,8 +5,8 @@ import { adminCertificateName } from '../cloud/admin-names.js';
 import { PkiStore } from '../pki/pki-store.js';
 import { bundleIdentity, packBundle, type Bundle } from './bundle.js';
 import { cloudHome, ensureAdminCredentials, readAdminCredentials } from './cloud-home.js';
-import { planDaemons, renderServiceConfig, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
-import { probeHost, type HostDeployment } from './host-deployment.js';
+import { planDaemons, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
+import { hostDeploymentOf, probeHost, type HostDeployment } from './host-deployment.js';
 import { hostLayout } from './host-layout.js';
 import { Journal } from './journal.js';
 import { stepNames, type DeployStep, type PlannedAction, type StepName } from './step.js';
@@ -165,25 +165,18 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
       const layout = hostLayout(cloud.name, options.prefix);
       const [probe, journal] = await Promise.all([probeHost(operator), Journal.read(operator, layout.journal)]);
       report.starter = probe.systemd ? 'systemd' : 'supervisor';
-      const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
-      const configs = new Map(
-        onHost.map((daemon) => [
-          daemon.name,
-          JSON.stringify(renderServiceConfig(cloud, daemon, daemons, layout, admin), null, 2) + '\n',
-        ]),
-      );
-      const deployment: HostDeployment = {
+      const deployment = hostDeploymentOf({
         cloud,
         host,
         layout,
         probe,
-        daemons: onHost,
-        configs,
+        daemons,
+        admin,
         bundle,
-        tls: pki?.hostCredentials(host.name),
+        pki,
         adminTls,
         healthTimeoutMs: options.healthTimeoutMs,
-      };
+      });
       const steps = stepsFor(deployment);
       return { operator, steps, journal, unchangedSoFar: true, inPlaceLooks: lookAhead(operator, steps, journal) };
     } catch (error) {

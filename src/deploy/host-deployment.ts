@@ -2,7 +2,8 @@ import type { CloudConfig, HostConfig } from '../config/types.js';
 import type { Operator } from '../operators/operator.js';
 import type { PeerTls } from '../runtime/peer-client.js';
 import type { Bundle } from './bundle.js';
-import type { PlannedDaemon } from './daemon-plan.js';
+import type { PkiStore } from '../pki/pki-store.js';
+import { renderServiceConfig, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
 import type { HostLayout } from './host-layout.js';
 
 /** What a short look at the host tells the steps: how daemons are started and how packages are installed. */
@@ -22,12 +23,63 @@ export interface HostDeployment {
   /** Each daemon's ServiceConfig as written to the host, by daemon name. */
   configs: Map<string, string>;
   bundle: Bundle;
+  /**
+   * The release each daemon runs, by daemon name, where it is not `bundle`: an upgrade moves one daemon at a time, so
+   * for a while a host runs two releases.
+   */
+  releases?: ReadonlyMap<string, string>;
   /** The host's TLS files (cloud CA, its certificate and key); absent in a dry run, which issues nothing. */
   tls?: { ca: string; cert: string; key: string };
   /** The installer's client identity for /healthz over mTLS; absent in a dry run. */
   adminTls?: PeerTls;
   /** How long the health step waits for every daemon. */
   healthTimeoutMs: number;
+}
+
+/**
+ * One host's deployment from the whole cloud's plan: its daemons, each one's ServiceConfig as written to the host,
+ * and its TLS material from the cloud CA (none in a dry run, which issues nothing).
+ */
+export function hostDeploymentOf(input: {
+  cloud: CloudConfig;
+  host: HostConfig;
+  layout: HostLayout;
+  probe: HostProbe;
+  /** Every daemon of the cloud: a config names its peers. */
+  daemons: readonly PlannedDaemon[];
+  admin: AdminCredentials;
+  bundle: Bundle;
+  pki?: PkiStore;
+  adminTls?: PeerTls;
+  healthTimeoutMs: number;
+  releases?: ReadonlyMap<string, string>;
+}): HostDeployment {
+  const { cloud, host, layout, daemons, admin } = input;
+  const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
+  const configs = new Map(
+    onHost.map((daemon) => [
+      daemon.name,
+      JSON.stringify(renderServiceConfig(cloud, daemon, daemons, layout, admin), null, 2) + '\n',
+    ]),
+  );
+  return {
+    cloud,
+    host,
+    layout,
+    probe: input.probe,
+    daemons: onHost,
+    configs,
+    bundle: input.bundle,
+    ...(input.releases && { releases: input.releases }),
+    tls: input.pki?.hostCredentials(host.name),
+    adminTls: input.adminTls,
+    healthTimeoutMs: input.healthTimeoutMs,
+  };
+}
+
+/** The bundle hash of the release a daemon of the deployment runs from. */
+export function releaseOf(deployment: HostDeployment, daemon: PlannedDaemon): string {
+  return deployment.releases?.get(daemon.name) ?? deployment.bundle.hash;
 }
 
 /** One command tells whether systemd is PID 1 and which package manager the host has (read-only). */

@@ -30,6 +30,10 @@ export interface HostLayout {
   node: string;
   daemonScript(component: string): string;
   supervisorScript: string;
+  /** `releases/<hash>`: daemons run from their release by name, so each can move to another one on its own. */
+  release(hash: string): string;
+  releaseNode(hash: string): string;
+  releaseDaemonScript(hash: string, component: string): string;
 }
 
 export function hostLayout(cloud: string, prefix = '/'): HostLayout {
@@ -59,6 +63,10 @@ export function hostLayout(cloud: string, prefix = '/'): HostLayout {
     node: join(current, 'node', 'bin', 'node'),
     daemonScript: (component) => join(current, 'dist', 'services', component, 'main.js'),
     supervisorScript: join(current, 'dist', 'src', 'supervisor', 'supervisor-main.js'),
+    release: (hash) => join(installRoot, 'releases', hash),
+    releaseNode: (hash) => join(installRoot, 'releases', hash, 'node', 'bin', 'node'),
+    releaseDaemonScript: (hash, component) =>
+      join(installRoot, 'releases', hash, 'dist', 'services', component, 'main.js'),
   };
 }
 

@@ -32,13 +32,15 @@ export async function allInOnePorts(options: { sc?: boolean } = {}): Promise<All
 
 /**
  * cloud.yaml of an all-in-one test cloud: every daemon on 127.0.0.1 on free ports, one zone, and libvirt's test
- * driver for the nc (no guests to boot). `databaseYaml` is spliced in before `hosts:` (a PostgreSQL `database:`).
+ * driver for the nc (no guests to boot) unless `hypervisor` names another. `databaseYaml` is spliced in before
+ * `hosts:` (a PostgreSQL `database:`).
  */
 export function allInOneCloudYaml(options: {
   name: string;
   dataDir: string;
   ports: AllInOnePorts;
   databaseYaml?: string;
+  hypervisor?: string;
 }): string {
   const { name, dataDir, ports } = options;
   return `name: ${name}
@@ -52,7 +54,7 @@ components:
   - { component: clc, host: local, port: ${ports.clc} }
   - { component: walrus, host: local, port: ${ports.walrus} }
   - { component: cc, host: local, zone: zone-a, port: ${ports.cc} }
-${ports.sc === undefined ? '' : `  - { component: sc, host: local, zone: zone-a, port: ${ports.sc} }\n`}  - { component: nc, host: local, zone: zone-a, port: ${ports.nc}, hypervisor: 'test:///default' }
+${ports.sc === undefined ? '' : `  - { component: sc, host: local, zone: zone-a, port: ${ports.sc} }\n`}  - { component: nc, host: local, zone: zone-a, port: ${ports.nc}, hypervisor: '${options.hypervisor ?? 'test:///default'}' }
 `;
 }
 

@@ -9,13 +9,24 @@ export interface DaemonHealth {
   detail?: string;
 }
 
+/** One GET of a daemon's /healthz: healthy when it answers 200; the version is the release it runs. */
 export async function probeDaemon(
   url: string,
   tls: Parameters<typeof callPeer>[1],
-): Promise<{ ok: boolean; detail: string }> {
+): Promise<{ ok: boolean; detail: string; version?: string }> {
   try {
     const answer = await callPeer(new URL('/healthz', url).toString(), tls, { timeoutMs: 5000 });
-    return { ok: answer.status === 200, detail: `healthz answered ${answer.status}: ${answer.body.slice(0, 200)}` };
+    let version: string | undefined;
+    try {
+      version = (JSON.parse(answer.body) as { version?: string }).version;
+    } catch {
+      // Not JSON: not a Mallee daemon answering, which the status says.
+    }
+    return {
+      ok: answer.status === 200,
+      detail: `healthz answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+      ...(version && { version }),
+    };
   } catch (error) {
     return { ok: false, detail: (error as Error).message };
   }

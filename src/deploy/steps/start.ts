@@ -1,6 +1,7 @@
 import type { Operator } from '../../operators/operator.js';
+import type { PlannedDaemon } from '../daemon-plan.js';
 import type { SupervisorConfig, SupervisorState } from '../../supervisor/supervisor-config.js';
-import type { HostDeployment } from '../host-deployment.js';
+import { releaseOf, type HostDeployment } from '../host-deployment.js';
 import { shellQuote as q } from '../host-layout.js';
 import { hashOf, type DeployStep } from '../step.js';
 import { renderTemplate } from '../templates.js';
@@ -10,8 +11,17 @@ import { filesInPlace, type HostFile } from './config.js';
 function revisions(deployment: HostDeployment): Map<string, string> {
   const tls = hashOf(deployment.tls ?? {});
   return new Map(
-    deployment.daemons.map((d) => [d.name, hashOf(deployment.bundle.hash, deployment.configs.get(d.name), tls)]),
+    deployment.daemons.map((d) => [d.name, hashOf(releaseOf(deployment, d), deployment.configs.get(d.name), tls)]),
   );
+}
+
+/** The program a daemon runs: the Node and the service script of its own release (not `current`). */
+function daemonProgram(deployment: HostDeployment, daemon: PlannedDaemon) {
+  const release = releaseOf(deployment, daemon);
+  return {
+    node: deployment.layout.releaseNode(release),
+    script: deployment.layout.releaseDaemonScript(release, daemon.component.component),
+  };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,8 +40,8 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
     daemons: deployment.daemons.map((daemon) => ({
       name: daemon.name,
       argv: [
-        layout.node,
-        layout.daemonScript(daemon.component.component),
+        daemonProgram(deployment, daemon).node,
+        daemonProgram(deployment, daemon).script,
         '--config',
         layout.daemonConfig(daemon.name),
       ],
@@ -101,10 +111,12 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
       await operator.check(command, { sudo: true });
       progress('waiting for the supervisor to run every daemon');
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + deployment.healthTimeoutMs;
       while (!(await converged(operator))) {
         if (Date.now() > deadline) {
-          throw new Error(`the supervisor did not start every daemon within 60 s; see ${layout.supervisorLog}`);
+          throw new Error(
+            `the supervisor did not start every daemon within ${deployment.healthTimeoutMs / 1000} s; see ${layout.supervisorLog}`,
+          );
         }
         await pause(200);
       }
@@ -127,8 +139,7 @@ function systemdStart(deployment: HostDeployment): DeployStep {
         cloud: cloud.name,
         component: daemon.component.component,
         name: daemon.name,
-        node: layout.node,
-        script: layout.daemonScript(daemon.component.component),
+        ...daemonProgram(deployment, daemon),
         config: layout.daemonConfig(daemon.name),
         log: layout.daemonLog(daemon.name),
         revision: revisionOf.get(daemon.name)!,

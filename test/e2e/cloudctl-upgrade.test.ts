@@ -1,0 +1,158 @@
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import type { UpgradeResult } from '../../src/operations/upgrade.js';
+import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { allInOneCloudYaml, allInOnePorts, installerEnv, uninstallTestCloud } from '../helpers/installer.js';
+
+// cloudctl upgrade on an all-in-one cloud that `faststart install` put on this machine with the real hypervisor
+// (qemu through libvirtd): a guest boots, the cloud moves to a rebuilt release daemon by daemon while the guest keeps
+// running, then a release whose cc cannot start is rolled back automatically.
+t.setTimeout(15 * 60_000);
+
+const dir = temporaryDir('upgrade');
+// qemu runs as libvirt-qemu and must reach the instance disks below this folder.
+chmodSync(dir, 0o755);
+const name = `up${process.pid}`;
+const prefix = join(dir, 'root');
+const env = installerEnv(join(dir, 'home'));
+const configFile = join(dir, 'cloud.yaml');
+const ports = await allInOnePorts();
+writeFileSync(configFile, allInOneCloudYaml({ name, dataDir: join(dir, 'data'), ports, hypervisor: 'qemu:///system' }));
+const daemons = ['clc', 'walrus', 'cc-zone-a', 'nc-local'];
+const runDir = join(prefix, 'run', 'mallee', name);
+const cloudctl = (...args: string[]) => runCli('cloudctl', [...args, '--cloud', name], { env });
+async function ok<T>(...args: string[]): Promise<T> {
+  const result = await cloudctl(...args, '--json');
+  if (result.code !== 0) throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stdout}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * A rebuilt Mallee: this project's build copied with another version in package.json, its packages linked. `breaks`
+ * names a component whose daemon exits at once in it.
+ */
+function rebuiltProject(version: string, breaks?: string): string {
+  const root = join(dir, `release-${version}`);
+  mkdirSync(root, { recursive: true });
+  for (const entry of ['dist', 'bin', 'templates', 'wsdl', 'package-lock.json']) {
+    cpSync(join(projectRoot, entry), join(root, entry), { recursive: true });
+  }
+  symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'));
+  const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ ...packageJson, version }, null, 2));
+  if (breaks) {
+    writeFileSync(
+      join(root, 'dist', 'services', breaks, 'main.js'),
+      `process.stderr.write('this release of ${breaks} cannot start\\n');\nprocess.exit(70);\n`,
+    );
+  }
+  return root;
+}
+
+interface Component {
+  name: string;
+  state: string;
+  version?: string;
+  process?: { pid?: number };
+}
+const status = async () => {
+  const result = await cloudctl('status', '--json');
+  return { code: result.code, ...(JSON.parse(result.stdout) as { healthy: boolean; components: Component[] }) };
+};
+const versions = async () => (await status()).components.map((component) => [component.name, component.version]);
+interface Instance {
+  instanceId: string;
+  state: string;
+}
+const instanceState = async (id: string) =>
+  (await ok<{ instances: Instance[] }>('instances', 'list')).instances.find((instance) => instance.instanceId === id)
+    ?.state;
+/** The qemu process of the guest, as libvirt recorded it: the same pid means the guest never stopped. */
+const qemuPid = (id: string) => readFileSync(`/run/libvirt/qemu/${id}.pid`, 'utf8').trim();
+
+const installed = await runCli(
+  'faststart',
+  ['install', '--all-in-one', '--config', configFile, '--yes', '--prefix', prefix],
+  { env },
+);
+const packed: string[] = [];
+t.teardown(async () => {
+  await uninstallTestCloud(name, runDir, env);
+  for (const tarball of packed) rmSync(tarball, { force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let instanceId = '';
+const original = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+const upgradedVersion = `${original}-upgrade.${process.pid}`;
+
+t.test('a cloud on qemu with a guest running', async (t) => {
+  t.equal(installed.code, 0, installed.stderr + installed.stdout);
+  const { images } = await ok<{ images: { imageId: string; name: string }[] }>('images', 'list');
+  const machine = images.find((image) => image.name === 'mallee-smoke-test');
+  t.ok(machine, 'the smoke test registered its image');
+  const run = await ok<{ instances: Instance[] }>('instances', 'run', '--image', machine!.imageId);
+  instanceId = run.instances[0]!.instanceId;
+  const deadline = Date.now() + 180_000;
+  while ((await instanceState(instanceId)) !== 'running' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  t.equal(await instanceState(instanceId), 'running');
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, original]),
+  );
+});
+
+t.test(
+  'upgrade to a rebuilt release: a backup, every daemon in order on the new version, the guest untouched',
+  async (t) => {
+    const pid = qemuPid(instanceId);
+    const result = await cloudctl('upgrade', '--bundle', rebuiltProject(upgradedVersion), '--yes', '--json');
+    t.equal(result.code, 0, result.stdout + result.stderr);
+    const upgrade = JSON.parse(result.stdout) as UpgradeResult;
+    packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
+    t.same(
+      upgrade.daemons.map((daemon) => [daemon.name, daemon.fromVersion, daemon.toVersion, daemon.changed]),
+      daemons.map((daemon) => [daemon, original, upgradedVersion, true]),
+      'clc, walrus, the cc, then the node, each from the old version to the new',
+    );
+    t.match(readFileSync(upgrade.backup).subarray(0, 2), Buffer.from([0x1f, 0x8b]), 'the backup taken first is a .tgz');
+
+    const after = await status();
+    t.equal(after.code, 0, 'healthy');
+    t.same(
+      await versions(),
+      daemons.map((daemon) => [daemon, upgradedVersion]),
+    );
+    t.equal(await instanceState(instanceId), 'running', 'the node controller found its guest again');
+    t.equal(qemuPid(instanceId), pid, 'the same qemu process: the guest never stopped');
+    const current = await runCommand('readlink', [join(prefix, 'opt', 'mallee', name, 'current')]);
+    t.match(current.stdout.trim(), new RegExp(`/releases/${upgrade.release}$`), 'current names the new release');
+  },
+);
+
+t.test('a release whose cc cannot start is rolled back: every daemon on the previous version, healthy', async (t) => {
+  const pid = qemuPid(instanceId);
+  const broken = rebuiltProject(`${original}-broken.${process.pid}`, 'cc');
+  const result = await cloudctl('upgrade', '--bundle', broken, '--yes', '--health-timeout', '10', '--json');
+  t.equal(result.code, 5, 'unhealthy');
+  const { error } = JSON.parse(result.stdout) as {
+    error: { message: string; details: { failure: string; rolledBack: string[] } };
+  };
+  t.match(error.message, /rolled back/);
+  t.match(error.details.failure, /cc-zone-a on local/);
+  t.same(error.details.rolledBack, ['clc', 'walrus', 'cc-zone-a'], 'the moved daemons, and the one that failed');
+
+  const after = await status();
+  t.equal(after.code, 0, 'healthy again');
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, upgradedVersion]),
+    'all on the release before',
+  );
+  t.equal(await instanceState(instanceId), 'running');
+  t.equal(qemuPid(instanceId), pid, 'the guest kept running');
+  await ok('instances', 'terminate', instanceId, '--yes');
+});
