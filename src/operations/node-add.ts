@@ -4,7 +4,7 @@ import { CliError } from '../cli/cli-error.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { cloudDefaults, componentDefaults } from '../config/component-defaults.js';
 import type { CloudConfig, HostConfig } from '../config/types.js';
-import { daemonName, planDaemons } from '../deploy/daemon-plan.js';
+import { planDaemons } from '../deploy/daemon-plan.js';
 import type { HostReport } from '../deploy/deploy.js';
 import { discoverHost } from '../discovery/discover-host.js';
 import type { HostFacts } from '../discovery/host-facts.js';
@@ -129,11 +129,11 @@ function problemsOf(facts: HostFacts, cloud: CloudConfig, entry: NodeEntry, repa
 export async function addNode(installed: InstalledCloud, request: AddNodeRequest): Promise<AddNodeResult> {
   const started = Date.now();
   const cloud = installed.config;
-  const probe = { name: 'new', address: request.address, ssh: { user: 'root', port: 22, sudo: false }, dataDir: '/' };
-  if (!isThisMachine(probe) && cloud.hosts.some((host) => isThisMachine(host))) {
+  const host = hostFor(cloud, request);
+  // An all-in-one cloud listens on loopback: a node elsewhere could not reach its cc or walrus.
+  if (!isThisMachine(host) && cloud.hosts.some((entry) => isThisMachine(entry))) {
     throw new CliError('usage', nodeMessages.loopbackCloud(request.address), nodeMessages.loopbackCloudHint);
   }
-  const host = hostFor(cloud, request);
   const existing = ncOn(cloud, host.name);
   const facts = await onHost(installed.open, host, (operator) => discoverHost(operator, { dataDir: host.dataDir }));
   const zone = chooseZone(cloud, {
@@ -171,22 +171,14 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
       ? reasonTexts.nc.kvm(host.name, zone, ...capacity)
       : virtualization === 'emulation'
         ? reasonTexts.nc.emulation(host.name, zone, ...capacity)
-        : `nc of ${zone} on ${host.name}: ${nodeMessages.virtualization.simulated}`;
+        : nodeMessages.simulatedReason(host.name, zone);
   const warnings = virtualization === 'emulation' ? [problemTexts.noKvm(host.name).message] : [];
 
   const planned = validatedPlan(withNode(cloud, entry), 'install.json');
   const planFile = editedPlanFile(installed, (text) => addNodeToYaml(text, cloud, entry));
-  const nodeName = daemonName({
-    component: 'nc',
-    host: host.name,
-    zone,
-    port: entry.port,
-    dataDir: '',
-    hypervisor: '',
-  });
-  const cc = planDaemons(planned).find(
-    (d) => d.component.component === 'cc' && 'zone' in d.component && d.component.zone === zone,
-  );
+  const daemons = planDaemons(planned);
+  const nodeName = daemons.find((d) => d.component.component === 'nc' && d.host.name === host.name)!.name;
+  const cc = daemons.find((d) => d.component.component === 'cc' && 'zone' in d.component && d.component.zone === zone);
   await confirmOrRefuse(
     nodeMessages.confirmAdd(
       nodeName,
@@ -200,12 +192,7 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
   );
   const planFiles = recordPlan(installed, planned, planFile);
   const hosts = await deployPlan(installed, planned, request.renderer, nodeMessages.deployFailedHint);
-  const node = await waitUntilReachable(
-    { ...installed, config: planned, daemons: planDaemons(planned) },
-    zone,
-    nodeName,
-    60_000,
-  );
+  const node = await waitUntilReachable({ ...installed, config: planned, daemons }, zone, nodeName, 60_000);
   return {
     node,
     host: host.name,

@@ -35,14 +35,9 @@ export const nodeMessages = {
   notReachable: (node: string, zone: string, error?: string) =>
     `${node} is deployed, but the cc of ${zone} does not reach it${error ? `: ${error}` : ''}.`,
   notReachableHint: "Check the node's log (cloudctl logs NODE) and that the cc host can reach its port.",
-  virtualization: {
-    kvm: 'KVM',
-    emulation: 'software emulation (no KVM): instances run slower',
-    simulated: "libvirt's simulated hypervisor",
-  },
+  simulatedReason: (host: string, zone: string) => `nc of ${zone} on ${host}: libvirt's simulated hypervisor`,
   added: (node: string, zone: string) => `${node} joined ${zone}.`,
   planNote: (files: string[]) => `The cloud's plan is updated: ${files.join(', ')}.`,
-  unknownNode: (host: string) => `The cloud has no node controller on "${host}".`,
   removeDeployFailedHint:
     'The plan no longer has the node: fix the cause and run `faststart install` with the updated plan, or this command again.',
   emptiedZone: (zone: string) =>

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { ClusterControllerClient } from '../clients/cc-client.js';
@@ -169,6 +171,7 @@ export interface RemoveResult {
   /** install.json, and the cloud.yaml beside it when there is one. */
   planFiles: string[];
   hosts: HostReport[];
+  seconds: number;
 }
 
 export interface RemoveOptions {
@@ -191,6 +194,7 @@ export async function removeNode(
   host: string,
   options: RemoveOptions,
 ): Promise<RemoveResult> {
+  const started = Date.now();
   const { row: node, registered } = await findNode(installed, host);
   const running = registered ? await instancesOn(installed, node) : [];
   if (running.length > 0 && !options.force) {
@@ -220,7 +224,8 @@ export async function removeNode(
     await cc.deregisterNode(node.nodeName);
   }
   if (!daemon || !removal || !planned) {
-    return { node, terminated: running, stopped: false, hostRemoved: false, planFiles: [], hosts: [] };
+    const seconds = (Date.now() - started) / 1000;
+    return { node, terminated: running, stopped: false, hostRemoved: false, planFiles: [], hosts: [], seconds };
   }
   const { prefix } = installed.record;
   await onHost(installed.open, daemon.host, async (operator) => {
@@ -235,6 +240,12 @@ export async function removeNode(
     }
   });
   const planFiles = recordPlan(installed, planned, planFile);
+  // A host that left the cloud keeps no certificate here: adding it again issues a new one.
+  if (removal.hostRemoved) {
+    for (const file of [`${daemon.host.name}.pem`, `${daemon.host.name}-key.pem`]) {
+      rmSync(join(installed.cloudFile.pkiDir, 'hosts', file), { force: true });
+    }
+  }
   const hosts = await deployPlan(installed, planned, options.renderer, nodeMessages.removeDeployFailedHint);
   if (!removal.hostRemoved) {
     await onHost(installed.open, daemon.host, (operator) => forgetDaemon(operator, installed.layout, daemon.name));
@@ -247,6 +258,7 @@ export async function removeNode(
     ...(removal.emptiedZone && { emptiedZone: removal.emptiedZone }),
     planFiles,
     hosts,
+    seconds: (Date.now() - started) / 1000,
   };
 }
 

@@ -279,9 +279,16 @@ t.test('nodes: list, drain, then remove (last: the zone has no node afterwards)'
   const pid = supervisorState().daemons['nc-local']!.pid!;
   const removed = await cloudctl('nodes', 'remove', 'local', '--yes', '--json');
   t.equal(removed.code, 0, removed.stderr);
+  const result = JSON.parse(removed.stdout) as {
+    seconds: number;
+    hosts: { steps: { name: string; seconds: number }[] }[];
+  };
+  t.comment(
+    `nodes remove: ${result.seconds} s; ${result.hosts[0]?.steps.map((s) => `${s.name} ${s.seconds}`).join(', ')}`,
+  );
   t.same(await list(), [], 'the cc no longer knows it');
   t.notOk(alive(pid), 'its nc was stopped');
-  t.equal(JSON.parse(removed.stdout).emptiedZone, 'zone-a', 'the zone stays, without a node');
+  t.equal((result as { emptiedZone?: string }).emptiedZone, 'zone-a', 'the zone stays, without a node');
   const record = JSON.parse(readFileSync(join(home, name, 'install.json'), 'utf8')) as {
     cloud: { components: { component: string; host: string }[] };
   };
