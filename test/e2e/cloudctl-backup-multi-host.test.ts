@@ -1,13 +1,15 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
-import { runCli, temporaryDir } from '../helpers/cli.js';
+import type { UpgradeResult } from '../../src/operations/upgrade.js';
+import { projectRoot, runCli, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
-import { installerEnv } from '../helpers/installer.js';
+import { installerEnv, rebuiltProject } from '../helpers/installer.js';
 
 // cloudctl backup restore into a cloud `faststart install` put on two test-bed hosts over real SSH: the clc on h1,
 // Walrus on h2. The restore stops each on its own host, copies each database there over SFTP, and starts both again.
+// Then cloudctl upgrade moves the daemons of both hosts to a rebuilt release over SSH.
 t.setTimeout(8 * 60_000);
 
 const bed = await startTestbed(t, { hosts: 2 });
@@ -40,7 +42,9 @@ const installed = await runCli(
     env,
   },
 );
+const packed: string[] = [];
 t.teardown(async () => {
+  for (const tarball of packed) rmSync(tarball, { force: true });
   await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
     env,
   });
@@ -93,4 +97,30 @@ t.test('backup, delete an account, restore over SSH: clc on h1 and walrus on h2 
   t.notOk(names.includes('after-backup'), 'one made after the backup is not');
   const status = await cloudctl('status');
   t.equal(status.code, 0, status.stdout.slice(0, 2000));
+});
+
+t.test('upgrade over SSH: the release on both hosts, every daemon on the new version', async (t) => {
+  const original = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+  const version = `${original}-ssh.${process.pid}`;
+  const upgrade = await ok<UpgradeResult>('upgrade', '--bundle', rebuiltProject(dir, version), '--yes', ...sshFlags);
+  packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
+  t.same(
+    upgrade.daemons.map((daemon) => [daemon.name, daemon.host, daemon.fromVersion, daemon.toVersion]),
+    [
+      ['clc', 'h1', original, version],
+      ['walrus', 'h2', original, version],
+      ['cc-zone-a', 'h1', original, version],
+      ['nc-h1', 'h1', original, version],
+    ],
+  );
+  const status = await ok<{ healthy: boolean; components: { name: string; version?: string }[] }>('status');
+  t.equal(status.healthy, true);
+  t.same(
+    status.components.map((component) => component.version),
+    status.components.map(() => version),
+  );
+  for (const host of [h1, h2]) {
+    const current = await bed.exec(host, `readlink /opt/mallee/${name}/current`);
+    t.equal(current.stdout.trim(), `/opt/mallee/${name}/releases/${upgrade.release}`, `${host.name} runs it`);
+  }
 });

@@ -1,9 +1,15 @@
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { UpgradeResult } from '../../src/operations/upgrade.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
-import { allInOneCloudYaml, allInOnePorts, installerEnv, uninstallTestCloud } from '../helpers/installer.js';
+import {
+  allInOneCloudYaml,
+  allInOnePorts,
+  installerEnv,
+  rebuiltProject,
+  uninstallTestCloud,
+} from '../helpers/installer.js';
 
 // cloudctl upgrade on an all-in-one cloud that `faststart install` put on this machine with the real hypervisor
 // (qemu through libvirtd): a guest boots, the cloud moves to a rebuilt release daemon by daemon while the guest keeps
@@ -26,28 +32,6 @@ async function ok<T>(...args: string[]): Promise<T> {
   const result = await cloudctl(...args, '--json');
   if (result.code !== 0) throw new Error(`cloudctl ${args.join(' ')} exited ${result.code}: ${result.stdout}`);
   return JSON.parse(result.stdout) as T;
-}
-
-/**
- * A rebuilt Mallee: this project's build copied with another version in package.json, its packages linked. `breaks`
- * names a component whose daemon exits at once in it.
- */
-function rebuiltProject(version: string, breaks?: string): string {
-  const root = join(dir, `release-${version}`);
-  mkdirSync(root, { recursive: true });
-  for (const entry of ['dist', 'bin', 'templates', 'wsdl', 'package-lock.json']) {
-    cpSync(join(projectRoot, entry), join(root, entry), { recursive: true });
-  }
-  symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'));
-  const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ ...packageJson, version }, null, 2));
-  if (breaks) {
-    writeFileSync(
-      join(root, 'dist', 'services', breaks, 'main.js'),
-      `process.stderr.write('this release of ${breaks} cannot start\\n');\nprocess.exit(70);\n`,
-    );
-  }
-  return root;
 }
 
 interface Component {
@@ -109,7 +93,7 @@ t.test(
   'upgrade to a rebuilt release: a backup, every daemon in order on the new version, the guest untouched',
   async (t) => {
     const pid = qemuPid(instanceId);
-    const result = await cloudctl('upgrade', '--bundle', rebuiltProject(upgradedVersion), '--yes', '--json');
+    const result = await cloudctl('upgrade', '--bundle', rebuiltProject(dir, upgradedVersion), '--yes', '--json');
     t.equal(result.code, 0, result.stdout + result.stderr);
     const upgrade = JSON.parse(result.stdout) as UpgradeResult;
     packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
@@ -135,7 +119,7 @@ t.test(
 
 t.test('a release whose cc cannot start is rolled back: every daemon on the previous version, healthy', async (t) => {
   const pid = qemuPid(instanceId);
-  const broken = rebuiltProject(`${original}-broken.${process.pid}`, 'cc');
+  const broken = rebuiltProject(dir, `${original}-broken.${process.pid}`, 'cc');
   const result = await cloudctl('upgrade', '--bundle', broken, '--yes', '--health-timeout', '10', '--json');
   t.equal(result.code, 5, 'unhealthy');
   const { error } = JSON.parse(result.stdout) as {

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './cli.js';
+import { projectRoot, runCli } from './cli.js';
 import { freePorts, processRunning } from './daemons.js';
 
 /**
@@ -70,4 +70,26 @@ export async function uninstallTestCloud(name: string, runDir: string, env: Node
   if (pid > 0 && processRunning(pid)) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (processRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/**
+ * A rebuilt Mallee under `dir`: this project's build copied with another version in package.json, its packages
+ * linked. `breaks` names a component whose daemon exits at once in it: what `cloudctl upgrade --bundle` takes.
+ */
+export function rebuiltProject(dir: string, version: string, breaks?: string): string {
+  const root = join(dir, `release-${version}`);
+  mkdirSync(root, { recursive: true });
+  for (const entry of ['dist', 'bin', 'templates', 'wsdl', 'package-lock.json']) {
+    cpSync(join(projectRoot, entry), join(root, entry), { recursive: true });
+  }
+  symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'));
+  const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ ...packageJson, version }, null, 2));
+  if (breaks) {
+    writeFileSync(
+      join(root, 'dist', 'services', breaks, 'main.js'),
+      `process.stderr.write('this release of ${breaks} cannot start\\n');\nprocess.exit(70);\n`,
+    );
+  }
+  return root;
 }
