@@ -24,7 +24,7 @@ export function formatAddedNode(result: AddNodeResult): string {
     '',
     renderList([result.node], nodeColumns, 'table', ''),
     '',
-    nodeMessages.planNote(result.planFiles),
+    nodeMessages.planNote(result.planFiles, result.planFileCreated),
   ].join('\n');
 }
 
@@ -35,6 +35,6 @@ export function formatRemovedNode(result: RemoveResult, purge: boolean): string 
     `${node.nodeName} was removed from ${node.zone}${terminated}.`,
     ...(result.hostRemoved ? [nodeMessages.uninstalled(node.host ?? node.nodeName, purge)] : []),
     ...(result.emptiedZone ? [nodeMessages.emptiedZone(result.emptiedZone)] : []),
-    ...(result.planFiles.length > 0 ? [nodeMessages.planNote(result.planFiles)] : []),
+    ...(result.planFiles.length > 0 ? [nodeMessages.planNote(result.planFiles, result.planFileCreated)] : []),
   ].join('\n');
 }

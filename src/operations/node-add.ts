@@ -14,7 +14,7 @@ import { problemTexts, reasonTexts } from '../placement/placement-messages.js';
 import type { PlacementProblem, PlacementProblemCode } from '../placement/placement-types.js';
 import { isThisMachine, onHost } from './host-access.js';
 import type { InstalledCloud } from './installed-cloud.js';
-import { deployPlan, editedPlanFile, recordPlan } from './node-deploy.js';
+import { deployPlan, planFileFor, recordPlan } from './node-deploy.js';
 import { nodeMessages } from './node-messages.js';
 import {
   addNodeToYaml,
@@ -53,8 +53,10 @@ export interface AddNodeResult {
   /** Why the node is as it is, in placement's words. */
   reason: string;
   warnings: string[];
-  /** install.json, and the cloud.yaml beside it when there is one. */
+  /** install.json and the cloud.yaml beside cloud.json. */
   planFiles: string[];
+  /** That cloud.yaml was written from the plan: the install had left none there. */
+  planFileCreated: boolean;
   hosts: HostReport[];
   seconds: number;
 }
@@ -175,7 +177,7 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
   const warnings = virtualization === 'emulation' ? [problemTexts.noKvm(host.name).message] : [];
 
   const planned = validatedPlan(withNode(cloud, entry), 'install.json');
-  const planFile = editedPlanFile(installed, (text) => addNodeToYaml(text, cloud, entry));
+  const planFile = planFileFor(installed, planned, (text) => addNodeToYaml(text, cloud, entry));
   const daemons = planDaemons(planned);
   const nodeName = daemons.find((d) => d.component.component === 'nc' && d.host.name === host.name)!.name;
   const cc = daemons.find((d) => d.component.component === 'cc' && 'zone' in d.component && d.component.zone === zone);
@@ -203,6 +205,7 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
     reason,
     warnings,
     planFiles,
+    planFileCreated: planFile.created,
     hosts,
     seconds: (Date.now() - started) / 1000,
   };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
 import type { CloudConfig } from '../config/types.js';
@@ -7,19 +8,31 @@ import { installMessages } from '../deploy/install-messages.js';
 import { installRecordPath, writeInstallRecord } from '../deploy/uninstall.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 import type { InstalledCloud } from './installed-cloud.js';
-import { nodeMessages } from './node-messages.js';
-import { checkPlan } from './node-plan.js';
+import { nodeMessages, planComments } from './node-messages.js';
+import { checkPlan, cloudConfigYaml } from './node-plan.js';
+
+/** The cloud.yaml `recordPlan` writes beside cloud.json. */
+export interface PlanFile {
+  path: string;
+  text: string;
+  /** There was none: it is written from the plan, so `faststart install --config` has a file that knows the change. */
+  created: boolean;
+}
 
 /**
- * The cloud.yaml beside cloud.json edited as `edit` says, checked by cloud.yaml's validation; undefined when the
- * cloud has no such file (it was installed from a cloud.yaml elsewhere, which install.json supersedes).
+ * The cloud.yaml beside cloud.json edited as `edit` says (its comments kept), checked by cloud.yaml's validation; when
+ * there is none (the cloud was installed from a cloud.yaml elsewhere), the new plan written out in full.
  */
-export function editedPlanFile(
+export function planFileFor(
   installed: InstalledCloud,
+  cloud: CloudConfig,
   edit: (text: string) => string,
   emptiedZone?: string,
-): { path: string; text: string } | undefined {
-  if (!installed.planFile) return undefined;
+): PlanFile {
+  if (!installed.planFile) {
+    const path = join(dirname(installed.cloudPath), 'cloud.yaml');
+    return { path, text: planComments.written(cloud.name, path) + cloudConfigYaml(cloud), created: true };
+  }
   const text = edit(readFileSync(installed.planFile, 'utf8'));
   const problems = checkPlan(text, installed.planFile, emptiedZone);
   if (problems.length > 0) {
@@ -30,21 +43,17 @@ export function editedPlanFile(
       problems,
     );
   }
-  return { path: installed.planFile, text };
+  return { path: installed.planFile, text, created: false };
 }
 
 /**
  * Records the new plan where later commands read it: install.json (what cloudctl, uninstall and upgrade use) and
- * the cloud.yaml beside it. Done before any host changes, so an interrupted run is finished by running it again.
+ * the cloud.yaml beside it, which a `faststart install --config` re-run takes. Done before any host changes, so an interrupted run is finished by running it again.
  */
-export function recordPlan(
-  installed: InstalledCloud,
-  cloud: CloudConfig,
-  planFile: { path: string; text: string } | undefined,
-): string[] {
+export function recordPlan(installed: InstalledCloud, cloud: CloudConfig, planFile: PlanFile): string[] {
   writeInstallRecord({ ...installed.record, cloud });
-  if (planFile) writeFileAtomically(planFile.path, planFile.text);
-  return [installRecordPath(cloud.name), ...(planFile ? [planFile.path] : [])];
+  writeFileAtomically(planFile.path, planFile.text);
+  return [installRecordPath(cloud.name), planFile.path];
 }
 
 /**

@@ -37,11 +37,20 @@ export const nodeMessages = {
   notReachableHint: "Check the node's log (cloudctl logs NODE) and that the cc host can reach its port.",
   simulatedReason: (host: string, zone: string) => `nc of ${zone} on ${host}: libvirt's simulated hypervisor`,
   added: (node: string, zone: string) => `${node} joined ${zone}.`,
-  planNote: (files: string[]) => `The cloud's plan is updated: ${files.join(', ')}.`,
+  planNote: (files: string[], created: boolean) =>
+    `The cloud's plan is updated: ${files.join(', ')}.` +
+    (created ? ' If you install again from a cloud.yaml of your own, update it the same way first.' : ''),
   removeDeployFailedHint:
     'The plan no longer has the node: fix the cause and run `faststart install` with the updated plan, or this command again.',
   emptiedZone: (zone: string) =>
     `${zone} has no node left: its cc (and sc) keep running and it has no capacity until \`cloudctl nodes add HOST --zone ${zone}\`.`,
   uninstalled: (host: string, purge: boolean) =>
     `${host} ran nothing else of the cloud: Mallee was removed from it${purge ? ', with its data' : ' (its data is kept; --purge removes it)'}.`,
+};
+
+/** The header of a cloud.yaml `nodes add` or `nodes remove` writes where the install left none. */
+export const planComments = {
+  written: (cloud: string, path: string) =>
+    `# The plan of cloud ${cloud} as cloudctl nodes add/remove left it (install.json holds the same).\n` +
+    `# Install again from this file: faststart install --config ${path}\n`,
 };

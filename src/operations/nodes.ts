@@ -13,7 +13,7 @@ import type { Operator } from '../operators/operator.js';
 import { onHost } from './host-access.js';
 import { heldDaemonsPath, readHeldDaemons } from './host-daemons.js';
 import type { InstalledCloud } from './installed-cloud.js';
-import { deployPlan, editedPlanFile, recordPlan } from './node-deploy.js';
+import { deployPlan, planFileFor, recordPlan } from './node-deploy.js';
 import { nodeMessages } from './node-messages.js';
 import { removeNodeFromYaml, validatedPlan, withoutNode } from './node-plan.js';
 import { controlServices } from './service-control.js';
@@ -168,8 +168,10 @@ export interface RemoveResult {
   hostRemoved: boolean;
   /** The zone this was the last node of: it stays, with no capacity until a node joins it. */
   emptiedZone?: string;
-  /** install.json, and the cloud.yaml beside it when there is one. */
+  /** install.json and the cloud.yaml beside cloud.json. */
   planFiles: string[];
+  /** That cloud.yaml was written from the plan: the install had left none there. */
+  planFileCreated: boolean;
   hosts: HostReport[];
   seconds: number;
 }
@@ -205,13 +207,15 @@ export async function removeNode(
   const removal = daemon ? withoutNode(installed.config, daemon.host.name) : undefined;
   const planned = removal && validatedPlan(removal.cloud, 'install.json', removal.emptiedZone);
   const planFile =
-    daemon && removal
-      ? editedPlanFile(
-          installed,
-          (text) => removeNodeFromYaml(text, daemon.host.name, removal.hostRemoved),
-          removal.emptiedZone,
-        )
-      : undefined;
+    daemon &&
+    removal &&
+    planned &&
+    planFileFor(
+      installed,
+      planned,
+      (text) => removeNodeFromYaml(text, daemon.host.name, removal.hostRemoved),
+      removal.emptiedZone,
+    );
 
   if (registered) {
     const cc = await connectCc(installed, node.zone);
@@ -223,9 +227,18 @@ export async function removeNode(
     }
     await cc.deregisterNode(node.nodeName);
   }
-  if (!daemon || !removal || !planned) {
+  if (!daemon || !removal || !planned || !planFile) {
     const seconds = (Date.now() - started) / 1000;
-    return { node, terminated: running, stopped: false, hostRemoved: false, planFiles: [], hosts: [], seconds };
+    return {
+      node,
+      terminated: running,
+      stopped: false,
+      hostRemoved: false,
+      planFiles: [],
+      planFileCreated: false,
+      hosts: [],
+      seconds,
+    };
   }
   const { prefix } = installed.record;
   await onHost(installed.open, daemon.host, async (operator) => {
@@ -257,6 +270,7 @@ export async function removeNode(
     hostRemoved: removal.hostRemoved,
     ...(removal.emptiedZone && { emptiedZone: removal.emptiedZone }),
     planFiles,
+    planFileCreated: planFile.created,
     hosts,
     seconds: (Date.now() - started) / 1000,
   };
