@@ -43,7 +43,8 @@ export const walrusComponent: ComponentDefinition = {
     const tls = peerTlsFromConfig(config);
     const clcUrl = clcUrlOf(config);
     const meta = new MetadataStore(join(config.dataDir, 'walrus.sqlite'));
-    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'));
+    // Small objects' bytes live in the metadata database (inline blobs), larger ones in files of their own.
+    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta });
     const referenced = meta.referencedBlobs();
     const swept = await bytes.sweep((id) => referenced.has(id));
     if (swept.staged + swept.orphans > 0) log.info(swept, 'removed unfinished uploads left by an earlier run');

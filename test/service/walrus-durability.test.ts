@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import SqliteDatabase from 'better-sqlite3';
 import t from 'tap';
 import { startWalrus } from '../helpers/walrus.js';
 
@@ -77,12 +78,17 @@ t.test('every acknowledged upload survives kill -9, nothing partial is visible',
 
   const objectsDir = join(cloud.walrus.dataDir, 'objects');
   t.same(readdirSync(join(objectsDir, 'staging')), [], 'no staged leftovers after the restart');
-  let blobs = 0;
+  let files = 0;
   for (const a of readdirSync(join(objectsDir, 'blobs'))) {
     for (const b of readdirSync(join(objectsDir, 'blobs', a)))
-      blobs += readdirSync(join(objectsDir, 'blobs', a, b)).length;
+      files += readdirSync(join(objectsDir, 'blobs', a, b)).length;
   }
-  t.equal(blobs, listed.length, 'one blob per object: nothing orphaned stays on disk');
+  // Small objects' bytes are rows in the metadata database (inline blobs), larger ones files: both kinds were written.
+  const db = new SqliteDatabase(join(cloud.walrus.dataDir, 'walrus.sqlite'), { readonly: true });
+  const inline = (db.prepare('SELECT COUNT(*) AS count FROM inline_blobs').get() as { count: number }).count;
+  db.close();
+  t.ok(files > 0 && inline > 0, `objects of both kinds: ${files} in files, ${inline} inline`);
+  t.equal(files + inline, listed.length, 'one blob per object: nothing orphaned stays on disk or in the database');
 });
 
 t.test('a wrong Content-MD5 is refused and stores nothing', async (t) => {

@@ -2,8 +2,9 @@ import type { GetObjectInput, GetObjectOutput, S3Operations } from '../../../src
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { percentDecode } from '../../../src/aws/auth/canonical.js';
 import { aclFromHeaders, aclFromPolicy, aclToWire, cannedAcl, isAllowed, requireAllowed } from '../models/acl.js';
-import { copyBytes, maxPutSize, receiveBytes, segmentStream } from '../models/object-bytes.js';
+import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
 import { notModified, s3Errors } from '../s3-errors.js';
+import type { StagedBlob } from '../storage/byte-store.js';
 import type { BucketRecord, ObjectRecord, StoredHeaders, Tag } from '../storage/metadata-store.js';
 import {
   dropBlobs,
@@ -271,14 +272,21 @@ export function copySourceObject(
 /** Publishes a staged blob and records the version in one step; on a failed commit the blob goes again. */
 export async function commitVersion(
   context: WalrusContext,
-  blob: { publish(): Promise<void> },
+  blob: Pick<StagedBlob, 'publish' | 'publishInline'>,
   blobIds: string[],
   record: Omit<ObjectRecord, 'isLatest'>,
 ): Promise<void> {
-  await blob.publish();
+  const { publishInline } = blob;
+  if (!publishInline) await blob.publish();
   let replaced: string[];
   try {
-    replaced = context.meta.putObject(record);
+    // An inline blob's row goes in with the version that refers to it: one transaction, one commit.
+    replaced = publishInline
+      ? context.meta.atomically(() => {
+          publishInline();
+          return context.meta.putObject(record);
+        })
+      : context.meta.putObject(record);
   } catch (error) {
     dropBlobs(context, blobIds);
     throw error;
@@ -340,7 +348,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       ...describe(object, bucket, input),
       ContentLength: length,
       ...(range && { ContentRange: `bytes ${range.start}-${range.end}/${object.size}` }),
-      Body: segmentStream(context.bytes, object.segments, range) as unknown as Uint8Array,
+      Body: objectBody(context.bytes, object.segments, range) as unknown as Uint8Array,
     };
   },
 

@@ -135,6 +135,24 @@ export async function* readSegments(
   }
 }
 
+/**
+ * The body of a GET: a small object's bytes as they are (an inline blob, no stream), a single file's own read stream,
+ * or the segments one after the other.
+ */
+export function objectBody(
+  bytes: ByteStore,
+  segments: readonly Segment[],
+  range?: { start: number; end: number },
+): Readable | Buffer {
+  const only = segments.length === 1 ? segments[0]! : undefined;
+  if (only) {
+    const inline = bytes.inlineBytes(only.blob);
+    if (inline) return range ? inline.subarray(range.start, range.end + 1) : inline;
+    return bytes.read(only.blob, range);
+  }
+  return segmentStream(bytes, segments, range);
+}
+
 export function segmentStream(
   bytes: ByteStore,
   segments: readonly Segment[],

@@ -164,6 +164,14 @@ interface PartRow {
   last_modified: string;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 function toBucket(row: BucketRow): BucketRecord {
   return {
     name: row.name,
@@ -257,6 +265,9 @@ export class MetadataStore {
   private durableCommits = 0;
   private wal?: FileHandle;
   private readonly walSync = new GroupSync(() => this.fsyncWal());
+  private readonly buckets = new Map<string, BucketRecord>();
+  /** Prepared statements by their SQL: preparing one costs more than running it, and every request runs a few. */
+  private readonly statements = new Map<string, SqliteDatabase.Statement>();
 
   constructor(file: string) {
     this.file = file;
@@ -299,6 +310,15 @@ export class MetadataStore {
     this.durableCommits = Math.max(this.durableCommits, covers);
   }
 
+  private sql(text: string): SqliteDatabase.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /** One transaction that changes something: counted, so that `flush()` knows there is something to sync. */
   private write<T>(change: () => T): T {
     const result = this.db.transaction(change)();
@@ -306,9 +326,14 @@ export class MetadataStore {
     return result;
   }
 
+  /** Several of the methods here in one transaction (theirs nest as savepoints): all of them or none. */
+  atomically<T>(changes: () => T): T {
+    return this.write(changes);
+  }
+
   /** A cheap read, for health checks. */
   ping(): void {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 
   // Buckets
@@ -318,41 +343,47 @@ export class MetadataStore {
     return this.write(() => {
       const existing = this.getBucket(bucket.name);
       if (existing) return existing;
-      this.db
-        .prepare(
-          `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning)
+      this.sql(
+        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          bucket.name,
-          bucket.owner.id,
-          bucket.owner.displayName,
-          bucket.createdAt,
-          bucket.region,
-          JSON.stringify(bucket.acl),
-          bucket.versioning,
-        );
+      ).run(
+        bucket.name,
+        bucket.owner.id,
+        bucket.owner.displayName,
+        bucket.createdAt,
+        bucket.region,
+        JSON.stringify(bucket.acl),
+        bucket.versioning,
+      );
       return undefined;
     });
   }
 
+  /** Every request looks its bucket up: the records are kept (this store is their only writer), frozen. */
   getBucket(name: string): BucketRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
-    return row && toBucket(row);
+    const cached = this.buckets.get(name);
+    if (cached) return cached;
+    const row = this.sql('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
+    if (!row) return undefined;
+    const bucket = deepFreeze(toBucket(row));
+    if (this.buckets.size >= 10_000) this.buckets.clear();
+    this.buckets.set(name, bucket);
+    return bucket;
   }
 
   listBuckets(ownerId: string): BucketRecord[] {
-    const rows = this.db.prepare('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name').all(ownerId) as BucketRow[];
+    const rows = this.sql('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name').all(ownerId) as BucketRow[];
     return rows.map(toBucket);
   }
 
   updateBucket(name: string, change: { acl?: Acl; versioning?: Versioning }): void {
     this.write(() => {
+      this.buckets.delete(name);
       if (change.acl) {
-        this.db.prepare('UPDATE buckets SET acl = ? WHERE name = ?').run(JSON.stringify(change.acl), name);
+        this.sql('UPDATE buckets SET acl = ? WHERE name = ?').run(JSON.stringify(change.acl), name);
       }
       if (change.versioning !== undefined) {
-        this.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
+        this.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
       }
     });
   }
@@ -361,10 +392,11 @@ export class MetadataStore {
   deleteBucket(name: string): 'deleted' | 'not-empty' | 'missing' {
     return this.write(() => {
       if (!this.getBucket(name)) return 'missing';
-      const object = this.db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name);
-      const upload = this.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
+      const object = this.sql('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name);
+      const upload = this.sql('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
       if (object || upload) return 'not-empty';
-      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+      this.buckets.delete(name);
+      this.sql('DELETE FROM buckets WHERE name = ?').run(name);
       return 'deleted';
     });
   }
@@ -375,10 +407,8 @@ export class MetadataStore {
   getObject(bucket: string, key: string, versionId?: string): ObjectRecord | undefined {
     const row = (
       versionId === undefined
-        ? this.db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key)
-        : this.db
-            .prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
-            .get(bucket, key, versionId)
+        ? this.sql('SELECT * FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key)
+        : this.sql('SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = ?').get(bucket, key, versionId)
     ) as ObjectRow | undefined;
     return row && toObject(row);
   }
@@ -395,43 +425,44 @@ export class MetadataStore {
     const replaced =
       record.versionId === 'null'
         ? (
-            this.db
-              .prepare(`SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`)
-              .all(record.bucket, record.key) as ObjectRow[]
+            this.sql(`SELECT * FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`).all(
+              record.bucket,
+              record.key,
+            ) as ObjectRow[]
           ).map(toObject)
         : [];
     if (replaced.length > 0) {
-      this.db
-        .prepare(`DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`)
-        .run(record.bucket, record.key);
-    }
-    this.db
-      .prepare('UPDATE objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
-      .run(record.bucket, record.key);
-    this.db
-      .prepare(
-        `INSERT INTO objects (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
-           owner_name, headers, metadata, acl, tags, checksum, parts_count, segments)
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+      this.sql(`DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = 'null'`).run(
         record.bucket,
         record.key,
-        record.versionId,
-        record.isDeleteMarker ? 1 : 0,
-        record.size,
-        record.etag,
-        record.lastModified,
-        record.owner.id,
-        record.owner.displayName,
-        JSON.stringify(record.headers),
-        JSON.stringify(record.metadata),
-        JSON.stringify(record.acl),
-        JSON.stringify(record.tags),
-        record.checksum ? JSON.stringify(record.checksum) : null,
-        record.partsCount ?? null,
-        JSON.stringify(record.segments),
       );
+    }
+    this.sql('UPDATE objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1').run(
+      record.bucket,
+      record.key,
+    );
+    this.sql(
+      `INSERT INTO objects (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
+           owner_name, headers, metadata, acl, tags, checksum, parts_count, segments)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.bucket,
+      record.key,
+      record.versionId,
+      record.isDeleteMarker ? 1 : 0,
+      record.size,
+      record.etag,
+      record.lastModified,
+      record.owner.id,
+      record.owner.displayName,
+      JSON.stringify(record.headers),
+      JSON.stringify(record.metadata),
+      JSON.stringify(record.acl),
+      JSON.stringify(record.tags),
+      record.checksum ? JSON.stringify(record.checksum) : null,
+      record.partsCount ?? null,
+      JSON.stringify(record.segments),
+    );
     return blobsOf(replaced);
   }
 
@@ -440,15 +471,11 @@ export class MetadataStore {
     return this.write(() => {
       const removed = this.getObject(bucket, key, versionId);
       if (!removed) return { blobs: [] };
-      this.db
-        .prepare('DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
-        .run(bucket, key, versionId);
+      this.sql('DELETE FROM objects WHERE bucket = ? AND key = ? AND version_id = ?').run(bucket, key, versionId);
       if (removed.isLatest) {
-        this.db
-          .prepare(
-            `UPDATE objects SET is_latest = 1 WHERE seq = (SELECT MAX(seq) FROM objects WHERE bucket = ? AND key = ?)`,
-          )
-          .run(bucket, key);
+        this.sql(
+          `UPDATE objects SET is_latest = 1 WHERE seq = (SELECT MAX(seq) FROM objects WHERE bucket = ? AND key = ?)`,
+        ).run(bucket, key);
       }
       return { removed, blobs: blobsOf([removed]) };
     });
@@ -460,50 +487,56 @@ export class MetadataStore {
 
   private changeObject(bucket: string, key: string, versionId: string, change: { acl?: Acl; tags?: Tag[] }): void {
     if (change.acl) {
-      this.db
-        .prepare('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?')
-        .run(JSON.stringify(change.acl), bucket, key, versionId);
+      this.sql('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
+        JSON.stringify(change.acl),
+        bucket,
+        key,
+        versionId,
+      );
     }
     if (change.tags) {
-      this.db
-        .prepare('UPDATE objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ?')
-        .run(JSON.stringify(change.tags), bucket, key, versionId);
+      this.sql('UPDATE objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
+        JSON.stringify(change.tags),
+        bucket,
+        key,
+        versionId,
+      );
     }
   }
 
   /** Current, non-deleted objects with keys after `after` (and starting with `prefix`), in key order. */
   listCurrent(bucket: string, options: { after?: string; prefix: string; limit: number }): ObjectRecord[] {
     const range = prefixRange(options.prefix);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? AND key >= ?
+    const rows = this.sql(
+      `SELECT * FROM objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? AND key >= ?
            ${range.end === undefined ? '' : 'AND key < ?'} AND substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key LIMIT ?`,
-      )
-      .all(bucket, options.after ?? '', ...range.parameters, options.limit) as ObjectRow[];
+    ).all(bucket, options.after ?? '', ...range.parameters, options.limit) as ObjectRow[];
     return rows.map(toObject);
   }
 
   /** Every version (delete markers included), by key, newest first within a key. */
   listVersions(bucket: string, options: { afterKey?: string; prefix: string; limit: number }): ObjectRecord[] {
     const range = prefixRange(options.prefix);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM objects WHERE bucket = ? AND key > ? AND key >= ? ${range.end === undefined ? '' : 'AND key < ?'}
+    const rows = this.sql(
+      `SELECT * FROM objects WHERE bucket = ? AND key > ? AND key >= ? ${range.end === undefined ? '' : 'AND key < ?'}
            AND substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key, seq DESC LIMIT ?`,
-      )
-      .all(bucket, options.afterKey ?? '', ...range.parameters, options.limit) as ObjectRow[];
+    ).all(bucket, options.afterKey ?? '', ...range.parameters, options.limit) as ObjectRow[];
     return rows.map(toObject);
   }
 
   /** The versions of one key newer-first, from just after `versionId` (for version-id-marker). */
   versionsOfKeyAfter(bucket: string, key: string, versionId: string): ObjectRecord[] {
-    const marker = this.db
-      .prepare('SELECT seq FROM objects WHERE bucket = ? AND key = ? AND version_id = ?')
-      .get(bucket, key, versionId) as { seq: number } | undefined;
+    const marker = this.sql('SELECT seq FROM objects WHERE bucket = ? AND key = ? AND version_id = ?').get(
+      bucket,
+      key,
+      versionId,
+    ) as { seq: number } | undefined;
     if (!marker) return [];
-    const rows = this.db
-      .prepare('SELECT * FROM objects WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC')
-      .all(bucket, key, marker.seq) as ObjectRow[];
+    const rows = this.sql('SELECT * FROM objects WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC').all(
+      bucket,
+      key,
+      marker.seq,
+    ) as ObjectRow[];
     return rows.map(toObject);
   }
 
@@ -514,38 +547,34 @@ export class MetadataStore {
   }
 
   private insertUpload(upload: UploadRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
+    this.sql(
+      `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
            checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        upload.uploadId,
-        upload.bucket,
-        upload.key,
-        upload.initiated,
-        upload.owner.id,
-        upload.owner.displayName,
-        JSON.stringify(upload.headers),
-        JSON.stringify(upload.metadata),
-        JSON.stringify(upload.acl),
-        JSON.stringify(upload.tags),
-        upload.checksumAlgorithm ?? null,
-      );
+    ).run(
+      upload.uploadId,
+      upload.bucket,
+      upload.key,
+      upload.initiated,
+      upload.owner.id,
+      upload.owner.displayName,
+      JSON.stringify(upload.headers),
+      JSON.stringify(upload.metadata),
+      JSON.stringify(upload.acl),
+      JSON.stringify(upload.tags),
+      upload.checksumAlgorithm ?? null,
+    );
   }
 
   getUpload(uploadId: string): UploadRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
+    const row = this.sql('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
     return row && toUpload(row);
   }
 
   listUploads(bucket: string, options: { prefix: string }): UploadRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM uploads WHERE bucket = ? AND substr(CAST(key AS BLOB), 1, ?) = ?
+    const rows = this.sql(
+      `SELECT * FROM uploads WHERE bucket = ? AND substr(CAST(key AS BLOB), 1, ?) = ?
            ORDER BY key, initiated, upload_id`,
-      )
-      .all(bucket, Buffer.byteLength(options.prefix), Buffer.from(options.prefix)) as UploadRow[];
+    ).all(bucket, Buffer.byteLength(options.prefix), Buffer.from(options.prefix)) as UploadRow[];
     return rows.map(toUpload);
   }
 
@@ -553,23 +582,20 @@ export class MetadataStore {
   putPart(part: PartRecord): string[] | 'no-upload' {
     return this.write(() => {
       if (!this.getUpload(part.uploadId)) return 'no-upload';
-      const previous = this.db
-        .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?')
-        .get(part.uploadId, part.partNumber) as { blob_id: string } | undefined;
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, last_modified)
+      const previous = this.sql('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?').get(
+        part.uploadId,
+        part.partNumber,
+      ) as { blob_id: string } | undefined;
+      this.sql(
+        `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, last_modified)
            VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(part.uploadId, part.partNumber, part.blob, part.size, part.etag, part.lastModified);
+      ).run(part.uploadId, part.partNumber, part.blob, part.size, part.etag, part.lastModified);
       return previous ? [previous.blob_id] : [];
     });
   }
 
   listParts(uploadId: string): PartRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number')
-      .all(uploadId) as PartRow[];
+    const rows = this.sql('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number').all(uploadId) as PartRow[];
     return rows.map(toPart);
   }
 
@@ -580,8 +606,8 @@ export class MetadataStore {
 
   private dropUpload(uploadId: string): string[] {
     const blobs = this.listParts(uploadId).map((part) => part.blob);
-    this.db.prepare('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
-    this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    this.sql('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
+    this.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
     return blobs;
   }
 
@@ -599,13 +625,31 @@ export class MetadataStore {
     });
   }
 
+  // Inline blobs: the bytes of small objects and parts, for the byte store (InlineBlobTable).
+
+  putInlineBlob(id: string, data: Buffer): void {
+    this.write(() => this.sql('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(id, data));
+  }
+
+  getInlineBlob(id: string): Buffer | undefined {
+    return (this.sql('SELECT data FROM inline_blobs WHERE id = ?').get(id) as { data: Buffer } | undefined)?.data;
+  }
+
+  removeInlineBlob(id: string): void {
+    this.write(() => this.sql('DELETE FROM inline_blobs WHERE id = ?').run(id));
+  }
+
+  inlineBlobIds(): string[] {
+    return (this.sql('SELECT id FROM inline_blobs').all() as { id: string }[]).map((row) => row.id);
+  }
+
   /** Every blob id the metadata refers to, for the byte store's sweep. */
   referencedBlobs(): Set<string> {
     const ids = new Set<string>();
-    for (const row of this.db.prepare('SELECT segments FROM objects').iterate() as Iterable<{ segments: string }>) {
+    for (const row of this.sql('SELECT segments FROM objects').iterate() as Iterable<{ segments: string }>) {
       for (const segment of JSON.parse(row.segments) as Segment[]) ids.add(segment.blob);
     }
-    for (const row of this.db.prepare('SELECT blob_id FROM parts').iterate() as Iterable<{ blob_id: string }>) {
+    for (const row of this.sql('SELECT blob_id FROM parts').iterate() as Iterable<{ blob_id: string }>) {
       ids.add(row.blob_id);
     }
     return ids;

@@ -71,6 +71,16 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
       );
     `,
   },
+  {
+    // Small objects' bytes, kept in the database instead of a file each (see LocalDiskByteStore).
+    id: '0002-inline-blobs',
+    sql: `
+      CREATE TABLE inline_blobs (
+        id TEXT PRIMARY KEY,
+        data BLOB NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {
