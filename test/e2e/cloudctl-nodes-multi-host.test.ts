@@ -63,6 +63,7 @@ const recorded = () =>
   JSON.parse(readFileSync(join(home, name, 'install.json'), 'utf8')) as {
     cloud: { hosts: { name: string }[]; components: { component: string; host: string; zone?: string }[] };
   };
+const planFile = join(home, name, 'cloud.yaml');
 const stepTimes = (hosts: AddNodeResult['hosts']) =>
   hosts
     .map((host) => `${host.name}: ${host.steps.map((step) => `${step.name} ${step.seconds}`).join(', ')}`)
@@ -134,6 +135,8 @@ t.test('nodes add h4: discovered, deployed with the installer steps, reachable f
     recorded().cloud.components.some((c) => c.component === 'nc' && c.host === 'h4' && c.zone === 'zone-a'),
     'install.json has nc-h4',
   );
+  t.same(added.planFiles, [join(home, name, 'install.json'), planFile], 'and a cloud.yaml beside cloud.json');
+  t.match(readFileSync(planFile, 'utf8'), /- name: h4\n\s+address: /);
   t.same(
     (await nodes()).map((node) => [node.nodeName, node.reachable]),
     [
@@ -217,6 +220,9 @@ t.test('nodes remove h4: refused while the instance runs; --force terminates it 
     'install.json no longer names h4',
   );
   t.notOk(plan.components.some((component) => component.host === 'h4'));
+  t.notMatch(readFileSync(planFile, 'utf8'), /h4/, 'the cloud.yaml beside cloud.json neither');
+  const validated = await runCli('faststart', ['validate', planFile], { env });
+  t.equal(validated.code, 0, `faststart install --config ${planFile} would take it: ${validated.stdout}`);
   const processes = await bed.exec(h4, `ps -eo args | grep -F '/mallee/${name}/' | grep -v grep`);
   t.equal(processes.stdout, '', 'no Mallee process is left on h4');
   const left = await bed.exec(h4, `ls -d /opt/mallee/${name} /etc/mallee/${name} 2>&1; ls -d ${dataDir}/nc`);
