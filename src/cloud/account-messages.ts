@@ -1,10 +1,15 @@
-import { renderTable } from '../cli/table.js';
+import { renderList, type Column, type ListFormat } from '../cli/list-output.js';
 import type { AdminAccount } from './admin-client.js';
 
-export function formatAccounts(accounts: AdminAccount[]): string {
-  if (accounts.length === 0) return 'No accounts.';
-  const rows = accounts.map((a) => [a.accountId, a.accountName, a.status, new Date(a.createdAt).toISOString()]);
-  return renderTable(['ACCOUNT ID', 'NAME', 'STATUS', 'CREATED'], rows);
+export const accountColumns: Column<AdminAccount>[] = [
+  { header: 'ACCOUNT ID', cell: (a) => a.accountId },
+  { header: 'NAME', cell: (a) => a.accountName },
+  { header: 'STATUS', cell: (a) => a.status },
+  { header: 'CREATED', cell: (a) => new Date(a.createdAt).toISOString() },
+];
+
+export function formatAccounts(accounts: AdminAccount[], format: ListFormat = 'table'): string {
+  return renderList(accounts, accountColumns, format, 'No accounts.');
 }
 
 export function formatCreatedAccount(

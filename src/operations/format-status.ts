@@ -1,4 +1,5 @@
 import { renderTable } from '../cli/table.js';
+import { renderList, type Column, type ListFormat } from '../cli/list-output.js';
 import type { CloudStatus, ComponentStatus } from './cloud-status.js';
 
 function duration(seconds: number | undefined): string {
@@ -9,20 +10,19 @@ function duration(seconds: number | undefined): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
-export function formatComponents(components: readonly ComponentStatus[]): string {
-  return renderTable(
-    ['SERVICE', 'HOST', 'STATE', 'PID', 'VERSION', 'UPTIME', 'RESTARTS', 'LAST ERROR'],
-    components.map((c) => [
-      c.name,
-      c.host,
-      c.state,
-      String(c.process?.pid ?? ''),
-      c.version ?? '',
-      duration(c.uptimeSeconds),
-      String(c.process?.restarts ?? ''),
-      (c.lastError ?? c.process?.lastExit ?? '').slice(0, 60),
-    ]),
-  );
+export const componentColumns: Column<ComponentStatus>[] = [
+  { header: 'SERVICE', cell: (c) => c.name },
+  { header: 'HOST', cell: (c) => c.host },
+  { header: 'STATE', cell: (c) => c.state },
+  { header: 'PID', cell: (c) => c.process?.pid },
+  { header: 'VERSION', cell: (c) => c.version },
+  { header: 'UPTIME', cell: (c) => duration(c.uptimeSeconds) },
+  { header: 'RESTARTS', cell: (c) => c.process?.restarts },
+  { header: 'LAST ERROR', cell: (c) => (c.lastError ?? c.process?.lastExit ?? '').slice(0, 60) },
+];
+
+export function formatComponents(components: readonly ComponentStatus[], format: ListFormat = 'table'): string {
+  return renderList(components, componentColumns, format, 'No services.');
 }
 
 /** `cloudctl status` on one screen: verdict, components, zones, hosts, endpoints, certificates, then the problems. */

@@ -1,18 +1,18 @@
 import { renderTable } from '../cli/table.js';
+import { renderList, type Column, type ListFormat } from '../cli/list-output.js';
 import type { CloudCertificatesResult } from './cloud-certificates.js';
 import type { CertInfo, EnsureHostResult } from './pki-store.js';
 
-export function formatCertificateTable(certificates: CertInfo[]): string {
-  return renderTable(
-    ['NAME', 'SANS', 'EXPIRES', 'DAYS LEFT', 'VERIFIES'],
-    certificates.map((certificate) => [
-      certificate.kind === 'ca' ? `${certificate.name} (${certificate.subject})` : certificate.name,
-      certificate.sans.join(',') || '-',
-      certificate.notAfter.slice(0, 10),
-      String(certificate.daysLeft),
-      certificate.verifies ? 'yes' : 'NO',
-    ]),
-  );
+export const certificateColumns: Column<CertInfo>[] = [
+  { header: 'NAME', cell: (c) => (c.kind === 'ca' ? `${c.name} (${c.subject})` : c.name) },
+  { header: 'SANS', cell: (c) => c.sans.join(',') || '-' },
+  { header: 'EXPIRES', cell: (c) => c.notAfter.slice(0, 10) },
+  { header: 'DAYS LEFT', cell: (c) => c.daysLeft },
+  { header: 'VERIFIES', cell: (c) => (c.verifies ? 'yes' : 'NO') },
+];
+
+export function formatCertificateTable(certificates: CertInfo[], format: ListFormat = 'table'): string {
+  return renderList(certificates, certificateColumns, format, 'No certificates.');
 }
 
 export function formatHostResults(results: EnsureHostResult[]): string {

@@ -109,6 +109,14 @@ t.test(
     );
     t.ok(Math.abs(status.hosts[0]!.clockOffsetSeconds!) < 5, 'clock offset measured');
 
+    const csv = await cloudctl('services', 'list', '--output', 'csv');
+    t.same(
+      csv.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(',').slice(0, 3)),
+      [['SERVICE', 'HOST', 'STATE'], ...daemons.map((daemon) => [daemon, 'local', 'healthy'])],
+    );
     const table = await cloudctl('status');
     t.equal(table.code, 0);
     t.match(table.stdout, new RegExp(`^Cloud ${name}: healthy`));

@@ -128,6 +128,14 @@ t.test('faststart certs and cloudctl certs', async (t) => {
       rows[2],
       /^node1\s+10\.0\.0\.5,node1\.lab,node1,localhost,127\.0\.0\.1,::1\s+\d{4}-\d\d-\d\d\s+82\d\s+yes$/,
     );
+    const csv = await run('cloudctl', ['certs', 'list', '--cloud', cloudPath, '--output', 'csv'], env);
+    const [csvHeader, , , node1] = csv.stdout.trimEnd().split('\n');
+    t.equal(csvHeader, 'NAME,SANS,EXPIRES,DAYS LEFT,VERIFIES');
+    t.match(
+      node1,
+      /^node1,"10\.0\.0\.5,node1\.lab,node1,localhost,127\.0\.0\.1,::1",\d{4}-\d\d-\d\d,82\d,yes$/,
+      'SANs quoted',
+    );
   });
 
   t.test('cloudctl certs issue adds a host, and renews one without new addresses', async (t) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { parse } from 'yaml';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 
@@ -152,6 +153,12 @@ t.test('cloudctl accounts create, list and delete through the admin interface', 
   const listed = await runCli('cloudctl', ['accounts', 'list', ...cloudFlag]);
   t.match(listed.stdout, /^ACCOUNT ID\s+NAME\s+STATUS\s+CREATED\n/);
   t.match(listed.stdout, new RegExp(`${account.accountId}\\s+research\\s+ACTIVE`));
+  const yaml = await runCli('cloudctl', ['accounts', 'list', ...cloudFlag, '--output', 'yaml']);
+  const listedYaml = parse(yaml.stdout) as { accountId: string; accountName: string }[];
+  t.ok(
+    listedYaml.some((entry) => entry.accountName === 'research' && entry.accountId === account.accountId),
+    'YAML of every account',
+  );
   const deleted = await runCli('cloudctl', ['accounts', 'delete', 'research', ...cloudFlag, '--yes']);
   t.equal(deleted.code, 0, deleted.stderr);
   const gone = await runCli('cloudctl', ['accounts', 'delete', 'research', ...cloudFlag, '--yes']);

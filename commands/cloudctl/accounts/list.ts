@@ -1,5 +1,6 @@
 import { MalleeCommand } from '../../../src/cli/base-command.js';
 import { cloudFlag } from '../../../src/cli/flags.js';
+import { outputFlag } from '../../../src/cli/list-output.js';
 import { formatAccounts } from '../../../src/cloud/account-messages.js';
 import { adminCall, asList, type AdminAccount } from '../../../src/cloud/admin-client.js';
 import { loadCloud } from '../../../src/cloud/cloud-file.js';
@@ -7,7 +8,7 @@ import { loadCloud } from '../../../src/cloud/cloud-file.js';
 export default class AccountsList extends MalleeCommand {
   static override summary = 'List the accounts of a cloud.';
   static override examples = ['<%= config.bin %> <%= command.id %> --cloud local --json'];
-  static override flags = { cloud: cloudFlag };
+  static override flags = { cloud: cloudFlag, output: outputFlag };
 
   async run(): Promise<{ accounts: AdminAccount[] }> {
     const { flags } = await this.parse(AccountsList);
@@ -15,7 +16,7 @@ export default class AccountsList extends MalleeCommand {
     const accounts = asList(
       (await adminCall<{ accounts?: AdminAccount | AdminAccount[] }>(cloud, 'ListAccounts')).accounts,
     );
-    this.log(formatAccounts(accounts));
+    this.log(formatAccounts(accounts, flags.output));
     return { accounts };
   }
 }

@@ -1,5 +1,6 @@
 import { MalleeCommand } from '../../../src/cli/base-command.js';
 import { cloudFlag } from '../../../src/cli/flags.js';
+import { outputFlag } from '../../../src/cli/list-output.js';
 import { formatCertificateTable, openCloudPki, type CertInfo } from '../../../src/pki/index.js';
 
 export interface CertsListResult {
@@ -14,13 +15,13 @@ export default class CertsList extends MalleeCommand {
     'For each certificate: its SANs, when it expires, days left (negative once expired) and whether it verifies against the cloud CA.';
   static override examples = ['<%= config.bin %> certs list --cloud lab'];
 
-  static override flags = { cloud: cloudFlag };
+  static override flags = { cloud: cloudFlag, output: outputFlag };
 
   async run(): Promise<CertsListResult> {
     const { flags } = await this.parse(CertsList);
     const { cloudName, store } = openCloudPki(flags.cloud);
     const certificates = store.list();
-    this.log(formatCertificateTable(certificates));
+    this.log(formatCertificateTable(certificates, flags.output));
     return { cloud: cloudName, pkiDir: store.dir, certificates };
   }
 }
