@@ -594,16 +594,31 @@ try {
     .filter(([name]) => !['walrus', 'cp (floor)', 'null server'].includes(name))
     .map(([, row]) => row);
   const fastest = (pick: (row: Row) => number) => Math.max(...peers.map(pick));
-  const goals: [string, number, number][] = [
-    ['large PUT >= 70% of cp', ours.largePut / floor.largePut, 0.7],
-    ['large GET >= 70% of cp', ours.largeGet / floor.largeGet, 0.7],
-    ['small PUT >= 3x the faster peer', ours.smallPut / fastest((row) => row.smallPut), 3],
-    ['small GET >= 3x the faster peer', ours.smallGet / fastest((row) => row.smallGet), 3],
+  // The null server's ratio is the most any server could show with this client and transport on this machine.
+  const ceiling = rows.get('null server')!;
+  const goals: [string, number, number, number][] = [
+    ['large PUT >= 70% of cp', ours.largePut / floor.largePut, 0.7, ceiling.largePut / floor.largePut],
+    ['large GET >= 70% of cp', ours.largeGet / floor.largeGet, 0.7, ceiling.largeGet / floor.largeGet],
+    [
+      'small PUT >= 3x the faster peer',
+      ours.smallPut / fastest((row) => row.smallPut),
+      3,
+      ceiling.smallPut / fastest((row) => row.smallPut),
+    ],
+    [
+      'small GET >= 3x the faster peer',
+      ours.smallGet / fastest((row) => row.smallGet),
+      3,
+      ceiling.smallGet / fastest((row) => row.smallGet),
+    ],
   ];
   console.log('');
-  for (const [goal, ratio, wanted] of goals) {
-    const shown = wanted < 1 ? `${(ratio * 100).toFixed(0)}%` : `${ratio.toFixed(1)}x`;
-    console.log(`${goal.padEnd(34)} ${shown.padStart(7)}  ${ratio >= wanted ? 'met' : 'MISSED'}`);
+  for (const [goal, ratio, wanted, most] of goals) {
+    const shown = (value: number) => (wanted < 1 ? `${(value * 100).toFixed(0)}%` : `${value.toFixed(1)}x`);
+    console.log(
+      `${goal.padEnd(34)} ${shown(ratio).padStart(7)}  ${(ratio >= wanted ? 'met' : 'MISSED').padEnd(6)}` +
+        `  (null server: ${shown(most)}${most < wanted ? ', out of reach with this client and transport here' : ''})`,
+    );
   }
 
   if (streamBytes > 0) {
