@@ -37,8 +37,10 @@ const server = createServer({ cert: readFileSync(cert!), key: readFileSync(key!)
     });
     return;
   }
-  if (request.method === 'GET' && request.url !== '/') {
-    sendBytes(response, request.url?.includes('large') ? largeBytes : smallBytes);
+  // A GET of `/bucket/key` (clients may add a query, such as the SDK's `?x-id=GetObject`) is an object's.
+  const path = (request.url ?? '/').split('?')[0]!;
+  if (request.method === 'GET' && path.split('/').filter((part) => part !== '').length >= 2) {
+    sendBytes(response, path.includes('large') ? largeBytes : smallBytes);
     return;
   }
   const body = '<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>';
