@@ -28,6 +28,8 @@ export interface HostDeployment {
    * for a while a host runs two releases.
    */
   releases?: ReadonlyMap<string, string>;
+  /** The release the host's supervisor runs from, where it is not `bundle` (an upgrade moves it last). */
+  supervisorRelease?: string;
   /** The host's TLS files (cloud CA, its certificate and key); absent in a dry run, which issues nothing. */
   tls?: { ca: string; cert: string; key: string };
   /** The installer's client identity for /healthz over mTLS; absent in a dry run. */
@@ -53,6 +55,7 @@ export function hostDeploymentOf(input: {
   adminTls?: PeerTls;
   healthTimeoutMs: number;
   releases?: ReadonlyMap<string, string>;
+  supervisorRelease?: string;
 }): HostDeployment {
   const { cloud, host, layout, daemons, admin } = input;
   const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
@@ -71,6 +74,7 @@ export function hostDeploymentOf(input: {
     configs,
     bundle: input.bundle,
     ...(input.releases && { releases: input.releases }),
+    ...(input.supervisorRelease && { supervisorRelease: input.supervisorRelease }),
     tls: input.pki?.hostCredentials(host.name),
     adminTls: input.adminTls,
     healthTimeoutMs: input.healthTimeoutMs,

@@ -34,6 +34,7 @@ export interface HostLayout {
   release(hash: string): string;
   releaseNode(hash: string): string;
   releaseDaemonScript(hash: string, component: string): string;
+  releaseSupervisorScript(hash: string): string;
 }
 
 export function hostLayout(cloud: string, prefix = '/'): HostLayout {
@@ -67,6 +68,8 @@ export function hostLayout(cloud: string, prefix = '/'): HostLayout {
     releaseNode: (hash) => join(installRoot, 'releases', hash, 'node', 'bin', 'node'),
     releaseDaemonScript: (hash, component) =>
       join(installRoot, 'releases', hash, 'dist', 'services', component, 'main.js'),
+    releaseSupervisorScript: (hash) =>
+      join(installRoot, 'releases', hash, 'dist', 'src', 'supervisor', 'supervisor-main.js'),
   };
 }
 

@@ -1,6 +1,8 @@
+import { basename } from 'node:path';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
 import { probeHost } from '../deploy/host-deployment.js';
 import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
+import { supervisorCommand } from '../deploy/supervisor-command.js';
 import type { Operator } from '../operators/operator.js';
 import type { SupervisedDaemon } from '../supervisor/supervisor-config.js';
 import { CliError } from '../cli/cli-error.js';
@@ -46,12 +48,11 @@ export async function controlServices(
 }
 
 async function signalSupervisor(operator: Operator, layout: HostLayout): Promise<void> {
-  const command = [
-    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
-    `if [ -n "$pid" ] && grep -qsF ${q(layout.supervisorConfig)} /proc/$pid/cmdline; then kill -HUP "$pid"`,
-    `else mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(layout.node)} ${q(layout.supervisorScript)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1; fi`,
-  ].join('\n');
-  await operator.check(command, { sudo: true });
+  // The release the supervisor runs, as `current` resolves now: the one the last deploy or upgrade put in place.
+  const current = (await operator.check(`readlink ${q(layout.current)}`, { sudo: true })).stdout.trim();
+  const release = basename(current);
+  const program = { node: layout.releaseNode(release), script: layout.releaseSupervisorScript(release) };
+  await operator.check(supervisorCommand(layout, program), { sudo: true });
 }
 
 async function waitFor(

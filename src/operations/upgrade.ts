@@ -179,25 +179,34 @@ export async function upgradeCloud(
       }),
     );
 
-    /** Restarts the daemon from `to` (rewriting its host's supervisor config or unit), waits for it as `version`. */
+    /** The start step of a host with its daemons on their releases right now, its supervisor on `supervisor`. */
+    const startOn = (host: HostInUpgrade, supervisor: string) =>
+      startStep(
+        hostDeploymentOf({
+          cloud: installed.config,
+          host: host.host,
+          layout: installed.layout,
+          probe: host.probe,
+          daemons: installed.daemons,
+          admin,
+          bundle: release.bundle,
+          pki,
+          adminTls: installed.adminTls,
+          healthTimeoutMs: options.healthTimeoutSeconds * 1000,
+          releases: host.releases,
+          supervisorRelease: supervisor,
+        }),
+      );
+
+    /**
+     * Restarts the daemon from `to` (rewriting its host's supervisor config or unit; the supervisor stays on the
+     * release it runs), and waits for it to answer as `version`.
+     */
     const move = async (daemon: PlannedDaemon, to: string, version: string): Promise<string | undefined> => {
       const host = hosts.get(daemon.host.name)!;
       host.releases.set(daemon.name, to);
-      const deployment = hostDeploymentOf({
-        cloud: installed.config,
-        host: host.host,
-        layout: installed.layout,
-        probe: host.probe,
-        daemons: installed.daemons,
-        admin,
-        bundle: release.bundle,
-        pki,
-        adminTls: installed.adminTls,
-        healthTimeoutMs: options.healthTimeoutSeconds * 1000,
-        releases: host.releases,
-      });
       try {
-        await startStep(deployment).apply(host.operator, () => undefined);
+        await startOn(host, host.current).apply(host.operator, () => undefined);
       } catch (error) {
         return `${daemon.name} on ${daemon.host.name}: ${(error as Error).message}`;
       }
@@ -230,8 +239,12 @@ export async function upgradeCloud(
       }
       done.push(upgrade);
     }
+    // Last, each host's supervisor hands its daemons over to one of the new release.
     await Promise.all(
-      [...hosts.values()].map((host) => activateRelease(host.operator, installed.layout, release.bundle)),
+      [...hosts.values()].map(async (host) => {
+        await activateRelease(host.operator, installed.layout, release.bundle);
+        await startOn(host, release.bundle.hash).apply(host.operator, () => undefined);
+      }),
     );
     return {
       cloud: installed.name,

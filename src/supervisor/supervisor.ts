@@ -39,8 +39,9 @@ function runsDaemon(pid: number, spec: SupervisedDaemon): boolean {
 /**
  * Mallee's own supervisor, for hosts where systemd is not PID 1: starts each daemon of its config, keeps a pid
  * file per daemon, restarts a daemon that exits (backoff 1 s doubling to 30 s), restarts on SIGHUP the daemons whose
- * revision changed, and on SIGTERM stops them all. A supervisor started after a crash of the previous one adopts
- * the daemons that still run instead of starting them twice.
+ * revision changed, and on SIGTERM stops them all. A supervisor started after a crash of the previous one (or after
+ * it handed over on SIGUSR2, to move to another release) adopts the daemons that still run instead of starting them
+ * twice.
  */
 export class Supervisor {
   private readonly running = new Map<string, Running>();
@@ -81,7 +82,22 @@ export class Supervisor {
     process.on('SIGHUP', () => this.reload());
     process.on('SIGTERM', () => void this.shutdown());
     process.on('SIGINT', () => void this.shutdown());
+    process.on('SIGUSR2', () => this.handOver());
     this.saveState();
+  }
+
+  /**
+   * SIGUSR2: leave, and leave the daemons running, for a supervisor of another release that adopts them (their pid
+   * files and the state saved here say which run at which revision). Daemons waiting out a backoff start there.
+   */
+  private handOver(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    clearInterval(this.adoptedWatch);
+    for (const entry of this.running.values()) clearTimeout(entry.restartTimer);
+    this.saveState();
+    process.stdout.write(`${new Date().toISOString()} supervisor ${process.pid} hands its daemons over\n`);
+    process.exit(0);
   }
 
   private readPidFile(name: string): string | undefined {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { UpgradeResult } from '../../src/operations/upgrade.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { processRunning } from '../helpers/daemons.js';
 import {
   allInOneCloudYaml,
   allInOnePorts,
@@ -52,6 +53,11 @@ interface Instance {
 const instanceState = async (id: string) =>
   (await ok<{ instances: Instance[] }>('instances', 'list')).instances.find((instance) => instance.instanceId === id)
     ?.state;
+const supervisorState = () =>
+  JSON.parse(readFileSync(join(runDir, 'supervisor-state.json'), 'utf8')) as {
+    pid: number;
+    daemons: Record<string, { pid?: number }>;
+  };
 /** The qemu process of the guest, as libvirt recorded it: the same pid means the guest never stopped. */
 const qemuPid = (id: string) => readFileSync(`/run/libvirt/qemu/${id}.pid`, 'utf8').trim();
 
@@ -93,6 +99,7 @@ t.test(
   'upgrade to a rebuilt release: a backup, every daemon in order on the new version, the guest untouched',
   async (t) => {
     const pid = qemuPid(instanceId);
+    const supervisorBefore = supervisorState().pid;
     const result = await cloudctl('upgrade', '--bundle', rebuiltProject(dir, upgradedVersion), '--yes', '--json');
     t.equal(result.code, 0, result.stdout + result.stderr);
     const upgrade = JSON.parse(result.stdout) as UpgradeResult;
@@ -114,6 +121,21 @@ t.test(
     t.equal(qemuPid(instanceId), pid, 'the same qemu process: the guest never stopped');
     const current = await runCommand('readlink', [join(prefix, 'opt', 'mallee', name, 'current')]);
     t.match(current.stdout.trim(), new RegExp(`/releases/${upgrade.release}$`), 'current names the new release');
+
+    const state = supervisorState();
+    t.not(state.pid, supervisorBefore, 'the supervisor was handed over');
+    t.match(
+      readFileSync(`/proc/${state.pid}/cmdline`, 'utf8'),
+      `/releases/${upgrade.release}/dist/src/supervisor/supervisor-main.js`,
+      'to one of the new release',
+    );
+    const walrus = state.daemons.walrus!.pid!;
+    process.kill(walrus, 'SIGKILL');
+    const deadline = Date.now() + 60_000;
+    while ([undefined, walrus].includes(supervisorState().daemons.walrus?.pid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    t.ok(processRunning(supervisorState().daemons.walrus!.pid!), 'it restarts an adopted daemon that dies');
   },
 );
 

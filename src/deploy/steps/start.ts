@@ -4,6 +4,7 @@ import type { SupervisorConfig, SupervisorState } from '../../supervisor/supervi
 import { releaseOf, type HostDeployment } from '../host-deployment.js';
 import { shellQuote as q } from '../host-layout.js';
 import { hashOf, type DeployStep } from '../step.js';
+import { supervisorCommand } from '../supervisor-command.js';
 import { renderTemplate } from '../templates.js';
 import { filesInPlace, type HostFile } from './config.js';
 
@@ -69,13 +70,12 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
     content: JSON.stringify(config, null, 2) + '\n',
     mode: 0o644,
   };
-  // A running supervisor (its pid file names a process started with this config) reloads; otherwise one is started.
-  const command = [
-    ...libvirtd,
-    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
-    `if [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)}; then kill -HUP "$pid"`,
-    `else mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(layout.node)} ${q(layout.supervisorScript)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1; fi`,
-  ].join('\n');
+  const supervisorRelease = deployment.supervisorRelease ?? deployment.bundle.hash;
+  const program = {
+    node: layout.releaseNode(supervisorRelease),
+    script: layout.releaseSupervisorScript(supervisorRelease),
+  };
+  const command = [...libvirtd, supervisorCommand(layout, program)].join('\n');
 
   /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
   const converged = async (operator: Operator): Promise<boolean> => {
@@ -93,8 +93,12 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       if (!entry?.pid || entry.revision !== daemon.revision) return false;
       pids.push(entry.pid);
     }
-    // A live process has a command line; a zombie (exited, not reaped where no init reaps) has none.
-    const allAlive = `for p in ${pids.join(' ')}; do [ -n "$(tr -d '\\0' < /proc/$p/cmdline 2>/dev/null)" ] || exit 1; done`;
+    // A live process has a command line; a zombie (exited, not reaped where no init reaps) has none. The supervisor
+    // runs from its release.
+    const allAlive = [
+      `for p in ${pids.join(' ')}; do [ -n "$(tr -d '\\0' < /proc/$p/cmdline 2>/dev/null)" ] || exit 1; done`,
+      `tr '\\0' ' ' < /proc/${state.pid}/cmdline | grep -qF ${q(program.script)}`,
+    ].join('\n');
     return (await operator.run(allAlive)).exitCode === 0;
   };
   return {
