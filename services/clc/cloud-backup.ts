@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
+import { splitPostgresUrl } from '../../src/db/postgres-password.js';
 import { callPeer, type PeerTls } from '../../src/runtime/peer-client.js';
 
 /** One file of a backup: the clc's database or Walrus's metadata, each a consistent copy of itself. */
@@ -46,7 +47,10 @@ async function backupClcDatabase(database: CloudBackupSource['database']): Promi
   try {
     if ('url' in database) {
       const file = join(dir, 'clc.pgdump');
-      await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, database.url]);
+      const { url, password } = splitPostgresUrl(database.url);
+      await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, url], {
+        env: { ...process.env, ...(password !== undefined && { PGPASSWORD: password }) },
+      });
       return part('clc', 'postgresql', 'clc.pgdump', readFileSync(file));
     }
     const file = join(dir, 'clc.sqlite');

@@ -55,6 +55,8 @@ export interface DeployOptions {
   prefix: string;
   renderer: ListrRendererValue;
   healthTimeoutMs: number;
+  /** The release to deploy, already packed; default: this installation's own build. */
+  bundle?: Bundle & { sha256: string };
 }
 
 export interface DeployResult {
@@ -102,13 +104,17 @@ async function prepare(options: DeployOptions) {
   const { cloud, dryRun } = options;
   const home = cloudHome(cloud.name);
   if (dryRun) {
-    return { admin: readAdminCredentials(cloud.name) ?? dryRunAdmin, bundle: bundleIdentity(), pki: undefined };
+    return {
+      admin: readAdminCredentials(cloud.name) ?? dryRunAdmin,
+      bundle: options.bundle ?? bundleIdentity(),
+      pki: undefined,
+    };
   }
   const admin = ensureAdminCredentials(cloud.name);
   const pki = await PkiStore.init(home.pki, cloud.name);
   for (const host of cloud.hosts) await pki.ensureHost(host.name, [host.address]);
   await pki.ensureHost(adminCertificateName, []);
-  const bundle = await packBundle();
+  const bundle = options.bundle ?? (await packBundle());
   return { admin, bundle, pki };
 }
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
-import type { CloudConfig, HostConfig } from '../config/types.js';
+import type { CloudConfig, ComponentConfig, HostConfig } from '../config/types.js';
 import { LocalOperator } from '../operators/local-operator.js';
 import type { Operator } from '../operators/operator.js';
 import { writeSecretFile } from '../util/secret-file.js';
+import type { Bundle } from './bundle.js';
 import { cloudHome } from './cloud-home.js';
 import { daemonName } from './daemon-plan.js';
 import { hostLayout, shellQuote as q } from './host-layout.js';
@@ -17,6 +18,11 @@ export interface InstallRecord {
   prefix: string;
   /** The known_hosts file the install checked host keys against: later commands on the hosts use it too. */
   knownHosts?: string;
+  /**
+   * The release the cloud runs when `cloudctl upgrade` moved it to one other than the installer's own build: what
+   * `cloudctl nodes add|remove` deploy, so a change of nodes never changes the release. Absent: the installer's build.
+   */
+  release?: Bundle & { sha256: string; version: string };
 }
 
 export function installRecordPath(name: string): string {
@@ -58,8 +64,26 @@ export function uninstallCommand(cloud: CloudConfig, host: HostConfig, prefix: s
     // Daemons left by a supervisor that was killed: their command line names this cloud's config folder.
     `for file in ${q(layout.runDir)}/*.pid; do [ -f "$file" ] || continue; p=$(cat "$file")`,
     `  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF ${q(`${layout.configDir}/`)} && kill -KILL "$p"; done`,
+    ...(purge ? daemons.flatMap(guestRemoval) : []),
     `rm -rf ${removed.map(q).join(' ')}`,
   ].join('\n');
+}
+
+/**
+ * With --purge, a node's guests go too: their disks are in the data removed with it. A domain is the node's when its
+ * XML names the node's instances folder (as the nc itself decides); other domains on the hypervisor stay.
+ * libvirt's simulated hypervisor keeps its domains in the nc process, gone with it.
+ */
+function guestRemoval(component: ComponentConfig): string[] {
+  if (component.component !== 'nc' || component.hypervisor.startsWith('test:')) return [];
+  const virsh = `virsh -q -c ${q(component.hypervisor)}`;
+  const instances = `${component.dataDir.replace(/\/+$/, '')}/instances/`;
+  return [
+    `if command -v virsh >/dev/null 2>&1; then for d in $(${virsh} list --all --name 2>/dev/null); do`,
+    `  if ${virsh} dumpxml "$d" 2>/dev/null | grep -qF ${q(instances)}; then`,
+    `    ${virsh} destroy "$d" >/dev/null 2>&1; ${virsh} undefine "$d" >/dev/null 2>&1; fi`,
+    `done; fi`,
+  ];
 }
 
 export async function uninstallCloud(options: {

@@ -81,6 +81,7 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
       allInOne: record?.allInOne ?? false,
       prefix,
       knownHosts: record?.knownHosts ?? (options.ssh.knownHosts && resolve(options.ssh.knownHosts)),
+      ...(record?.release && { release: record.release }),
     },
     ...(existsSync(besideYaml) && { planFile: besideYaml }),
     open: hostOpener(

@@ -9,6 +9,7 @@ import type { Operator } from '../operators/operator.js';
 import { onHost } from './host-access.js';
 import type { InstalledCloud } from './installed-cloud.js';
 import { controlServices } from './service-control.js';
+import { passfileLine, splitPostgresUrl } from '../db/postgres-password.js';
 import { waitHealthy } from './services.js';
 
 /** The file each component's database is, in its data directory (services/clc and services/walrus open these). */
@@ -120,17 +121,21 @@ async function putInPlace(
   if (database.engine !== 'postgresql') throw new Error('a PostgreSQL dump for a SQLite cloud');
   const dump = join(dataDir, `restore-${entry.fileName}`);
   const script = `${dump}.sql`;
+  const passfile = `${dump}.pgpass`;
+  const { url, password } = splitPostgresUrl(database.url);
   await operator.putFile(localFile, dump, { mode: 0o600, sudo: true });
   try {
     await operator.writeFile(script, dropClcTables, { mode: 0o600, sudo: true });
+    // The password in a 0600 file, not on psql's command line, which every user of the host can read.
+    if (password !== undefined) await operator.writeFile(passfile, passfileLine(password), { mode: 0o600, sudo: true });
     // The dump as SQL after the drop, into one file (no pipe: sh has no pipefail, and half a dump must never load).
     await restoreStep(operator, `pg_restore --no-owner --no-privileges --file=- ${q(dump)} >> ${q(script)}`);
     await restoreStep(
       operator,
-      `psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --single-transaction --dbname=${q(database.url)} --file=${q(script)}`,
+      `PGPASSFILE=${q(passfile)} psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --single-transaction --dbname=${q(url)} --file=${q(script)}`,
     );
   } finally {
-    await operator.run(`rm -f ${q(dump)} ${q(script)}`, { sudo: true });
+    await operator.run(`rm -f ${q(dump)} ${q(script)} ${q(passfile)}`, { sudo: true });
   }
   return `loaded ${entry.fileName} into the PostgreSQL database with pg_restore and psql on ${operator.hostName}`;
 }

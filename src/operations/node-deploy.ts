@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
@@ -57,6 +57,20 @@ export function recordPlan(installed: InstalledCloud, cloud: CloudConfig, planFi
 }
 
 /**
+ * The release `cloudctl upgrade` last moved the cloud to, when it is not this installation's own build: a change of
+ * nodes deploys it, so the new node runs what the others run and no other host changes release.
+ */
+function runningRelease(installed: InstalledCloud) {
+  const { release } = installed.record;
+  if (!release || existsSync(release.tarball)) return release;
+  throw new CliError(
+    'notFound',
+    nodeMessages.releaseMissing(release.version, release.hash, release.tarball),
+    nodeMessages.releaseMissingHint,
+  );
+}
+
+/**
  * Deploys the whole plan with the installer's steps: hosts whose daemons did not change are no-ops, a cc whose node
  * list changed restarts with the new one, and a supervisor stops the daemons that left its host's config.
  */
@@ -68,6 +82,7 @@ export async function deployPlan(
 ): Promise<HostReport[]> {
   const deployed = await deployCloud({
     cloud,
+    bundle: runningRelease(installed),
     openOperator: installed.open,
     dryRun: false,
     concurrency: 8,

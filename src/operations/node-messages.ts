@@ -46,6 +46,9 @@ export const nodeMessages = {
     `${zone} has no node left: its cc (and sc) keep running and it has no capacity until \`cloudctl nodes add HOST --zone ${zone}\`.`,
   uninstalled: (host: string, purge: boolean) =>
     `${host} ran nothing else of the cloud: Mallee was removed from it${purge ? ', with its data' : ' (its data is kept; --purge removes it)'}.`,
+  releaseMissing: (version: string, hash: string, tarball: string) =>
+    `The cloud runs release ${version} (${hash}) since its last upgrade, and its bundle ${tarball} is gone.`,
+  releaseMissingHint: 'Run cloudctl upgrade --bundle with that build (or another) first; nodes then get that release.',
 };
 
 /** The header of a cloud.yaml `nodes add` or `nodes remove` writes where the install left none. */

@@ -7,6 +7,7 @@ import { confirmOrRefuse } from '../cli/confirm.js';
 import { createBackup } from '../cloud/backup.js';
 import { packBundle, sha256File, type Bundle } from '../deploy/bundle.js';
 import { readAdminCredentials } from '../deploy/cloud-home.js';
+import { writeInstallRecord } from '../deploy/uninstall.js';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
 import { hostDeploymentOf, probeHost, type HostProbe } from '../deploy/host-deployment.js';
 import { shellQuote } from '../deploy/host-layout.js';
@@ -246,6 +247,8 @@ export async function upgradeCloud(
         await startOn(host, release.bundle.hash).apply(host.operator, () => undefined);
       }),
     );
+    // Later changes of nodes deploy this release, not whatever build the cloudctl that makes them runs from.
+    writeInstallRecord({ ...installed.record, release: { ...release.bundle, version: release.version } });
     return {
       cloud: installed.name,
       release: release.bundle.hash,

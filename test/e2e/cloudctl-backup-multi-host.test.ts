@@ -99,9 +99,15 @@ t.test('backup, delete an account, restore over SSH: clc on h1 and walrus on h2 
   t.equal(status.code, 0, status.stdout.slice(0, 2000));
 });
 
+const original = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+const version = `${original}-ssh.${process.pid}`;
+/** Each daemon's version as status reports it (a zone left without nodes makes it exit 5, and that is fine here). */
+const versions = async () =>
+  (JSON.parse((await cloudctl('status')).stdout) as { components: { version?: string }[] }).components.map(
+    (component) => component.version,
+  );
+
 t.test('upgrade over SSH: the release on both hosts, every daemon on the new version', async (t) => {
-  const original = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
-  const version = `${original}-ssh.${process.pid}`;
   const upgrade = await ok<UpgradeResult>('upgrade', '--bundle', rebuiltProject(dir, version), '--yes', ...sshFlags);
   packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
   t.same(
@@ -123,4 +129,16 @@ t.test('upgrade over SSH: the release on both hosts, every daemon on the new ver
     const current = await bed.exec(host, `readlink /opt/mallee/${name}/current`);
     t.equal(current.stdout.trim(), `/opt/mallee/${name}/releases/${upgrade.release}`, `${host.name} runs it`);
   }
+  const record = JSON.parse(readFileSync(join(dir, 'home', name, 'install.json'), 'utf8'));
+  t.equal(record.release.hash, upgrade.release, 'install.json records the release the cloud runs');
+});
+
+t.test('a change of nodes after the upgrade deploys the release the cloud runs, not this build', async (t) => {
+  await ok('nodes', 'remove', 'h1', '--yes', ...sshFlags);
+  const after = await versions();
+  t.same(
+    after,
+    ['clc', 'walrus', 'cc-zone-a'].map(() => version),
+    'clc, walrus and the restarted cc: still the release',
+  );
 });

@@ -170,7 +170,9 @@ t.test('scheduled backups: the clc writes them by itself, keeps the newest, and 
 });
 
 t.test("PostgreSQL: the clc's pg_dump goes back in with pg_restore on its host", async (t) => {
-  const postgres = await startPostgres();
+  // A server that wants a password (with characters URLs and passfiles escape): pg_dump and psql get it from their
+  // environment or a passfile, never on a command line.
+  const postgres = await startPostgres({ password: 'p@ss:w/rd\\x' });
   const pgCloud = await installAllInOne(
     `bkpg${process.pid}`,
     `database:\n  engine: postgresql\n  url: ${postgres.url}\n`,

@@ -136,6 +136,12 @@ t.test(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     t.ok(processRunning(supervisorState().daemons.walrus!.pid!), 'it restarts an adopted daemon that dies');
+    const record = JSON.parse(readFileSync(join(dir, 'home', name, 'install.json'), 'utf8'));
+    t.same(
+      [record.release.hash, record.release.version],
+      [upgrade.release, upgradedVersion],
+      'install.json records the release',
+    );
   },
 );
 
@@ -160,5 +166,11 @@ t.test('a release whose cc cannot start is rolled back: every daemon on the prev
   );
   t.equal(await instanceState(instanceId), 'running');
   t.equal(qemuPid(instanceId), pid, 'the guest kept running');
-  await ok('instances', 'terminate', instanceId, '--yes');
+});
+
+t.test('faststart uninstall --purge removes the guest with the node it ran on', async (t) => {
+  await uninstallTestCloud(name, runDir, env);
+  const domains = await runCommand('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name']);
+  t.equal(domains.code, 0, domains.stderr);
+  t.notOk(domains.stdout.split('\n').includes(instanceId), `${instanceId} is no longer a libvirt domain`);
 });

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -37,9 +37,9 @@ export function postgresBinDir(): string {
  * Starts a throwaway PostgreSQL server: a fresh cluster in a temp dir, listening on 127.0.0.1 on a free port and on
  * a socket in that dir, trusting local connections, with one database `mallee`. Durability is off (fsync), as
  * nothing here outlives the test. initdb refuses to run as root, so as root everything runs as the `postgres` user.
- * About 1.5 s in all, most of it initdb.
+ * About 1.5 s in all, most of it initdb. With `password`, TCP connections need it (scram-sha-256) and the URLs carry it.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: { password?: string } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'mallee-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -58,13 +58,22 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
   process.once('exit', stopNow);
 
+  const passwordFile = join(dir, 'password');
+  if (options.password !== undefined) {
+    writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+    if (asRoot) chownSync(passwordFile, Number(run('id', ['-u', 'postgres'])), Number(run('id', ['-g', 'postgres'])));
+  }
+  const auth =
+    options.password === undefined
+      ? ['--auth=trust']
+      : ['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${passwordFile}`];
   try {
     await asOwner(join(bin, 'initdb'), [
       '-D',
       data,
       '-U',
       superuser,
-      '--auth=trust',
+      ...auth,
       '--no-sync',
       '--no-instructions',
       '--encoding=UTF8',
@@ -93,7 +102,8 @@ export async function startPostgres(): Promise<TestPostgres> {
         if (attempt >= 3) throw new Error(`${(error as Error).message}\n${serverLog(dir)}`);
       }
     }
-    const serverUrl = (database: string) => `postgres://${superuser}@127.0.0.1:${port}/${database}`;
+    const secret = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`;
+    const serverUrl = (database: string) => `postgres://${superuser}${secret}@127.0.0.1:${port}/${database}`;
     const createDatabase = async (name: string) => {
       const client = new pg.Client({ connectionString: serverUrl('postgres') });
       await client.connect();
