@@ -40,8 +40,13 @@ export const readSupervisorConfig = (operator: Operator, layout: HostLayout) =>
   readJson<SupervisorConfig>(operator, layout.supervisorConfig);
 export const readSupervisorState = (operator: Operator, layout: HostLayout) =>
   readJson<SupervisorState>(operator, layout.supervisorState);
+/** A daemon `services stop` took out of supervisor.json, with its place there (absent in files of older releases). */
+export interface HeldDaemon extends SupervisedDaemon {
+  position?: number;
+}
+
 export const readHeldDaemons = async (operator: Operator, layout: HostLayout) =>
-  (await readJson<Record<string, SupervisedDaemon>>(operator, heldDaemonsPath(layout))) ?? {};
+  (await readJson<Record<string, HeldDaemon>>(operator, heldDaemonsPath(layout))) ?? {};
 
 /** The pids among `pids` whose command line names `marker` (so a reused pid is not mistaken for ours). */
 export async function livePids(operator: Operator, pids: { pid: number; marker: string }[]): Promise<Set<number>> {

@@ -83,7 +83,10 @@ async function holdDaemons(operator: Operator, layout: HostLayout, names: string
   const config = await readSupervisorConfig(operator, layout);
   if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
   const held = await readHeldDaemons(operator, layout);
-  for (const spec of config.daemons.filter((entry) => names.includes(entry.name))) held[spec.name] = spec;
+  // Each with its place in supervisor.json, where it goes back: the file is then again as the installer wrote it.
+  config.daemons.forEach((spec, position) => {
+    if (names.includes(spec.name)) held[spec.name] = { ...spec, position };
+  });
   await writeJson(operator, heldDaemonsPath(layout), held, 0o644);
   await writeJson(
     operator,
@@ -107,10 +110,11 @@ async function releaseDaemons(operator: Operator, layout: HostLayout, names: str
   const config = await readSupervisorConfig(operator, layout);
   if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
   const held = await readHeldDaemons(operator, layout);
-  const back: SupervisedDaemon[] = names.flatMap((name) =>
-    held[name] && !config.daemons.some((entry) => entry.name === name) ? [held[name]] : [],
-  );
-  const daemons = [...config.daemons, ...back];
+  const back = names
+    .flatMap((name) => (held[name] && !config.daemons.some((entry) => entry.name === name) ? [held[name]] : []))
+    .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity));
+  const daemons: SupervisedDaemon[] = [...config.daemons];
+  for (const { position, ...spec } of back) daemons.splice(position ?? daemons.length, 0, spec);
   for (const name of names) delete held[name];
   await writeJson(operator, layout.supervisorConfig, { ...config, daemons }, 0o644);
   await writeJson(operator, heldDaemonsPath(layout), held, 0o644);

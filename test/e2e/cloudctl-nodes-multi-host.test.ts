@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { AddNodeResult } from '../../src/operations/node-add.js';
 import type { NodeRow, RemoveResult } from '../../src/operations/nodes.js';
-import { runCli, temporaryDir } from '../helpers/cli.js';
+import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { installerEnv } from '../helpers/installer.js';
 import { startTestbed, type TestbedHost } from '../helpers/testbed.js';
 
@@ -84,6 +84,59 @@ const addH4 = [
 
 t.test('the cloud is installed on three hosts', async (t) => {
   t.equal(installed.code, 0, installed.stderr + installed.stdout);
+});
+
+t.test('status over SSH: a stopped daemon on h2 makes it exit 5 and name it, until it is started', async (t) => {
+  t.equal((await cloudctl('status')).code, 0, 'healthy at first');
+  await ok('services', 'stop', 'walrus', '--yes');
+  const stopped = await cloudctl('status', '--json');
+  t.equal(stopped.code, 5, 'unhealthy');
+  const problems = (JSON.parse(stopped.stdout) as { problems: string[] }).problems;
+  t.ok(
+    problems.some((problem) => /walrus on h2 is stopped/.test(problem)),
+    problems.join('\n'),
+  );
+  await ok('services', 'start', 'walrus');
+  t.equal((await cloudctl('status')).code, 0, 'healthy again');
+});
+
+t.test("debug bundle: every host's logs, configs and facts, and no secret", async (t) => {
+  const output = join(dir, 'support.tgz');
+  await ok('debug', 'bundle', '--output', output, ...sshFlags);
+  const unpacked = join(dir, 'support');
+  mkdirSync(unpacked);
+  const untar = await runCommand('tar', ['-xzf', output, '-C', unpacked]);
+  t.equal(untar.code, 0, untar.stderr);
+  const [root] = readdirSync(unpacked);
+  const expected: [TestbedHost, string[]][] = [
+    [h1, ['clc', 'cc-zone-a', 'nc-h1', 'supervisor']],
+    [h2, ['walrus', 'nc-h2', 'supervisor']],
+    [h3, ['nc-h3', 'supervisor']],
+  ];
+  for (const [host, logs] of expected) {
+    for (const log of logs) {
+      t.ok(statSync(join(unpacked, root!, host.name, 'logs', `${log}.log`)).size > 0, `${host.name}: ${log}.log`);
+    }
+    t.equal(
+      JSON.parse(readFileSync(join(unpacked, root!, host.name, 'facts.json'), 'utf8')).reachable,
+      true,
+      `${host.name}: discovery facts`,
+    );
+  }
+  const cloud = JSON.parse(readFileSync(join(home, name, 'cloud.json'), 'utf8'));
+  const hostKey = (await bed.exec(h2, `cat /etc/mallee/${name}/tls/host-key.pem`)).stdout;
+  const forbidden = [
+    cloud.credentials.secretAccessKey,
+    'PRIVATE KEY-----',
+    ...hostKey.split('\n').filter((line) => line && !line.startsWith('-----')),
+  ];
+  t.ok(forbidden.length > 3, "h2's host key was read");
+  const files = (await runCommand('find', [unpacked, '-type', 'f'])).stdout.trim().split('\n');
+  const leaks = files.filter((file) => {
+    const text = readFileSync(file, 'utf8');
+    return forbidden.some((secret) => text.includes(secret));
+  });
+  t.same(leaks, [], `no secret in any of ${files.length} files`);
 });
 
 t.test("nodes add refuses a host whose SSH key is not known, showing the key's fingerprint", async (t) => {
