@@ -12,6 +12,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import { packBundle } from '../src/deploy/bundle.js';
 import { startTestbed, type Testbed, type TestbedHost } from '../test/helpers/testbed.js';
 
 const { values: options } = parseArgs({
@@ -189,6 +190,11 @@ try {
     const allInOne = await timeAllInOne();
     row('all-in-one (with smoke-test instance)', allInOne, `goal < 60 s: ${allInOne < 60 ? 'met' : 'MISSED'}`);
   }
+  // The bundle packed before any timing (as packages are installed before): every size then copies the same cached
+  // tarball, and the first size timed does not pay alone for packing it.
+  process.env.MALLEE_CACHE = env.MALLEE_CACHE;
+  const packed = await packBundle();
+  console.log(`bundle ${packed.hash} ${packed.packed ? 'packed now' : 'already packed'}, before timing`);
   const timed = new Map<number, HostsFigures>();
   const cores = availableParallelism();
   for (const size of sizes) {
