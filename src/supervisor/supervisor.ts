@@ -37,6 +37,16 @@ function runsDaemon(pid: number, spec: SupervisedDaemon): boolean {
 }
 
 /**
+ * The process is alive and runs this daemon, perhaps from another release or revision: its command line ends with
+ * the daemon's own `--config FILE`.
+ */
+function runsSameDaemonAs(pid: number, spec: SupervisedDaemon): string[] | undefined {
+  const commandLine = commandLineOf(pid);
+  const config = spec.argv.slice(-2);
+  return commandLine !== undefined && commandLine.slice(-2).join('\0') === config.join('\0') ? commandLine : undefined;
+}
+
+/**
  * Mallee's own supervisor, for hosts where systemd is not PID 1: starts each daemon of its config, keeps a pid
  * file per daemon, restarts a daemon that exits (backoff 1 s doubling to 30 s), restarts on SIGHUP the daemons whose
  * revision changed, and on SIGTERM stops them all. A supervisor started after a crash of the previous one (or after
@@ -65,16 +75,24 @@ export class Supervisor {
     mkdirSync(this.config.runDir, { recursive: true });
     writeFileAtomically(join(this.config.runDir, 'supervisor.pid'), `${process.pid}\n`);
     const previous = this.readState();
+    let outdated = false;
     for (const spec of this.config.daemons) {
       const entry: Running = { spec, restarts: 0, stopping: false };
       this.running.set(spec.name, entry);
       const pid = Number(this.readPidFile(spec.name));
-      const sameRevision = previous?.daemons[spec.name]?.revision === spec.revision;
-      if (pid > 0 && runsDaemon(pid, spec) && sameRevision) {
+      const previousRevision = previous?.daemons[spec.name]?.revision;
+      const running = pid > 0 ? runsSameDaemonAs(pid, spec) : undefined;
+      if (running && runsDaemon(pid, spec) && previousRevision === spec.revision) {
         entry.pid = pid;
         entry.startedAt = new Date();
+      } else if (running) {
+        // Still running as it was (another release or revision, as after a hand-over that moves to a new release):
+        // adopted as it runs, then replaced the way a reload replaces it, once it has stopped and freed its port.
+        entry.spec = { ...spec, argv: running, revision: previousRevision ?? 'unknown' };
+        entry.pid = pid;
+        entry.startedAt = new Date();
+        outdated = true;
       } else {
-        if (pid > 0 && runsDaemon(pid, spec)) process.kill(pid, 'SIGTERM');
         this.launch(entry);
       }
     }
@@ -84,6 +102,7 @@ export class Supervisor {
     process.on('SIGINT', () => void this.shutdown());
     process.on('SIGUSR2', () => this.handOver());
     this.saveState();
+    if (outdated) this.reload();
   }
 
   /**

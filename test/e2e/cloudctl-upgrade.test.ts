@@ -39,7 +39,7 @@ interface Component {
   name: string;
   state: string;
   version?: string;
-  process?: { pid?: number };
+  process?: { pid?: number; restarts?: number };
 }
 const status = async () => {
   const result = await cloudctl('status', '--json');
@@ -166,6 +166,27 @@ t.test('a release whose cc cannot start is rolled back: every daemon on the prev
   );
   t.equal(await instanceState(instanceId), 'running');
   t.equal(qemuPid(instanceId), pid, 'the guest kept running');
+});
+
+t.test('faststart install again moves every daemon and the supervisor back to its own build at once', async (t) => {
+  const again = await runCli(
+    'faststart',
+    ['install', '--all-in-one', '--config', configFile, '--yes', '--no-smoke-test', '--prefix', prefix],
+    { env },
+  );
+  t.equal(again.code, 0, again.stderr + again.stdout);
+  const after = await status();
+  t.equal(after.code, 0, 'healthy');
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, original]),
+  );
+  t.same(
+    after.components.map((component) => [component.name, component.process?.restarts]),
+    daemons.map((daemon) => [daemon, 0]),
+    'each replaced once, none crashed on a port the old one still held',
+  );
+  t.equal(await instanceState(instanceId), 'running', 'the guest still runs');
 });
 
 t.test('faststart uninstall --purge removes the guest with the node it ran on', async (t) => {
