@@ -42,7 +42,9 @@ export const walrusComponent: ComponentDefinition = {
     const settings = (config.settings ?? {}) as WalrusSettings;
     const tls = peerTlsFromConfig(config);
     const clcUrl = clcUrlOf(config);
-    const meta = new MetadataStore(join(config.dataDir, 'walrus.sqlite'));
+    const meta = new MetadataStore(join(config.dataDir, 'walrus.sqlite'), {
+      onCheckpoint: (done) => log.debug(done, 'metadata checkpointed'),
+    });
     // Small objects' bytes live in the metadata database (inline blobs), larger ones in files of their own.
     const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta });
     const referenced = meta.referencedBlobs();
@@ -66,11 +68,14 @@ export const walrusComponent: ComponentDefinition = {
     // A consistent copy of the metadata, for the clc's `cloudctl backup create`.
     mountMetadataBackup(internal, { sqliteFile: join(config.dataDir, 'walrus.sqlite'), log });
 
+    // S3 requests skip express (the runtime hands them over directly); what express still sees under `/internal`
+    // and no internal route claims is a bucket's too.
     app.use((request: Request, response: Response) =>
       handle(request, response, response.locals.requestId as string, response.locals.log as Logger),
     );
 
     return {
+      serve: handle,
       health: async () => {
         meta.ping();
         const answer = await callPeer(`${clcUrl.replace(/\/$/, '')}/healthz`, tls, { timeoutMs: 3000 }).catch(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -53,6 +54,19 @@ export function summarizeClientError(error: NodeJS.ErrnoException, requestId: st
 export interface ComponentInstance {
   health?: HealthCheck;
   close?: () => Promise<void>;
+  /**
+   * Answers every request outside the runtime's own paths (`/healthz`, `/version`, `/internal/...`) straight from
+   * Node's server, without express's routing: for an API such as S3 whose each request is small and must cost little.
+   * The request still gets its id, its access-log line and its place among the in-flight requests.
+   */
+  serve?: (request: IncomingMessage, response: ServerResponse, requestId: string, log: Logger) => Promise<void>;
+}
+
+/** The runtime's own routes, which stay with express even when a component serves the rest directly. */
+function isRuntimePath(method: string | undefined, url: string | undefined): boolean {
+  const path = (url ?? '/').split('?', 1)[0]!.toLowerCase().replace(/\/+$/, '');
+  if (path === '/internal' || path.startsWith('/internal/')) return true;
+  return (method === 'GET' || method === 'HEAD') && (path === '/healthz' || path === '/version');
 }
 
 export interface ServiceContext {
@@ -88,29 +102,27 @@ export async function startService(
   app.set('etag', false);
 
   // 1. Every request gets an id, returned to the client and carried by every log line written for it.
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    const requestId = randomUUID();
-    response.locals.requestId = requestId;
-    response.locals.log = log.child({ requestId });
-    response.setHeader('x-mallee-request-id', requestId);
-    next();
-  });
-
   // 2. One access-log line per request once its response is sent; in-flight responses are tracked for shutdown.
-  const inFlight = new Set<Response>();
+  const inFlight = new Set<ServerResponse>();
   let stopping = false;
-  app.use((request: Request, response: Response, next: NextFunction) => {
+  const admit = (request: IncomingMessage, response: ServerResponse, path: string) => {
+    const requestId = randomUUID();
+    const requestLog = log.child({ requestId });
+    response.setHeader('x-mallee-request-id', requestId);
     const started = process.hrtime.bigint();
     inFlight.add(response);
     if (stopping) response.setHeader('connection', 'close');
     response.on('close', () => inFlight.delete(response));
     response.on('finish', () => {
       const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
-      (response.locals.log as Logger).info(
-        { method: request.method, path: request.path, status: response.statusCode, milliseconds },
-        'request',
-      );
+      requestLog.info({ method: request.method, path, status: response.statusCode, milliseconds }, 'request');
     });
+    return { requestId, requestLog };
+  };
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const { requestId, requestLog } = admit(request, response, request.path);
+    response.locals.requestId = requestId;
+    response.locals.log = requestLog;
     next();
   });
 
@@ -156,7 +168,22 @@ export async function startService(
     rejectUnauthorized: false,
     maxHeaderSize: maxHeaderBytes,
   });
-  server.on('request', app);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const serve = instance.serve;
+    if (!serve || isRuntimePath(request.method, request.url)) {
+      app(request, response);
+      return;
+    }
+    const { requestId, requestLog } = admit(request, response, (request.url ?? '/').split('?', 1)[0]!);
+    serve(request, response, requestId, requestLog).catch((error: unknown) => {
+      requestLog.error({ err: error }, 'request failed');
+      if (!response.headersSent) {
+        response.statusCode = 500;
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ error: 'InternalError', requestId }));
+      } else response.destroy();
+    });
+  });
   // Requests the parser refuses never reach express: answer them in the API's dialect, then close the connection.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -200,7 +227,7 @@ export async function startService(
 
 async function closeGracefully(
   server: Server,
-  inFlight: Set<Response>,
+  inFlight: Set<ServerResponse>,
   graceSeconds: number,
   log: Logger,
   reason: string,

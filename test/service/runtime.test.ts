@@ -140,6 +140,50 @@ t.test('component routes need a client certificate from the cloud CA', async (t)
   );
 });
 
+t.test(
+  "a component that serves directly gets every request but the runtime's own, with an id and a log line",
+  async (t) => {
+    const seen: { method: string; url: string; requestId: string }[] = [];
+    const direct: ComponentDefinition = {
+      describe: 'direct test component',
+      async mount({ app }) {
+        app.get('/express-only', (_request, response) => response.send('express'));
+        return {
+          serve: async (request, response, requestId) => {
+            seen.push({ method: request.method ?? '', url: request.url ?? '', requestId });
+            response.setHeader('content-type', 'text/plain');
+            response.end(`direct ${request.method} ${request.url}`);
+          },
+        };
+      },
+    };
+    const service = await startService(serviceConfig('direct-test'), direct, pino(logSink));
+    t.teardown(() => service.shutdown('test over'));
+
+    const answer = await get(service.url, undefined, '/bucket/key?list-type=2');
+    t.equal(answer.body, 'direct GET /bucket/key?list-type=2');
+    const requestId = answer.headers['x-mallee-request-id'];
+    t.equal(seen.at(-1)?.requestId, requestId, 'the component gets the id the client sees');
+    t.match(
+      logLines.find((entry) => entry.requestId === requestId),
+      { msg: 'request', method: 'GET', path: '/bucket/key', status: 200 },
+      'the access log has its line, without the query',
+    );
+    t.equal(
+      (await get(service.url, undefined, '/express-only')).body,
+      'direct GET /express-only',
+      'express routes are not reached',
+    );
+
+    t.equal(JSON.parse((await get(service.url)).body).status, 'ok', "/healthz stays the runtime's");
+    t.equal(JSON.parse((await get(service.url, undefined, '/version')).body).component, 'cc', '/version too');
+    const peer = await get(service.url, client, '/internal/peer');
+    t.equal(JSON.parse(peer.body).me, 'direct-test', "/internal stays behind the runtime's peer check");
+    t.equal((await get(service.url, undefined, '/internal/peer')).status, 403);
+    t.equal(seen.length, 2, 'none of those reached the component');
+  },
+);
+
 // Last: it stops the shared server.
 t.test('shutdown lets the request in flight finish and takes no new connections', async (t) => {
   const inFlight = get(running.url, undefined, '/slow');

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import type { CheckpointDone, CheckpointRequest } from './checkpoint-worker.js';
 import { fsyncDir } from './byte-store.js';
 import { GroupSync } from './group-sync.js';
 import { migrateWalrus } from './migrations.js';
@@ -15,7 +17,15 @@ import { migrateWalrus } from './migrations.js';
  * Durability is group commit: a commit only writes the WAL (`synchronous = NORMAL`, so the event loop never waits on
  * the disk), and `flush()` fsyncs the WAL file from the thread pool, one fsync for every commit made before it
  * started. The request pipeline flushes before it answers, so nothing is acknowledged before its commit is on disk.
+ * Checkpoints (the WAL copied into the database, which fsyncs) run on a worker thread's connection, every
+ * `checkpointEveryCommits` commits, instead of inside whichever commit SQLite's automatic checkpoint would pick.
  */
+
+/** Commits between two checkpoints: at a few pages each, the WAL stays within a few megabytes. */
+const checkpointEveryCommits = 200;
+/** Pages SQLite keeps in memory (64 MiB) and maps (256 MiB): reads of hot objects' rows stay off the disk. */
+const cacheKiB = 64 * 1024;
+const mmapBytes = 256 * 1024 * 1024;
 
 export interface Owner {
   id: string;
@@ -268,8 +278,15 @@ export class MetadataStore {
   private readonly buckets = new Map<string, BucketRecord>();
   /** Prepared statements by their SQL: preparing one costs more than running it, and every request runs a few. */
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
+  private checkpointer?: Worker;
+  private checkpointRunning = false;
+  private commitsSinceCheckpoint = 0;
 
-  constructor(file: string) {
+  /** `onCheckpoint` hears of every checkpoint the worker thread finishes. */
+  constructor(
+    file: string,
+    private readonly options: { onCheckpoint?: (done: CheckpointDone) => void } = {},
+  ) {
     this.file = file;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new SqliteDatabase(file);
@@ -280,14 +297,52 @@ export class MetadataStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`cache_size = -${cacheKiB}`);
+      this.db.pragma(`mmap_size = ${mmapBytes}`);
       migrateWalrus(this.db);
+      if (file !== ':memory:') this.startCheckpointer();
     } catch (error) {
       this.db.close();
       throw error;
     }
   }
 
+  /** Moves checkpoints to a worker thread; if it cannot run (or dies), SQLite's automatic checkpoint takes over. */
+  private startCheckpointer(): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file } });
+    } catch {
+      return;
+    }
+    this.db.pragma('wal_autocheckpoint = 0');
+    worker.unref();
+    worker.on('message', (done: CheckpointDone) => {
+      this.checkpointRunning = false;
+      this.options.onCheckpoint?.(done);
+    });
+    const fallBack = () => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      this.checkpointRunning = false;
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.checkpointer = worker;
+  }
+
+  private checkpointSoon(): void {
+    if (++this.commitsSinceCheckpoint < checkpointEveryCommits || this.checkpointRunning || !this.checkpointer) return;
+    this.commitsSinceCheckpoint = 0;
+    this.checkpointRunning = true;
+    this.checkpointer.postMessage({ kind: 'checkpoint' } satisfies CheckpointRequest);
+  }
+
   close(): void {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    void checkpointer?.terminate();
     this.db.close();
     void this.wal?.close().catch(() => undefined);
     this.wal = undefined;
@@ -323,6 +378,7 @@ export class MetadataStore {
   private write<T>(change: () => T): T {
     const result = this.db.transaction(change)();
     this.commits++;
+    this.checkpointSoon();
     return result;
   }
 
