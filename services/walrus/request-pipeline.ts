@@ -165,9 +165,11 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         body: () => decodePayload(source(), form, trailer),
         trailer,
       };
+      const since = options.meta.commitCount;
       const output = (await handler(input, context)) as Record<string, unknown> | undefined;
-      // Whatever the handler committed is on disk before the client hears of it (one fsync shared by many requests).
-      await options.meta.flush();
+      // Whatever the handler committed is on disk before the client hears of it (one commit and one fsync shared by
+      // many requests), or the request fails if its commit did.
+      await options.meta.flush(since);
       // 6. The answer.
       const answer = serializeRestXmlResponse(match.operation, output ?? {}, {
         rootElement: rootElements[operation],

@@ -14,13 +14,18 @@ import { migrateWalrus } from './migrations.js';
  * interleave. Methods that drop bytes return the blob ids no longer referenced, which the caller removes from the byte
  * store after the commit.
  *
- * Durability is group commit: a commit only writes the WAL (`synchronous = NORMAL`, so the event loop never waits on
- * the disk), and `flush()` fsyncs the WAL file from the thread pool, one fsync for every commit made before it
- * started. The request pipeline flushes before it answers, so nothing is acknowledged before its commit is on disk.
+ * Durability is group commit. Changes go into one open batch transaction (each method a savepoint within it, so a
+ * method that fails undoes only itself); `flush()` commits the batch, which only writes the WAL
+ * (`synchronous = NORMAL`), then fsyncs the WAL file from the thread pool. Requests that change something while an
+ * fsync runs share the next commit and the next fsync. The request pipeline flushes before it answers, so nothing is
+ * acknowledged before its commit is on disk; a batch nobody flushes is committed after `batchCommitMs`. Reads on this
+ * connection see the open batch (this process is the only writer); other connections see what was committed.
  * Checkpoints (the WAL copied into the database, which fsyncs) run on a worker thread's connection, every
  * `checkpointEveryCommits` commits, instead of inside whichever commit SQLite's automatic checkpoint would pick.
  */
 
+/** Longest a batch stays open when nobody flushes it (writes made outside a request). */
+const batchCommitMs = 20;
 /** Commits between two checkpoints: at a few pages each, the WAL stays within a few megabytes. */
 const checkpointEveryCommits = 200;
 /** Pages SQLite keeps in memory (64 MiB) and maps (256 MiB): reads of hot objects' rows stay off the disk. */
@@ -278,6 +283,13 @@ export class MetadataStore {
   private readonly buckets = new Map<string, BucketRecord>();
   /** Prepared statements by their SQL: preparing one costs more than running it, and every request runs a few. */
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
+  /** Runs a change as a savepoint of the open batch (one wrapper, made once). */
+  private readonly inSavepoint: (change: () => unknown) => unknown;
+  private batchTimer?: NodeJS.Timeout;
+  /** Commits made before the open batch began. */
+  private batchFrom = 0;
+  /** Batches whose commit failed lately (rolled back): commits `from` (exclusive) to `to`, and why. */
+  private readonly lostBatches: { from: number; to: number; error: unknown }[] = [];
   private checkpointer?: Worker;
   private checkpointRunning = false;
   private commitsSinceCheckpoint = 0;
@@ -290,6 +302,7 @@ export class MetadataStore {
     this.file = file;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new SqliteDatabase(file);
+    this.inSavepoint = this.db.transaction((change: () => unknown) => change());
     try {
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       // Commits write the WAL without waiting for the disk; `flush()` makes them durable before anyone hears "200 OK".
@@ -340,6 +353,7 @@ export class MetadataStore {
   }
 
   close(): void {
+    if (this.db.open) this.commitBatch();
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     void checkpointer?.terminate();
@@ -349,13 +363,52 @@ export class MetadataStore {
   }
 
   /** Resolves once every commit made before the call is on disk (one shared fsync of the WAL for many callers). */
-  async flush(): Promise<void> {
-    if (this.durableCommits === this.commits || this.file === ':memory:') return;
-    await this.walSync.sync();
+  /** How many changes were made so far: pass it to `flush()` to hear whether the ones made after it were kept. */
+  get commitCount(): number {
+    return this.commits;
+  }
+
+  /**
+   * Resolves once every change made before the call is on disk, or rejects when a change made after commit number
+   * `since` (by default, the last change) was lost with a batch whose commit failed.
+   */
+  async flush(since = this.commits - 1): Promise<void> {
+    const upTo = this.commits;
+    if (this.durableCommits !== this.commits) {
+      if (this.file === ':memory:') {
+        this.commitBatch();
+        this.durableCommits = this.commits;
+      } else {
+        await this.walSync.sync();
+      }
+    }
+    const lost = this.lostBatches.find((batch) => batch.to > since && batch.from < upTo);
+    if (lost) throw lost.error;
+  }
+
+  /**
+   * Commits the open batch, if any. A commit that fails (a full disk) rolls the whole batch back: nobody heard of
+   * it yet, and every caller waiting in `flush()` gets the error.
+   */
+  private commitBatch(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (!this.db.inTransaction) return;
+    try {
+      this.sql('COMMIT').run();
+    } catch (error) {
+      if (this.db.inTransaction) this.sql('ROLLBACK').run();
+      // Records read inside the batch may be gone with it.
+      this.buckets.clear();
+      this.lostBatches.push({ from: this.batchFrom, to: this.commits, error });
+      if (this.lostBatches.length > 16) this.lostBatches.shift();
+      throw error;
+    }
   }
 
   private async fsyncWal(): Promise<void> {
     const covers = this.commits;
+    this.commitBatch();
     if (!this.wal) {
       // The WAL file exists from the first commit on and keeps its inode until the last connection closes.
       this.wal = await open(`${this.file}-wal`, 'r');
@@ -376,7 +429,19 @@ export class MetadataStore {
 
   /** One transaction that changes something: counted, so that `flush()` knows there is something to sync. */
   private write<T>(change: () => T): T {
-    const result = this.db.transaction(change)();
+    if (!this.db.inTransaction) {
+      this.sql('BEGIN IMMEDIATE').run();
+      this.batchFrom = this.commits;
+      this.batchTimer = setTimeout(() => {
+        try {
+          this.commitBatch();
+        } catch {
+          // Kept in lostBatches: the flush() of whoever made one of its changes rejects with this error.
+        }
+      }, batchCommitMs);
+      this.batchTimer.unref();
+    }
+    const result = this.inSavepoint(change) as T;
     this.commits++;
     this.checkpointSoon();
     return result;

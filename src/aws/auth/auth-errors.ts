@@ -369,7 +369,15 @@ export function parseIsoBasic(value: string): Date | undefined {
     number,
   ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return isoBasic(date) === value ? date : undefined;
+  // Date.UTC rolls over (month 13, February 30): a real timestamp reads back the same.
+  const same =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return same ? date : undefined;
 }
 
 export const queryDialectErrors: Readonly<Record<'ec2' | 'query', QueryDialectErrors>> = {

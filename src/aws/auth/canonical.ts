@@ -29,6 +29,9 @@ function isUnreserved(byte: number): boolean {
 
 /** RFC 3986 percent-encoding as SigV4 wants it: every byte but the unreserved ones, upper-case hex. */
 export function uriEncodeBytes(bytes: Uint8Array, keepSlash = false): string {
+  if (bytes.every((byte) => isUnreserved(byte) || (keepSlash && byte === 0x2f))) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  }
   let out = '';
   for (const byte of bytes) {
     if (isUnreserved(byte) || (keepSlash && byte === 0x2f)) out += String.fromCharCode(byte);
@@ -46,6 +49,8 @@ export function uriEncode(text: string, keepSlash = false): string {
  * unencoded (raw UTF-8 in a path) become their UTF-8 bytes. `+` means a space only in form encoding.
  */
 export function percentDecode(text: string, plusAsSpace: boolean): Buffer {
+  // Most paths and parameters have nothing to decode: their UTF-8 bytes as they stand.
+  if (!text.includes('%') && !(plusAsSpace && text.includes('+'))) return Buffer.from(text, 'utf8');
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
@@ -105,31 +110,41 @@ function byKeyThenValue(a: [string, string], b: [string, string]): number {
 }
 
 /**
- * The canonical query strings a signer may have meant, most likely first. The spec decodes each name and value and
- * re-encodes it strictly; botocore signs a URL's query as it stands; and a `+` was a space to a form encoder but is
- * a plus to RFC 3986. For a query an SDK built they are all the same string.
+ * The canonical query strings a signer may have meant, most likely first, each once. The spec decodes each name and
+ * value and re-encodes it strictly; botocore signs a URL's query as it stands; and a `+` was a space to a form encoder
+ * but is a plus to RFC 3986. For a query an SDK built they are all the same string, so only the first is worked out
+ * unless the caller asks for more.
  */
-export function canonicalQueries(raw: string, excludeKey?: string): string[] {
+export function* canonicalQueries(raw: string, excludeKey?: string): Generator<string, void, undefined> {
   const pairs = splitQuery(raw).filter(
     (pair) => excludeKey === undefined || percentDecode(pair.key, false).toString('utf8') !== excludeKey,
   );
-  const strict = (plusAsSpace: boolean) =>
-    pairs
-      .map(({ key, value }): [string, string] => [
-        uriEncodeBytes(percentDecode(key, plusAsSpace)),
-        uriEncodeBytes(percentDecode(value, plusAsSpace)),
-      ])
+  const joined = (encoded: [string, string][]) =>
+    encoded
       .sort(byKeyThenValue)
       .map(([key, value]) => `${key}=${value}`)
       .join('&');
-  const asSent = pairs
-    .map(({ key, value }): [string, string] => [key, value])
-    .sort(byKeyThenValue)
-    .map(([key, value]) => `${key}=${value}`)
-    .join('&');
-  const candidates = [strict(false), asSent];
-  if (raw.includes('+')) candidates.push(strict(true));
-  return [...new Set(candidates)];
+  const strict = (plusAsSpace: boolean) =>
+    joined(
+      pairs.map(({ key, value }): [string, string] => [
+        uriEncodeBytes(percentDecode(key, plusAsSpace)),
+        uriEncodeBytes(percentDecode(value, plusAsSpace)),
+      ]),
+    );
+  const guesses = [() => strict(false), () => joined(pairs.map(({ key, value }) => [key, value]))];
+  if (raw.includes('+')) guesses.push(() => strict(true));
+  yield* distinct(guesses);
+}
+
+/** The values of `guesses`, worked out one at a time as they are asked for, repeats left out. */
+function* distinct(guesses: readonly (() => string)[]): Generator<string, void, undefined> {
+  const seen = new Set<string>();
+  for (const guess of guesses) {
+    const value = guess();
+    if (seen.has(value)) continue;
+    seen.add(value);
+    yield value;
+  }
 }
 
 /** Removes `.` and `..` segments and empty segments (`//`), keeping a leading and a trailing slash, as SDKs do. */
@@ -151,10 +166,10 @@ export function normalizePath(path: string): string {
  * test suite encoded it once, hence the second guess. S3 signs the path as sent, which a strict signer could only
  * differ from by how it encoded the key, so for S3 the strict re-encoding is the second guess.
  */
-export function canonicalUris(rawPath: string, s3: boolean): string[] {
+export function* canonicalUris(rawPath: string, s3: boolean): Generator<string, void, undefined> {
   const asSent = s3 ? rawPath || '/' : normalizePath(rawPath);
-  const strict = uriEncodeBytes(percentDecode(asSent, false), true);
-  return [...new Set(s3 ? [asSent, strict] : [uriEncode(asSent, true), strict])];
+  const strict = () => uriEncodeBytes(percentDecode(asSent, false), true);
+  yield* distinct([s3 ? () => asSent : () => uriEncode(asSent, true), strict]);
 }
 
 /** SigV4's Trimall: no leading or trailing space, runs of spaces collapsed to one. */

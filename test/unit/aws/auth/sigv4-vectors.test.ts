@@ -207,8 +207,8 @@ t.test('canonical request and string to sign match the suite line by line', asyn
     const request = suiteRequest(vector);
     return computeSigV4({
       method: vector.method,
-      canonicalUri: canonicalUris(path, false)[0]!,
-      canonicalQuery: canonicalQueries(query)[0]!,
+      canonicalUri: [...canonicalUris(path, false)][0]!,
+      canonicalQuery: [...canonicalQueries(query)][0]!,
       canonicalHeaders: canonicalHeaders(request, signedHeaders),
       signedHeaders: signedHeaders.join(';'),
       payloadHash,
@@ -271,7 +271,7 @@ t.test('S3 signs the path as sent: the suite unnormalised vectors', async (t) =>
       query: '',
       headers: { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' },
     };
-    const signatures = canonicalUris(path, true).map(
+    const signatures = [...canonicalUris(path, true)].map(
       (canonicalUri) =>
         computeSigV4({
           method: 'GET',
@@ -287,8 +287,8 @@ t.test('S3 signs the path as sent: the suite unnormalised vectors', async (t) =>
     );
     t.ok(signatures.includes(signature), path);
   }
-  t.same(canonicalUris('//example//', true), ['//example//']);
-  t.same(canonicalUris('//example//', false), ['/example/']);
+  t.same([...canonicalUris('//example//', true)], ['//example//']);
+  t.same([...canonicalUris('//example//', false)], ['/example/']);
 });
 
 t.test('the 2011 suite, signed with the HTTP Date header and one encoding of the path', async (t) => {

@@ -1,0 +1,126 @@
+// Walrus's metadata store: changes batched into one commit per flush, and WAL checkpoints on a worker thread (dist/:
+// the worker is compiled JavaScript).
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import t from 'tap';
+import type { CheckpointDone } from '../../../services/walrus/storage/checkpoint-worker.js';
+import type { MetadataStore as MetadataStoreType } from '../../../services/walrus/storage/metadata-store.js';
+import { projectRoot, temporaryDir } from '../../helpers/cli.js';
+
+const { MetadataStore } = (await import(join(projectRoot, 'dist/services/walrus/storage/metadata-store.js'))) as {
+  MetadataStore: typeof MetadataStoreType;
+};
+
+const owner = { id: 'acct-1', displayName: 'one' };
+
+function bucketRecord(name: string): Parameters<MetadataStoreType['createBucket']>[0] {
+  return {
+    name,
+    owner,
+    createdAt: new Date().toISOString(),
+    region: 'test-1',
+    acl: { owner, grants: [] },
+    versioning: '',
+  };
+}
+
+function objectRecord(bucket: string, key: string): Parameters<MetadataStoreType['putObject']>[0] {
+  return {
+    bucket,
+    key,
+    versionId: 'null',
+    isDeleteMarker: false,
+    size: 0,
+    etag: '"d41d8cd98f00b204e9800998ecf8427e"',
+    lastModified: new Date().toISOString(),
+    owner,
+    headers: {},
+    metadata: {},
+    acl: { owner, grants: [] },
+    tags: [],
+    segments: [],
+  };
+}
+
+function committedKeys(file: string): string[] {
+  const reader = new SqliteDatabase(file, { readonly: true });
+  try {
+    return (reader.prepare('SELECT key FROM objects ORDER BY key').all() as { key: string }[]).map((row) => row.key);
+  } finally {
+    reader.close();
+  }
+}
+
+t.test('changes wait in one batch until a flush commits them; a change that fails undoes only itself', async (t) => {
+  const file = join(temporaryDir('walrus-batch'), 'walrus.sqlite');
+  const store = new MetadataStore(file);
+  t.teardown(() => store.close());
+  store.createBucket(bucketRecord('bucket'));
+  store.putObject(objectRecord('bucket', 'a'));
+  t.throws(() =>
+    store.atomically(() => {
+      store.putObject(objectRecord('bucket', 'b'));
+      throw new Error('the handler gave up');
+    }),
+  );
+  store.putObject(objectRecord('bucket', 'c'));
+  t.same(committedKeys(file), [], 'another connection sees nothing before the flush');
+  t.equal(store.getObject('bucket', 'c')?.key, 'c', 'this connection reads its own batch');
+  await store.flush();
+  t.same(committedKeys(file), ['a', 'c'], 'one commit: both changes, not the one that failed');
+});
+
+t.test('a batch whose commit fails is lost whole, and only the flushes of its own changes hear of it', async (t) => {
+  const file = join(temporaryDir('walrus-lost-batch'), 'walrus.sqlite');
+  const store = new MetadataStore(file);
+  t.teardown(() => store.close());
+  store.createBucket(bucketRecord('bucket'));
+  await store.flush();
+  // Fault injection: a foreign key checked only at COMMIT makes the next commit fail.
+  (store as unknown as { db: SqliteDatabase.Database }).db.pragma('defer_foreign_keys = ON');
+  const before = store.commitCount;
+  store.putObject(objectRecord('bucket', 'kept-back'));
+  store.putObject(objectRecord('no-such-bucket', 'orphan'));
+  await t.rejects(store.flush(before), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }, "the change's own flush fails");
+  t.same(committedKeys(file), [], 'nothing of the batch reached the database');
+  t.equal(store.getObject('bucket', 'kept-back'), undefined, 'nor does this connection see it any more');
+
+  const later = store.commitCount;
+  store.putObject(objectRecord('bucket', 'after'));
+  await store.flush(later);
+  t.same(committedKeys(file), ['after'], 'the next batch commits as usual and its flush succeeds');
+});
+
+t.test('close commits what is still in the batch', async (t) => {
+  const file = join(temporaryDir('walrus-close'), 'walrus.sqlite');
+  const store = new MetadataStore(file);
+  store.createBucket(bucketRecord('bucket'));
+  store.putObject(objectRecord('bucket', 'last'));
+  store.close();
+  t.same(committedKeys(file), ['last']);
+});
+
+t.test('commits are checkpointed into the database by the worker thread, off the event loop', async (t) => {
+  const file = join(temporaryDir('walrus-checkpoint'), 'walrus.sqlite');
+  let heard!: (done: CheckpointDone) => void;
+  const firstCheckpoint = new Promise<CheckpointDone>((resolve) => (heard = resolve));
+  const store = new MetadataStore(file, { onCheckpoint: (done) => heard(done) });
+  t.teardown(() => store.close());
+  const databaseBefore = statSync(file).size;
+  store.createBucket(bucketRecord('bucket'));
+  for (let index = 0; index < 250; index++) {
+    store.putObject({ ...objectRecord('bucket', `key-${index}`), metadata: { note: 'x'.repeat(1000) } });
+    // One commit each, as requests that come one after the other make them.
+    await store.flush();
+  }
+  const done = await firstCheckpoint;
+  t.ok(done.walFrames > 0, 'the WAL had frames to copy');
+  t.equal(done.checkpointedFrames, done.walFrames, 'a passive checkpoint with no reader in the way copies them all');
+  t.ok(statSync(file).size > databaseBefore + 100 * 1024, 'the rows are in the database file itself now');
+
+  const reader = new SqliteDatabase(file, { readonly: true });
+  t.teardown(() => reader.close());
+  t.equal((reader.prepare('SELECT count(*) AS n FROM objects').get() as { n: number }).n, 250);
+  t.equal(store.getObject('bucket', 'key-249')?.metadata.note?.length, 1000, 'the writer reads on as before');
+});
