@@ -56,6 +56,8 @@ interface Scope {
   date: string;
   region: string;
   service: string;
+  /** The request time, parsed. */
+  signedAt: Date;
 }
 
 /** The SigV4 pieces of a string to sign, for the verifier and for tests that check a vector line by line. */
@@ -179,15 +181,16 @@ function checkScope<P>(context: VerifyContext<P>, claim: SigV4Claim, errors: Sig
   if (context.regions && !context.regions.includes(region)) {
     throw errors.wrongRegion(region, context.regions, claim.location);
   }
-  if (parseIsoBasic(claim.requestTime) === undefined) throw errors.malformedDate(claim.requestTime, claim.location);
+  const signedAt = parseIsoBasic(claim.requestTime);
+  if (signedAt === undefined) throw errors.malformedDate(claim.requestTime, claim.location);
   if (date !== claim.requestTime.slice(0, 8)) {
     throw errors.scopeDateMismatch(date, claim.requestTime.slice(0, 8), claim.dateSource, claim.location);
   }
-  return { accessKeyId, date, region, service };
+  return { accessKeyId, date, region, service, signedAt };
 }
 
-function checkClock<P>(context: VerifyContext<P>, claim: SigV4Claim, errors: SigV4Errors): void {
-  const signedAt = parseIsoBasic(claim.requestTime)!.getTime();
+function checkClock<P>(context: VerifyContext<P>, claim: SigV4Claim, scope: Scope, errors: SigV4Errors): void {
+  const signedAt = scope.signedAt.getTime();
   const now = context.now.getTime();
   const time = { requestTime: claim.requestTime, now: context.now };
   if (signedAt - now > CLOCK_SKEW_MS) {
@@ -238,7 +241,7 @@ async function verifyClaim<P>(
   const scope = checkScope(context, claim, errors);
   const signedHeaders = claim.signedHeaders.split(';').map((name) => name.trim().toLowerCase());
   if (!signedHeaders.includes('host')) throw errors.hostNotSigned(claim.location);
-  checkClock(context, claim, errors);
+  checkClock(context, claim, scope, errors);
   const credential = await requireCredential(context, scope.accessKeyId, (id) => errors.unknownAccessKey(id));
   const payload = payloadHash(context, claim, errors);
 
