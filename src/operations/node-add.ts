@@ -36,6 +36,8 @@ export interface AddNodeRequest {
   /** The SSH user and key the new host is reached with (recorded in the plan for later commands). */
   sshUser?: string;
   sshKey?: string;
+  /** The port the new host's sshd listens on (22 by default). */
+  sshPort?: number;
   yes: boolean;
   renderer: ListrRendererValue;
 }
@@ -89,7 +91,7 @@ function hostFor(cloud: CloudConfig, request: AddNodeRequest): HostConfig {
     address: request.address,
     ssh: {
       user,
-      port: cloudDefaults.sshPort,
+      port: request.sshPort ?? cloudDefaults.sshPort,
       ...(request.sshKey !== undefined && { key: resolve(request.sshKey) }),
       sudo: user !== 'root',
     },

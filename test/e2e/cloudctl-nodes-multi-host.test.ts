@@ -159,7 +159,22 @@ t.test("nodes add refuses a host whose SSH key is not known, showing the key's f
 });
 
 t.test('nodes add h4: discovered, deployed with the installer steps, reachable from the cc', async (t) => {
-  const result = await cloudctl(...addH4, ...sshFlags);
+  // h4 is reached on another SSH port than the others: a second sshd of its own on 2222, its key recorded for that
+  // port as ssh does (`[address]:2222`). Every later command reaches h4 there, as install.json says.
+  const second = await bed.exec(
+    h4,
+    `/usr/sbin/sshd -f ${h4.dir}/sshd_config -p 2222 -o PidFile=/run/sshd-2222.pid && ` +
+      `for try in $(seq 100); do ssh-keyscan -T 1 -p 2222 ${h4.address} >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1`,
+  );
+  t.equal(second.code, 0, `sshd on port 2222 answers: ${second.stderr}`);
+  const knownH4 = readFileSync(bed.knownHosts, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${h4.address} `));
+  writeFileSync(
+    bed.knownHosts,
+    `${readFileSync(bed.knownHosts, 'utf8').trimEnd()}\n${knownH4.map((line) => `[${h4.address}]:2222${line.slice(h4.address.length)}`).join('\n')}\n`,
+  );
+  const result = await cloudctl(...addH4, '--ssh-port', '2222', ...sshFlags);
   t.equal(result.code, 0, result.code === 0 ? 'exit 0' : result.stdout + result.stderr);
   const added = JSON.parse(result.stdout) as AddNodeResult;
   t.comment(`nodes add: ${added.seconds} s; ${stepTimes(added.hosts)}`);
@@ -187,6 +202,12 @@ t.test('nodes add h4: discovered, deployed with the installer steps, reachable f
   t.ok(
     recorded().cloud.components.some((c) => c.component === 'nc' && c.host === 'h4' && c.zone === 'zone-a'),
     'install.json has nc-h4',
+  );
+  t.equal(
+    (recorded().cloud.hosts as { name: string; ssh?: { port?: number } }[]).find((host) => host.name === 'h4')?.ssh
+      ?.port,
+    2222,
+    "and h4's SSH port",
   );
   t.same(added.planFiles, [join(home, name, 'install.json'), planFile], 'and a cloud.yaml beside cloud.json');
   t.match(readFileSync(planFile, 'utf8'), /- name: h4\n\s+address: /);

@@ -25,6 +25,7 @@ export default class NodesAdd extends MalleeCommand {
     zone: Flags.string({ description: 'the zone to join' }),
     hypervisor: Flags.string({ description: 'libvirt URI for the nc (default qemu:///system)', helpValue: 'URI' }),
     port: Flags.integer({ description: "the nc's port (default 8775)", min: 1, max: 65535 }),
+    'ssh-port': Flags.integer({ description: "the new host's SSH port (default 22)", min: 1, max: 65535 }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
   };
 
@@ -39,6 +40,7 @@ export default class NodesAdd extends MalleeCommand {
       port: flags.port,
       sshUser: flags['ssh-user'],
       sshKey: flags['ssh-key'],
+      sshPort: flags['ssh-port'],
       yes: flags.yes,
       renderer: this.jsonEnabled() ? 'silent' : 'simple',
     });
