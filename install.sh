@@ -52,8 +52,9 @@ case " ${ID:-} ${ID_LIKE:-} " in
   *) fail "${PRETTY_NAME:-this system} is not Debian or Ubuntu; Mallee's installer supports only those." ;;
 esac
 
-# Packages Mallee needs at run time (libvirt, qemu) and to build its native modules (libvirt-dev, g++, make).
-packages=(ca-certificates openssh-client libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
+# Packages Mallee needs at run time (libvirt, qemu), to build its native modules (libvirt-dev, g++, make) and to pack
+# the bundle it deploys to hosts (zstd).
+packages=(ca-certificates openssh-client zstd libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
   genisoimage g++ make python3)
 missing=()
 for package in "${packages[@]}"; do

@@ -16,7 +16,7 @@ import { malleePackage } from '../runtime/package-root.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 
 /**
- * What every host runs from: the built project, its production node_modules and the installer's own Node binary, so
+ * What every host runs from: the built project, the node_modules its daemons need and the installer's own Node binary, so
  * targets need no Node. Packed once per content and cached on the installer side.
  */
 export interface Bundle {
@@ -31,7 +31,12 @@ export interface Bundle {
 /** Folders and files of the project a host needs at run time. */
 const projectEntries = ['package.json', 'dist', 'bin', 'templates', 'wsdl'];
 
-/** Never needed at run time: source maps, type declarations, docs, native build leftovers, the TypeScript runner. */
+/**
+ * Never needed at run time: source maps, type declarations, docs, native build leftovers (objects, static libraries,
+ * the amalgamated sources, test extensions), the TypeScript runner, and the ES-module copies of the AWS SDK's packages
+ * (every one of them maps the `node` condition to its CommonJS copy ahead of `import`, so Node never loads them; a
+ * unit test checks that). Every file costs each host a create and a write when it unpacks: a third of them were these.
+ */
 const bundleExcludes = [
   '*.map',
   '*.d.ts',
@@ -39,11 +44,32 @@ const bundleExcludes = [
   'node_modules/better-sqlite3/deps',
   'node_modules/better-sqlite3/src',
   '*/build/Release/obj.target',
+  '*/build/Release/obj',
   '*/build/Release/.deps',
+  '*/build/Release/*.a',
+  '*/build/Release/test_extension.node',
   'node_modules/@esbuild',
   'node_modules/esbuild',
   'node_modules/@types',
+  'node_modules/@aws-sdk/*/dist-es',
+  'node_modules/@smithy/*/dist-es',
+  'node_modules/@aws/*/dist-es',
 ];
+
+/**
+ * How a bundle tarball is compressed, by its name: zstd (what the installer packs: a host unpacks it in a fifth of
+ * gzip's CPU) or gzip (bundles packed by earlier releases, which `cloudctl upgrade --bundle` still takes).
+ */
+export function bundleCompression(tarball: string): 'zstd' | 'gzip' {
+  return tarball.endsWith('.zst') ? 'zstd' : 'gzip';
+}
+
+/** The shell command that unpacks `archive` (a bundle tarball, compressed as `tarball` is named) into `dir`. */
+export function unpackCommand(tarball: string, archive: string, dir: string): string {
+  return bundleCompression(tarball) === 'zstd'
+    ? `{ command -v zstd >/dev/null || { echo 'missing zstd (the zstd package)' >&2; exit 1; }; } && zstd -dcq ${archive} | tar -xf - -C ${dir}`
+    : `tar -xzf ${archive} -C ${dir}`;
+}
 
 /** Where packed bundles are kept: `MALLEE_CACHE`, else ~/.cache/mallee/bundles. */
 export function bundleCacheDir(): string {
@@ -62,19 +88,62 @@ function hashTree(hash: ReturnType<typeof createHash>, root: string, relative: s
 }
 
 /**
- * Production packages from package-lock.json (entries not marked dev) that are installed, outermost first; a package
- * nested inside another listed one comes with it.
+ * Dependencies only the installer and cloudctl import, on the machine they run on: hosts run the daemons and the
+ * supervisor, which need none of them (nor anything only these need), so the bundle leaves them out. A unit test loads
+ * every daemon's and the supervisor's modules from an unpacked bundle.
  */
-export function productionPackages(root: string): string[] {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean; link?: boolean }>;
+export const installerOnlyDependencies = [
+  '@aws-sdk/client-ec2',
+  '@aws-sdk/client-s3',
+  '@inquirer/prompts',
+  '@oclif/core',
+  'listr2',
+  'ssh2',
+];
+
+interface LockFile {
+  packages: Record<
+    string,
+    {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    }
+  >;
+}
+
+/**
+ * The installed packages hosts need, from package-lock.json: package.json's dependencies other than the installer's
+ * own, and everything they depend on (looked up as Node looks them up: the package's own node_modules, then each
+ * enclosing one), outermost first; a package nested inside another listed one comes with it.
+ */
+export function hostPackages(root: string): string[] {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as LockFile;
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
   };
-  const wanted = Object.entries(lock.packages)
-    .filter(([path, entry]) => path.startsWith('node_modules/') && !entry.dev && !entry.link)
-    .map(([path]) => path)
-    .filter((path) => existsSync(join(root, path)))
-    .sort();
-  return wanted.filter((path) => !wanted.some((outer) => outer !== path && path.startsWith(`${outer}/`)));
+  const locate = (from: string, name: string): string | undefined => {
+    for (let base = from; ;) {
+      const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
+      if (lock.packages[candidate]) return candidate;
+      if (base === '') return undefined;
+      const enclosing = base.lastIndexOf('/node_modules/');
+      base = enclosing < 0 ? '' : base.slice(0, enclosing);
+    }
+  };
+  const wanted = new Set<string>();
+  const visit = (path: string | undefined) => {
+    if (path === undefined || wanted.has(path)) return;
+    wanted.add(path);
+    const entry = lock.packages[path] ?? {};
+    const names = { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies };
+    for (const name of Object.keys(names)) visit(locate(path, name));
+  };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    if (!installerOnlyDependencies.includes(name)) visit(locate('', name));
+  }
+  const installed = [...wanted].filter((path) => existsSync(join(root, path))).sort();
+  return installed.filter((path) => !installed.some((outer) => outer !== path && path.startsWith(`${outer}/`)));
 }
 
 /**
@@ -87,6 +156,7 @@ export function bundleHashOf(root: string): string {
   for (const entry of projectEntries) if (existsSync(join(root, entry))) hashTree(hash, root, entry);
   hash.update(readFileSync(join(root, 'package-lock.json')));
   hash.update(bundleExcludes.join('\0'));
+  hash.update(installerOnlyDependencies.join('\0'));
   // The runtime by version, architecture and size: reading its ~100 MB on every run would cost more than the rest.
   hash.update(`${process.version}\0${process.arch}\0${statSync(process.execPath).size}`);
   return hash.digest('hex').slice(0, 16);
@@ -95,7 +165,7 @@ export function bundleHashOf(root: string): string {
 /** The bundle's identity, computed without packing (so `--dry-run` can name it). */
 export function bundleIdentity(root = malleePackage().root): Bundle {
   const id = bundleHashOf(root);
-  const tarball = join(bundleCacheDir(), `mallee-${id}.tar.gz`);
+  const tarball = join(bundleCacheDir(), `mallee-${id}.tar.zst`);
   return {
     hash: id,
     tarball,
@@ -118,26 +188,23 @@ export async function packBundle(root = malleePackage().root): Promise<Bundle & 
   if (bundle.sha256 && existsSync(bundle.tarball)) return { ...bundle, sha256: bundle.sha256, packed: false };
   mkdirSync(dirname(bundle.tarball), { recursive: true });
   const temporary = `${bundle.tarball}.${process.pid}.tmp`;
-  const entries = [...projectEntries.filter((entry) => existsSync(join(root, entry))), ...productionPackages(root)];
+  const entries = [...projectEntries.filter((entry) => existsSync(join(root, entry))), ...hostPackages(root)];
   const nodeDir = dirname(process.execPath);
   try {
     // One archive from two roots: the project, then the node binary renamed to node/bin/node.
-    await execa(
-      'tar',
-      [
-        '-czf',
-        temporary,
-        ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
-        `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
-        '-C',
-        root,
-        ...entries,
-        '-C',
-        nodeDir,
-        basename(process.execPath),
-      ],
-      { env: { GZIP: '-1' } },
-    );
+    await execa('tar', [
+      '--use-compress-program=zstd -T0 -3',
+      '-cf',
+      temporary,
+      ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
+      `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
+      '-C',
+      root,
+      ...entries,
+      '-C',
+      nodeDir,
+      basename(process.execPath),
+    ]);
     const sha256 = await sha256File(temporary);
     renameSync(temporary, bundle.tarball);
     writeFileAtomically(`${bundle.tarball}.sha256`, `${sha256}\n`);

@@ -2,7 +2,7 @@
 export const upgradeMessages = {
   notABundle: (path: string) => `${path} is neither a built Mallee project (package.json and dist/) nor a bundle.`,
   notABundleHint:
-    'Pass the folder of a Mallee checkout after `npm run build`, or a bundle tarball (mallee-HASH.tar.gz).',
+    'Pass the folder of a Mallee checkout after `npm run build`, or a bundle tarball (mallee-HASH.tar.zst, or .tar.gz from an earlier release).',
   noVersion: (path: string) => `${path} has no package.json with a version.`,
   noAdminKey: (cloud: string) => `The admin key of ${cloud} (admin-key.json) is not in its cloud folder.`,
   noAdminKeyHint: 'Run cloudctl upgrade on the machine faststart install ran on, with the same MALLEE_HOME.',

@@ -47,7 +47,7 @@ export async function releaseFrom(path?: string): Promise<Release> {
     return { bundle, version: versionIn(readFileSync(join(full, 'package.json'), 'utf8'), full) };
   }
   if (existsSync(full) && statSync(full).isFile()) {
-    const listed = await execa('tar', ['-xzOf', full, 'package.json'], { reject: false });
+    const listed = await execa('tar', ['-xOf', full, 'package.json'], { reject: false });
     if (listed.exitCode === 0) {
       const sha256 = await sha256File(full);
       return { bundle: { hash: sha256.slice(0, 16), tarball: full, sha256 }, version: versionIn(listed.stdout, full) };

@@ -109,7 +109,7 @@ const versions = async () =>
 
 t.test('upgrade over SSH: the release on both hosts, every daemon on the new version', async (t) => {
   const upgrade = await ok<UpgradeResult>('upgrade', '--bundle', rebuiltProject(dir, version), '--yes', ...sshFlags);
-  packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
+  packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.zst`));
   t.same(
     upgrade.daemons.map((daemon) => [daemon.name, daemon.host, daemon.fromVersion, daemon.toVersion]),
     [

@@ -103,7 +103,7 @@ t.test(
     const result = await cloudctl('upgrade', '--bundle', rebuiltProject(dir, upgradedVersion), '--yes', '--json');
     t.equal(result.code, 0, result.stdout + result.stderr);
     const upgrade = JSON.parse(result.stdout) as UpgradeResult;
-    packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.gz`));
+    packed.push(join(env.MALLEE_CACHE, `mallee-${upgrade.release}.tar.zst`));
     t.same(
       upgrade.daemons.map((daemon) => [daemon.name, daemon.fromVersion, daemon.toVersion, daemon.changed]),
       daemons.map((daemon) => [daemon, original, upgradedVersion, true]),

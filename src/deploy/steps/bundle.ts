@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Operator } from '../../operators/operator.js';
-import type { Bundle } from '../bundle.js';
+import { unpackCommand, type Bundle } from '../bundle.js';
 import type { HostDeployment } from '../host-deployment.js';
 import { shellQuote, type HostLayout } from '../host-layout.js';
 import type { DeployStep } from '../step.js';
@@ -11,13 +11,13 @@ export function releaseCommands(layout: HostLayout, bundle: Bundle) {
   const release = join(layout.releases, bundle.hash);
   // Names of this run's own upload and unpack folder: a killed earlier run may still be unpacking beside it.
   const run = randomBytes(4).toString('hex');
-  const upload = `${bundle.hash}.${run}.tar.gz`;
+  const upload = `${bundle.hash}.${run}.bundle`;
   const unpacking = `${bundle.hash}.${run}.tmp`;
   const q = shellQuote;
   const unpack = [
     `cd ${q(layout.releases)}`,
     `echo "${bundle.sha256 ?? '<sha256>'}  ${upload}" | sha256sum -c --quiet -`,
-    `mkdir ${unpacking} && tar -xzf ${upload} -C ${unpacking} && rm -f ${upload}`,
+    `mkdir ${unpacking} && ${unpackCommand(bundle.tarball, upload, unpacking)} && rm -f ${upload}`,
     `touch ${unpacking}/.mallee-release`,
     `if [ -f ${bundle.hash}/.mallee-release ]; then rm -rf ${unpacking}; else rm -rf ${bundle.hash} && mv -T ${unpacking} ${bundle.hash}; fi`,
   ].join(' && ');

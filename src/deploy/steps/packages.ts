@@ -4,12 +4,12 @@ import { hashOf, type DeployStep } from '../step.js';
 /** System packages by package manager: what every host needs, what an nc needs, and what real VMs need. */
 const packageSets = {
   'apt-get': {
-    base: ['ca-certificates', 'tar', 'gzip', 'iproute2'],
+    base: ['ca-certificates', 'tar', 'gzip', 'zstd', 'iproute2'],
     node: ['libvirt0', 'genisoimage'],
     vms: ['libvirt-daemon-system', 'libvirt-clients', 'qemu-system-x86', 'qemu-utils'],
   },
   dnf: {
-    base: ['ca-certificates', 'tar', 'gzip', 'iproute'],
+    base: ['ca-certificates', 'tar', 'gzip', 'zstd', 'iproute'],
     node: ['libvirt-libs', 'genisoimage'],
     vms: ['libvirt-daemon-kvm', 'libvirt-client', 'qemu-kvm', 'qemu-img'],
   },
