@@ -16,8 +16,9 @@ import { malleePackage } from '../runtime/package-root.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 
 /**
- * What every host runs from: the built project, the node_modules its daemons need and the installer's own Node binary, so
- * targets need no Node. Packed once per content and cached on the installer side.
+ * What every host runs from: the programs hosts run (each daemon and the supervisor, one file each, as `npm run build`
+ * bundles them into dist/host/), the packages with native code they load, the WSDL files and templates, and the
+ * installer's own Node binary, so targets need no Node. Packed once per content and cached on the installer side.
  */
 export interface Bundle {
   /** Hash of everything that goes in: names the release folder on hosts and the cached tarball. */
@@ -28,15 +29,14 @@ export interface Bundle {
   sha256?: string;
 }
 
-/** Folders and files of the project a host needs at run time. */
-const projectEntries = ['package.json', 'dist', 'bin', 'templates', 'wsdl'];
+/** Folders and files of the project a host needs at run time, besides its programs. */
+const projectEntries = ['package.json', 'templates', 'wsdl'];
 
-/**
- * Never needed at run time: source maps, type declarations, docs, native build leftovers (objects, static libraries,
- * the amalgamated sources, test extensions), the TypeScript runner, and the ES-module copies of the AWS SDK's packages
- * (every one of them maps the `node` condition to its CommonJS copy ahead of `import`, so Node never loads them; a
- * unit test checks that). Every file costs each host a create and a write when it unpacks: a third of them were these.
- */
+/** Where `npm run build` bundles the programs hosts run (laid out as dist/ is), and the packages they need beside. */
+const hostProgramsDir = join('dist', 'host');
+const hostPackagesFile = join(hostProgramsDir, 'packages.json');
+
+/** Never needed at run time in the packages the bundle carries: docs, native build leftovers, the addons' sources. */
 const bundleExcludes = [
   '*.map',
   '*.d.ts',
@@ -48,12 +48,6 @@ const bundleExcludes = [
   '*/build/Release/.deps',
   '*/build/Release/*.a',
   '*/build/Release/test_extension.node',
-  'node_modules/@esbuild',
-  'node_modules/esbuild',
-  'node_modules/@types',
-  'node_modules/@aws-sdk/*/dist-es',
-  'node_modules/@smithy/*/dist-es',
-  'node_modules/@aws/*/dist-es',
 ];
 
 /**
@@ -88,62 +82,15 @@ function hashTree(hash: ReturnType<typeof createHash>, root: string, relative: s
 }
 
 /**
- * Dependencies only the installer and cloudctl import, on the machine they run on: hosts run the daemons and the
- * supervisor, which need none of them (nor anything only these need), so the bundle leaves them out. A unit test loads
- * every daemon's and the supervisor's modules from an unpacked bundle.
- */
-export const installerOnlyDependencies = [
-  '@aws-sdk/client-ec2',
-  '@aws-sdk/client-s3',
-  '@inquirer/prompts',
-  '@oclif/core',
-  'listr2',
-  'ssh2',
-];
-
-interface LockFile {
-  packages: Record<
-    string,
-    {
-      dependencies?: Record<string, string>;
-      optionalDependencies?: Record<string, string>;
-      peerDependencies?: Record<string, string>;
-    }
-  >;
-}
-
-/**
- * The installed packages hosts need, from package-lock.json: package.json's dependencies other than the installer's
- * own, and everything they depend on (looked up as Node looks them up: the package's own node_modules, then each
- * enclosing one), outermost first; a package nested inside another listed one comes with it.
+ * The packages (node_modules/NAME) the bundled programs load as they are, from dist/host/packages.json; a project built
+ * by a release before the programs were bundled has none, and is refused with what to do.
  */
 export function hostPackages(root: string): string[] {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as LockFile;
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  const locate = (from: string, name: string): string | undefined => {
-    for (let base = from; ;) {
-      const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
-      if (lock.packages[candidate]) return candidate;
-      if (base === '') return undefined;
-      const enclosing = base.lastIndexOf('/node_modules/');
-      base = enclosing < 0 ? '' : base.slice(0, enclosing);
-    }
-  };
-  const wanted = new Set<string>();
-  const visit = (path: string | undefined) => {
-    if (path === undefined || wanted.has(path)) return;
-    wanted.add(path);
-    const entry = lock.packages[path] ?? {};
-    const names = { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies };
-    for (const name of Object.keys(names)) visit(locate(path, name));
-  };
-  for (const name of Object.keys(manifest.dependencies ?? {})) {
-    if (!installerOnlyDependencies.includes(name)) visit(locate('', name));
+  const listed = join(root, hostPackagesFile);
+  if (!existsSync(listed)) {
+    throw new Error(`${listed} is missing: build ${root} with \`npm run build\` (it bundles the programs hosts run)`);
   }
-  const installed = [...wanted].filter((path) => existsSync(join(root, path))).sort();
-  return installed.filter((path) => !installed.some((outer) => outer !== path && path.startsWith(`${outer}/`)));
+  return (JSON.parse(readFileSync(listed, 'utf8')) as string[]).map((name) => join('node_modules', name));
 }
 
 /**
@@ -154,9 +101,9 @@ export function hostPackages(root: string): string[] {
 export function bundleHashOf(root: string): string {
   const hash = createHash('sha256');
   for (const entry of projectEntries) if (existsSync(join(root, entry))) hashTree(hash, root, entry);
+  if (existsSync(join(root, hostProgramsDir))) hashTree(hash, root, hostProgramsDir);
   hash.update(readFileSync(join(root, 'package-lock.json')));
   hash.update(bundleExcludes.join('\0'));
-  hash.update(installerOnlyDependencies.join('\0'));
   // The runtime by version, architecture and size: reading its ~100 MB on every run would cost more than the rest.
   hash.update(`${process.version}\0${process.arch}\0${statSync(process.execPath).size}`);
   return hash.digest('hex').slice(0, 16);
@@ -188,15 +135,23 @@ export async function packBundle(root = malleePackage().root): Promise<Bundle & 
   if (bundle.sha256 && existsSync(bundle.tarball)) return { ...bundle, sha256: bundle.sha256, packed: false };
   mkdirSync(dirname(bundle.tarball), { recursive: true });
   const temporary = `${bundle.tarball}.${process.pid}.tmp`;
-  const entries = [...projectEntries.filter((entry) => existsSync(join(root, entry))), ...hostPackages(root)];
+  const entries = [
+    ...projectEntries.filter((entry) => existsSync(join(root, entry))),
+    hostProgramsDir,
+    ...hostPackages(root),
+  ];
   const nodeDir = dirname(process.execPath);
   try {
-    // One archive from two roots: the project, then the node binary renamed to node/bin/node.
+    // One archive from two roots: the project (its bundled programs where dist/ was), then the node binary renamed to
+    // node/bin/node.
     await execa('tar', [
-      '--use-compress-program=zstd -T0 -3',
+      // Level 9: an eighth smaller than the default level (less to copy and hash on every host) for under a second
+      // once, and as quick to unpack.
+      '--use-compress-program=zstd -T0 -9',
       '-cf',
       temporary,
       ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
+      `--transform=s,^${hostProgramsDir},dist,`,
       `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
       '-C',
       root,

@@ -74,7 +74,7 @@ t.test('--dry-run prints every command and file and changes nothing', async (t) 
   t.match(dry.stdout, new RegExp(`file ${configDir}/clc\\.json \\(mode 0600`));
   t.match(dry.stdout, new RegExp(`file ${configDir}/tls/host-key\\.pem \\(mode 0600\\)`));
   t.match(dry.stdout, /setsid -f .*supervisor-main\.js --config/);
-  t.match(dry.stdout, /sha256sum -c/);
+  t.match(dry.stdout, /openssl dgst -sha256/);
   for (const path of [prefix, dataDir, home]) t.notOk(existsSync(path), `${path} was not created`);
 });
 

@@ -86,10 +86,13 @@ export function rebuiltProject(dir: string, version: string, breaks?: string): s
   const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   writeFileSync(join(root, 'package.json'), JSON.stringify({ ...packageJson, version }, null, 2));
   if (breaks) {
-    writeFileSync(
-      join(root, 'dist', 'services', breaks, 'main.js'),
-      `process.stderr.write('this release of ${breaks} cannot start\\n');\nprocess.exit(70);\n`,
-    );
+    // Hosts run the bundled program in dist/host/ (a release has it where dist/ is); the compiled one is broken too.
+    for (const programs of [join(root, 'dist', 'host'), join(root, 'dist')]) {
+      writeFileSync(
+        join(programs, 'services', breaks, 'main.js'),
+        `process.stderr.write('this release of ${breaks} cannot start\\n');\nprocess.exit(70);\n`,
+      );
+    }
   }
   return root;
 }

@@ -16,7 +16,9 @@ export function releaseCommands(layout: HostLayout, bundle: Bundle) {
   const q = shellQuote;
   const unpack = [
     `cd ${q(layout.releases)}`,
-    `echo "${bundle.sha256 ?? '<sha256>'}  ${upload}" | sha256sum -c --quiet -`,
+    // openssl (there with ca-certificates) hashes with the CPU's SHA instructions, several times sha256sum's speed.
+    `sum=$(if command -v openssl >/dev/null; then openssl dgst -sha256 -r ${upload}; else sha256sum ${upload}; fi | cut -d' ' -f1)`,
+    `{ [ "$sum" = "${bundle.sha256 ?? '<sha256>'}" ] || { echo "${upload}: sha256 $sum, not the bundle's ${bundle.sha256 ?? '<sha256>'}" >&2; exit 1; }; }`,
     `mkdir ${unpacking} && ${unpackCommand(bundle.tarball, upload, unpacking)} && rm -f ${upload}`,
     `touch ${unpacking}/.mallee-release`,
     `if [ -f ${bundle.hash}/.mallee-release ]; then rm -rf ${unpacking}; else rm -rf ${bundle.hash} && mv -T ${unpacking} ${bundle.hash}; fi`,
