@@ -188,7 +188,7 @@ try {
     console.log(`${what.padEnd(40)} ${value.toFixed(1).padStart(6)} s   ${goal}`);
   if (!options['no-all-in-one']) {
     const allInOne = await timeAllInOne();
-    row('all-in-one (with smoke-test instance)', allInOne, `goal < 60 s: ${allInOne < 60 ? 'met' : 'MISSED'}`);
+    row('all-in-one (smoke test on test:///default)', allInOne, `goal < 60 s: ${allInOne < 60 ? 'met' : 'MISSED'}`);
   }
   // The bundle packed before any timing (as packages are installed before): every size then copies the same cached
   // tarball, and the first size timed does not pay alone for packing it.

@@ -44,7 +44,7 @@ const installed = await runCli(
 );
 const packed: string[] = [];
 t.teardown(async () => {
-  for (const tarball of packed) rmSync(tarball, { force: true });
+  for (const tarball of packed) for (const file of [tarball, `${tarball}.sha256`]) rmSync(file, { force: true });
   await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
     env,
   });

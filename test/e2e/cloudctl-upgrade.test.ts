@@ -69,7 +69,7 @@ const installed = await runCli(
 const packed: string[] = [];
 t.teardown(async () => {
   await uninstallTestCloud(name, runDir, env);
-  for (const tarball of packed) rmSync(tarball, { force: true });
+  for (const tarball of packed) for (const file of [tarball, `${tarball}.sha256`]) rmSync(file, { force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
