@@ -57,6 +57,8 @@ export class Supervisor {
   private readonly running = new Map<string, Running>();
   private config: SupervisorConfig;
   private shuttingDown = false;
+  /** The reload running now, or the last one: the next waits for it. */
+  private reloads: Promise<void> = Promise.resolve();
   private adoptedWatch?: NodeJS.Timeout;
 
   constructor(private readonly configPath: string) {
@@ -72,6 +74,12 @@ export class Supervisor {
   }
 
   start(): void {
+    // First: the state file names the first daemon's pid as soon as it is launched, and whoever reads it may signal
+    // at once (a signal nobody handles yet would end the supervisor). Handlers run once start() has returned.
+    process.on('SIGHUP', () => this.reload());
+    process.on('SIGTERM', () => void this.shutdown());
+    process.on('SIGINT', () => void this.shutdown());
+    process.on('SIGUSR2', () => this.handOver());
     mkdirSync(this.config.runDir, { recursive: true });
     writeFileAtomically(join(this.config.runDir, 'supervisor.pid'), `${process.pid}\n`);
     const previous = this.readState();
@@ -97,10 +105,6 @@ export class Supervisor {
       }
     }
     this.adoptedWatch = setInterval(() => this.watchAdopted(), 1000);
-    process.on('SIGHUP', () => this.reload());
-    process.on('SIGTERM', () => void this.shutdown());
-    process.on('SIGINT', () => void this.shutdown());
-    process.on('SIGUSR2', () => this.handOver());
     this.saveState();
     if (outdated) this.reload();
   }
@@ -191,27 +195,41 @@ export class Supervisor {
     if (!entry.child) this.exited(entry, undefined, 'stopped');
   }
 
-  /** SIGHUP: re-read the config; stop daemons that left it, restart those whose revision changed, start new ones. */
+  /**
+   * SIGHUP: re-read the config; stop daemons that left it, restart those whose revision changed, start new ones. One
+   * reload at a time, each reading the config when its turn comes: a SIGHUP that arrives while the last one still waits
+   * for a daemon to stop (`services restart` signals again as soon as the daemon is gone) must not find that daemon
+   * still listed as running, skip starting it, and be undone when the earlier reload drops it.
+   */
   private reload(): void {
-    void (async () => {
-      const next = this.readConfig();
-      this.config = next;
-      const wanted = new Map(next.daemons.map((spec) => [spec.name, spec]));
-      for (const [name, entry] of this.running) {
-        const spec = wanted.get(name);
-        if (!spec || spec.revision !== entry.spec.revision || spec.argv.join('\0') !== entry.spec.argv.join('\0')) {
-          await this.stop(entry);
-          this.running.delete(name);
-        }
+    this.reloads = this.reloads
+      .then(() => this.reloadNow())
+      .catch((error: unknown) => {
+        const reason = (error as Error).message;
+        process.stderr.write(
+          `${new Date().toISOString()} supervisor: reload failed, daemons left as they were: ${reason}\n`,
+        );
+      });
+  }
+
+  private async reloadNow(): Promise<void> {
+    const next = this.readConfig();
+    this.config = next;
+    const wanted = new Map(next.daemons.map((spec) => [spec.name, spec]));
+    for (const [name, entry] of this.running) {
+      const spec = wanted.get(name);
+      if (!spec || spec.revision !== entry.spec.revision || spec.argv.join('\0') !== entry.spec.argv.join('\0')) {
+        await this.stop(entry);
+        this.running.delete(name);
       }
-      for (const spec of next.daemons) {
-        if (this.running.has(spec.name)) continue;
-        const entry: Running = { spec, restarts: 0, stopping: false };
-        this.running.set(spec.name, entry);
-        this.launch(entry);
-      }
-      this.saveState();
-    })();
+    }
+    for (const spec of next.daemons) {
+      if (this.running.has(spec.name)) continue;
+      const entry: Running = { spec, restarts: 0, stopping: false };
+      this.running.set(spec.name, entry);
+      this.launch(entry);
+    }
+    this.saveState();
   }
 
   async shutdown(): Promise<void> {
