@@ -285,6 +285,8 @@ export class MetadataStore {
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
   /** Runs a change as a savepoint of the open batch (one wrapper, made once). */
   private readonly inSavepoint: (change: () => unknown) => unknown;
+  /** How deep in `write()` calls the running change is: only the outermost one is a savepoint, and counts. */
+  private changeDepth = 0;
   private batchTimer?: NodeJS.Timeout;
   /** Commits made before the open batch began. */
   private batchFrom = 0;
@@ -441,13 +443,21 @@ export class MetadataStore {
       }, batchCommitMs);
       this.batchTimer.unref();
     }
-    const result = this.inSavepoint(change) as T;
+    // A change made inside another (`atomically`) is part of that one's savepoint: all of it goes, or none of it.
+    if (this.changeDepth > 0) return change();
+    this.changeDepth++;
+    let result: T;
+    try {
+      result = this.inSavepoint(change) as T;
+    } finally {
+      this.changeDepth--;
+    }
     this.commits++;
     this.checkpointSoon();
     return result;
   }
 
-  /** Several of the methods here in one transaction (theirs nest as savepoints): all of them or none. */
+  /** Several of the methods here in one transaction (one savepoint, theirs run inside it): all of them or none. */
   atomically<T>(changes: () => T): T {
     return this.write(changes);
   }

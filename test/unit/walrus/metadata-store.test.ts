@@ -69,6 +69,24 @@ t.test('changes wait in one batch until a flush commits them; a change that fail
   t.equal(store.getObject('bucket', 'c')?.key, 'c', 'this connection reads its own batch');
   await store.flush();
   t.same(committedKeys(file), ['a', 'c'], 'one commit: both changes, not the one that failed');
+
+  // An inline blob and the version that refers to it: one change, whose inner steps are not changes of their own.
+  const before = store.commitCount;
+  t.throws(() =>
+    store.atomically(() => {
+      store.putInlineBlob('i'.padEnd(32, '0'), Buffer.from('bytes'));
+      store.putObject(objectRecord('bucket', 'd'));
+      throw new Error('the commit of the version failed');
+    }),
+  );
+  t.same([store.getInlineBlob('i'.padEnd(32, '0')), store.getObject('bucket', 'd')], [undefined, undefined]);
+  store.atomically(() => {
+    store.putInlineBlob('i'.padEnd(32, '1'), Buffer.from('bytes'));
+    store.putObject(objectRecord('bucket', 'e'));
+  });
+  t.equal(store.commitCount - before, 1, 'the one that went through counts once');
+  await store.flush();
+  t.same(committedKeys(file), ['a', 'c', 'e']);
 });
 
 t.test('a batch whose commit fails is lost whole, and only the flushes of its own changes hear of it', async (t) => {
