@@ -11,6 +11,7 @@ import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ByteStore, StagedBlob } from '../storage/byte-store.js';
 import type { Segment } from '../storage/metadata-store.js';
+import { runningMd5 } from './running-md5.js';
 
 /** What a client said the bytes must hash to: `Content-MD5` and any `x-amz-checksum-*` header. */
 export interface ExpectedDigests {
@@ -21,6 +22,8 @@ export interface ExpectedDigests {
   ChecksumSHA256?: string;
   /** `x-amz-sdk-checksum-algorithm`: the algorithm of a checksum that comes as a trailer. */
   ChecksumAlgorithm?: string;
+  /** The size the client announced: a large body's MD5 is computed off the event loop. */
+  ContentLength?: number;
 }
 
 export interface ReceivedBytes {
@@ -44,7 +47,7 @@ function expectedMd5(contentMd5: string | undefined): string | undefined {
 function headerChecksums(expected: ExpectedDigests): [ChecksumAlgorithm, string][] {
   const sent: [ChecksumAlgorithm, string][] = [];
   for (const algorithm of checksumAlgorithms) {
-    const value = expected[`Checksum${algorithm}` as keyof ExpectedDigests];
+    const value = expected[`Checksum${algorithm}` as `Checksum${ChecksumAlgorithm}`];
     if (value !== undefined) sent.push([algorithm, value.trim()]);
   }
   if (sent.length > 1) throw s3Errors.invalidRequest('Expecting a single x-amz-checksum- header');
@@ -64,7 +67,7 @@ export async function receiveBytes(
 ): Promise<ReceivedBytes> {
   const md5Wanted = expectedMd5(expected.ContentMD5);
   const checksums = headerChecksums(expected);
-  const md5 = createHash('md5');
+  const md5 = runningMd5(expected.ContentLength);
   const running: [ChecksumAlgorithm, string, RunningChecksum][] = checksums.map(([algorithm, value]) => [
     algorithm,
     value,
@@ -72,14 +75,21 @@ export async function receiveBytes(
   ]);
   const digesting = async function* () {
     for await (const chunk of body) {
-      md5.update(chunk);
+      const behind = md5.update(chunk);
       for (const [, , checksum] of running) checksum.update(chunk);
+      if (behind) await behind;
       yield chunk;
     }
   };
-  const blob = await bytes.stage(digesting());
+  let blob: StagedBlob;
   try {
-    const md5Hex = md5.digest('hex');
+    blob = await bytes.stage(digesting());
+  } catch (error) {
+    md5.abandon();
+    throw error;
+  }
+  try {
+    const md5Hex = await md5.digest();
     if (md5Wanted !== undefined && md5Wanted !== md5Hex) throw s3Errors.badDigest();
     let checksum: ReceivedBytes['checksum'];
     for (const [algorithm, value, computed] of running) {
@@ -105,15 +115,28 @@ export async function copyBytes(
   segments: readonly Segment[],
   range?: { start: number; end: number },
 ): Promise<{ blob: StagedBlob; md5: string }> {
-  const md5 = createHash('md5');
+  const size = range ? range.end - range.start + 1 : segments.reduce((total, segment) => total + segment.size, 0);
+  const md5 = runningMd5(size);
   const source = async function* () {
     for await (const chunk of readSegments(bytes, segments, range)) {
-      md5.update(chunk);
+      const behind = md5.update(chunk);
+      if (behind) await behind;
       yield chunk;
     }
   };
-  const blob = await bytes.stage(source());
-  return { blob, md5: md5.digest('hex') };
+  let blob: StagedBlob;
+  try {
+    blob = await bytes.stage(source());
+  } catch (error) {
+    md5.abandon();
+    throw error;
+  }
+  try {
+    return { blob, md5: await md5.digest() };
+  } catch (error) {
+    await blob.discard();
+    throw error;
+  }
 }
 
 /** The bytes of an object made of `segments`, `start` to `end` inclusive when a range is given. */
