@@ -11,7 +11,7 @@ import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ByteStore, StagedBlob } from '../storage/byte-store.js';
 import type { Segment } from '../storage/metadata-store.js';
-import { runningMd5 } from './running-md5.js';
+import { runningMd5, type RunningMd5 } from './running-md5.js';
 
 /** What a client said the bytes must hash to: `Content-MD5` and any `x-amz-checksum-*` header. */
 export interface ExpectedDigests {
@@ -67,29 +67,18 @@ export async function receiveBytes(
 ): Promise<ReceivedBytes> {
   const md5Wanted = expectedMd5(expected.ContentMD5);
   const checksums = headerChecksums(expected);
-  const md5 = runningMd5(expected.ContentLength);
   const running: [ChecksumAlgorithm, string, RunningChecksum][] = checksums.map(([algorithm, value]) => [
     algorithm,
     value,
     runningChecksum(algorithm),
   ]);
-  const digesting = async function* () {
-    for await (const chunk of body) {
-      const behind = md5.update(chunk);
-      for (const [, , checksum] of running) checksum.update(chunk);
-      if (behind) await behind;
-      yield chunk;
-    }
-  };
-  let blob: StagedBlob;
+  const { blob, md5: md5Hex } = await stageHashed(
+    bytes,
+    body,
+    runningMd5(expected.ContentLength),
+    running.map(([, , checksum]) => checksum),
+  );
   try {
-    blob = await bytes.stage(digesting());
-  } catch (error) {
-    md5.abandon();
-    throw error;
-  }
-  try {
-    const md5Hex = await md5.digest();
     if (md5Wanted !== undefined && md5Wanted !== md5Hex) throw s3Errors.badDigest();
     let checksum: ReceivedBytes['checksum'];
     for (const [algorithm, value, computed] of running) {
@@ -116,17 +105,30 @@ export async function copyBytes(
   range?: { start: number; end: number },
 ): Promise<{ blob: StagedBlob; md5: string }> {
   const size = range ? range.end - range.start + 1 : segments.reduce((total, segment) => total + segment.size, 0);
-  const md5 = runningMd5(size);
-  const source = async function* () {
-    for await (const chunk of readSegments(bytes, segments, range)) {
+  return stageHashed(bytes, readSegments(bytes, segments, range), runningMd5(size));
+}
+
+/**
+ * Stages `chunks` as a blob while `md5` (and `checksums`) see every byte: the blob and the MD5's hex digest, and
+ * nothing left behind when either fails (a failed stage abandons the MD5, a failed digest discards the blob).
+ */
+async function stageHashed(
+  bytes: ByteStore,
+  chunks: AsyncIterable<Buffer>,
+  md5: RunningMd5,
+  checksums: readonly RunningChecksum[] = [],
+): Promise<{ blob: StagedBlob; md5: string }> {
+  const hashing = async function* () {
+    for await (const chunk of chunks) {
       const behind = md5.update(chunk);
+      for (const checksum of checksums) checksum.update(chunk);
       if (behind) await behind;
       yield chunk;
     }
   };
   let blob: StagedBlob;
   try {
-    blob = await bytes.stage(source());
+    blob = await bytes.stage(hashing());
   } catch (error) {
     md5.abandon();
     throw error;
