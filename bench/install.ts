@@ -3,7 +3,8 @@
 // of the all-in-one install onto this machine. Goals from issue 6 are printed beside each figure.
 // Run as root: npm run bench:install   (builds first; needs iproute2 and openssh-server)
 // Options: --sizes 1,3,6 (test-bed sizes to time), --no-all-in-one (skip the all-in-one figure), --breakdown (print
-// where each install and no-op re-run spent its time: phases and the slowest host's steps). Each first install also
+// where each install and no-op re-run spent its time: phases and the slowest host's steps), --profile-dir DIR (write a
+// V8 CPU profile of each faststart run there, for bench/cpu-profile-top.ts). Each first install also
 // prints the CPU time the whole machine spent on it: the test-bed hosts share its cores, which real servers do not.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values: options } = parseArgs({
     sizes: { type: 'string', default: '1,3,6' },
     'no-all-in-one': { type: 'boolean', default: false },
     breakdown: { type: 'boolean', default: false },
+    'profile-dir': { type: 'string' },
   },
 });
 const sizes = options.sizes.split(',').map(Number);
@@ -48,7 +50,8 @@ function machineCpuSeconds(): number {
 }
 
 function faststartRun(args: string[]): string {
-  return execFileSync(process.execPath, [faststart, ...args], {
+  const profile = options['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${options['profile-dir']}`] : [];
+  return execFileSync(process.execPath, [...profile, faststart, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',

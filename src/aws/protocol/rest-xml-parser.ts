@@ -89,21 +89,25 @@ function compileRoute(operation: OperationModel): CompiledRoute | undefined {
 export function restXmlRouter(model: ServiceModel): RestXmlRouter {
   let router = routers.get(model);
   if (router) return router;
-  const routes = [...model.operations.values()].map(compileRoute).filter((route) => route !== undefined);
+  // Each request is matched against its method's routes only; their query markers are checked before the path's
+  // pattern, as most routes (S3's `?acl`, `?tagging` ...) are told apart by markers alone.
+  const routesByMethod = new Map<string, CompiledRoute[]>();
+  for (const route of [...model.operations.values()].map(compileRoute)) {
+    if (route) routesByMethod.set(route.method, [...(routesByMethod.get(route.method) ?? []), route]);
+  }
   router = {
     match(request) {
-      const method = request.method.toUpperCase();
+      const routes = routesByMethod.get(request.method.toUpperCase()) ?? [];
       const query = queryNames(request.query);
       let best: { route: CompiledRoute; groups: string[]; score: number } | undefined;
       for (const route of routes) {
-        if (route.method !== method) continue;
-        const found = route.pattern.exec(request.path);
-        if (!found) continue;
         if (
           !route.markers.every(([name, value]) => query.has(name) && (value === undefined || query.get(name) === value))
         ) {
           continue;
         }
+        const found = route.pattern.exec(request.path);
+        if (!found) continue;
         const present = route.requiredWire.filter(([location, name]) =>
           location === 'querystring' ? query.has(name) : request.headers[name] !== undefined,
         ).length;

@@ -28,6 +28,31 @@ export interface RestXmlSerializeOptions {
   xmlNamespace?: string;
 }
 
+/** What a response's members become, worked out once per output shape: located members by name, and the rest. */
+interface ResponsePlan {
+  /** Members with a location (`header`, `headers`, `statusCode`), with the header name (or prefix) lowercased. */
+  readonly located: ReadonlyMap<string, { readonly ref: ShapeRef; readonly header: string }>;
+  /** Members of the XML document: no location, and not the payload. */
+  readonly documentMembers: ReadonlySet<string>;
+}
+
+const responsePlans = new WeakMap<StructureShape, ResponsePlan>();
+
+function responsePlan(shape: StructureShape): ResponsePlan {
+  let plan = responsePlans.get(shape);
+  if (!plan) {
+    const located = new Map<string, { ref: ShapeRef; header: string }>();
+    const documentMembers = new Set<string>();
+    for (const [member, ref] of shape.members) {
+      if (ref.location !== undefined) located.set(member, { ref, header: (ref.locationName ?? member).toLowerCase() });
+      else if (member !== shape.payload) documentMembers.add(member);
+    }
+    plan = { located, documentMembers };
+    responsePlans.set(shape, plan);
+  }
+  return plan;
+}
+
 export function serializeRestXmlResponse(
   operation: OperationModel,
   output: unknown,
@@ -38,19 +63,22 @@ export function serializeRestXmlResponse(
   if (!shape || output === undefined || output === null) return response;
   if (typeof output !== 'object' || Array.isArray(output)) throw new TypeError(`output must be an object`);
   const record = output as Record<string, unknown>;
+  const plan = responsePlan(shape);
   let bodyMembers = false;
-  for (const [member, ref] of shape.members) {
+  // The output's own members, not every member of the model (S3's GetObject has some forty; an answer sets ten).
+  for (const member of Object.keys(record)) {
     const value = record[member];
-    if (ref.location === undefined) {
-      if (member !== shape.payload && value !== undefined && value !== null) bodyMembers = true;
+    if (value === undefined || value === null) continue;
+    const located = plan.located.get(member);
+    if (!located) {
+      if (plan.documentMembers.has(member)) bodyMembers = true;
       continue;
     }
-    if (value === undefined || value === null) continue;
-    const name = ref.locationName ?? member;
-    if (ref.location === 'header') response.headers[name.toLowerCase()] = headerText(ref, value, member);
+    const { ref, header } = located;
+    if (ref.location === 'header') response.headers[header] = headerText(ref, value, member);
     else if (ref.location === 'headers') {
       for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-        if (entry !== undefined && entry !== null) response.headers[`${name}${key}`.toLowerCase()] = String(entry);
+        if (entry !== undefined && entry !== null) response.headers[`${header}${key.toLowerCase()}`] = String(entry);
       }
     } else if (ref.location === 'statusCode') response.status = Number(value);
   }
