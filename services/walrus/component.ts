@@ -44,6 +44,8 @@ export const walrusComponent: ComponentDefinition = {
     const clcUrl = clcUrlOf(config);
     const meta = new MetadataStore(join(config.dataDir, 'walrus.sqlite'), {
       onCheckpoint: (done) => log.debug(done, 'metadata checkpointed'),
+      onCheckpointerLost: (reason) =>
+        log.warn({ reason }, 'metadata checkpoints fall back to SQLite running them inside commits (slower commits)'),
     });
     // Small objects' bytes live in the metadata database (inline blobs), larger ones in files of their own.
     const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta });

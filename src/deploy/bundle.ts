@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { malleePackage } from '../runtime/package-root.js';
 import { writeFileAtomically } from '../util/secret-file.js';
+import { pruneBundleCache, recordedReleaseTarballs } from './bundle-cache.js';
 
 /**
  * What every host runs from: the programs hosts run (each daemon and the supervisor, one file each, as `npm run build`
@@ -163,6 +164,12 @@ export async function packBundle(root = malleePackage().root): Promise<Bundle & 
     const sha256 = await sha256File(temporary);
     renameSync(temporary, bundle.tarball);
     writeFileAtomically(`${bundle.tarball}.sha256`, `${sha256}\n`);
+    // A new bundle comes with every build installed: old ones go, but never one a cloud here still records.
+    try {
+      pruneBundleCache(dirname(bundle.tarball), [bundle.tarball, ...recordedReleaseTarballs()]);
+    } catch {
+      // A cache that cannot be tidied (permissions, a file removed meanwhile) does not stop an install.
+    }
     return { ...bundle, sha256, packed: true };
   } catch (error) {
     rmSync(temporary, { force: true });

@@ -309,7 +309,11 @@ export class MetadataStore {
   /** `onCheckpoint` hears of every checkpoint the worker thread finishes. */
   constructor(
     file: string,
-    private readonly options: { onCheckpoint?: (done: CheckpointDone) => void } = {},
+    private readonly options: {
+      onCheckpoint?: (done: CheckpointDone) => void;
+      /** Hears why checkpoints went back to SQLite's automatic ones, inside commits (the worker failed or died). */
+      onCheckpointerLost?: (reason: string) => void;
+    } = {},
   ) {
     this.file = file;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -337,7 +341,8 @@ export class MetadataStore {
     let worker: Worker;
     try {
       worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file } });
-    } catch {
+    } catch (error) {
+      this.options.onCheckpointerLost?.(`the checkpoint thread could not start: ${(error as Error).message}`);
       return;
     }
     this.db.pragma('wal_autocheckpoint = 0');
@@ -346,14 +351,16 @@ export class MetadataStore {
       this.checkpointRunning = false;
       this.options.onCheckpoint?.(done);
     });
-    const fallBack = () => {
+    const fallBack = (reason: string) => {
       if (this.checkpointer !== worker) return;
       this.checkpointer = undefined;
       this.checkpointRunning = false;
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      if (!this.db.open) return;
+      this.db.pragma('wal_autocheckpoint = 1000');
+      this.options.onCheckpointerLost?.(reason);
     };
-    worker.on('error', fallBack);
-    worker.on('exit', fallBack);
+    worker.on('error', (error: Error) => fallBack(`the checkpoint thread failed: ${error.message}`));
+    worker.on('exit', (code: number) => fallBack(`the checkpoint thread exited with code ${code}`));
     this.checkpointer = worker;
   }
 

@@ -142,3 +142,24 @@ t.test('commits are checkpointed into the database by the worker thread, off the
   t.equal((reader.prepare('SELECT count(*) AS n FROM objects').get() as { n: number }).n, 250);
   t.equal(store.getObject('bucket', 'key-249')?.metadata.note?.length, 1000, 'the writer reads on as before');
 });
+
+t.test('a checkpoint thread that dies is reported, and SQLite checkpoints inside commits from then on', async (t) => {
+  const file = join(temporaryDir('walrus-checkpointer-lost'), 'walrus.sqlite');
+  let lost!: (reason: string) => void;
+  const reported = new Promise<string>((resolve) => (lost = resolve));
+  const store = new MetadataStore(file, { onCheckpointerLost: (reason) => lost(reason) });
+  t.teardown(() => store.close());
+  store.createBucket(bucketRecord('bucket'));
+  await store.flush();
+  // What a crash of the thread looks like from here: it is gone.
+  await (store as unknown as { checkpointer: { terminate(): Promise<number> } }).checkpointer.terminate();
+  t.match(await reported, /checkpoint thread exited with code/);
+  const databaseBefore = statSync(file).size;
+  // Well over SQLite's automatic threshold of 1,000 pages, in commits of their own.
+  for (let index = 0; index < 300; index++) {
+    store.putObject({ ...objectRecord('bucket', `key-${index}`), metadata: { note: 'x'.repeat(16_000) } });
+    await store.flush();
+  }
+  t.ok(statSync(file).size > databaseBefore + 1024 * 1024, 'the rows reached the database file: SQLite checkpointed');
+  t.equal(store.getObject('bucket', 'key-299')?.metadata.note?.length, 16_000, 'writes and reads go on');
+});
