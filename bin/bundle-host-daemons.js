@@ -18,15 +18,16 @@ const nativePackages = ['better-sqlite3', '@unraid/libvirt'];
 const absentOptional = ['pg-native', 'pg-cloudflare'];
 
 /**
- * Programs hosts run, by their path under dist/, and the worker threads they start (placed where the bundled program
- * finds them: `new URL('./checkpoint-worker.js', import.meta.url)` and './md5-worker.js' are next to walrus's main.js
- * once bundled).
+ * Programs hosts run, by their path under dist/, and the worker threads and modules they start or load (placed where
+ * the bundled program finds them: `new URL('./checkpoint-worker.js', import.meta.url)`, './md5-worker.js' and
+ * './s3-shelf.js' are next to walrus's main.js once bundled).
  */
 const programs = {
   'services/clc/main': 'services/clc/main.js',
   'services/walrus/main': 'services/walrus/main.js',
   'services/walrus/checkpoint-worker': 'services/walrus/storage/checkpoint-worker.js',
   'services/walrus/md5-worker': 'services/walrus/models/md5-worker.js',
+  'services/walrus/s3-shelf': 'services/walrus/storage/s3-shelf.js',
   'services/cc/main': 'services/cc/main.js',
   'services/sc/main': 'services/sc/main.js',
   'services/nc/main': 'services/nc/main.js',

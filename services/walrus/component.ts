@@ -10,6 +10,8 @@ import { mountInternalImages } from './internal-images.js';
 import { mountMetadataBackup } from './metadata-backup.js';
 import { createWalrusPipeline } from './request-pipeline.js';
 import { S3Error } from './s3-errors.js';
+import type { S3ObjectStoreConfig } from '../../src/config/types.js';
+import { s3ShelfFor } from './storage/blob-shelf.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
 
@@ -21,6 +23,8 @@ export interface WalrusSettings {
   minPartSize?: number;
   /** How long the clc's answer about an access key is kept, in seconds (30 by default). */
   credentialCacheSeconds?: number;
+  /** Published objects' bytes on an S3-compatible engine instead of this host's disk (cloud.yaml `objectStore`). */
+  objectStore?: S3ObjectStoreConfig;
 }
 
 function clcUrlOf(config: ServiceConfig): string {
@@ -48,7 +52,8 @@ export const walrusComponent: ComponentDefinition = {
         log.warn({ reason }, 'metadata checkpoints fall back to SQLite running them inside commits (slower commits)'),
     });
     // Small objects' bytes live in the metadata database (inline blobs), larger ones in files of their own.
-    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta });
+    const shelf = settings.objectStore?.engine === 's3' ? await s3ShelfFor(settings.objectStore) : undefined;
+    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta, ...(shelf && { shelf }) });
     const referenced = meta.referencedBlobs();
     const swept = await bytes.sweep((id) => referenced.has(id));
     if (swept.staged + swept.orphans > 0) log.info(swept, 'removed unfinished uploads left by an earlier run');
@@ -92,7 +97,10 @@ export const walrusComponent: ComponentDefinition = {
             `the cloud controller at ${clcUrl} is unhealthy (HTTP ${answer.status}): keys may not verify`,
           );
         }
-        return { clc: 'reachable', store: 'local-disk' };
+        await bytes.shelf.check?.().catch((error: Error) => {
+          throw new Error(`objects' bytes cannot be reached: ${error.message}`);
+        });
+        return { clc: 'reachable', store: bytes.shelf.description };
       },
       close: async () => {
         meta.close();

@@ -14,6 +14,8 @@ export const cloudDefaults = {
   region: 'mallee-1',
   dataDir: '/var/lib/mallee',
   databaseEngine: 'sqlite',
+  /** What an S3-compatible engine that ignores regions (Ceph RGW's default zonegroup) is signed for. */
+  objectStoreRegion: 'us-east-1',
   privateSubnet: '172.31.0.0/16',
   sshUser: 'root',
   sshPort: 22,

@@ -1,5 +1,14 @@
 import type { ValueKind } from './validation-messages.js';
-import type { CloudYaml, ComponentYaml, DatabaseYaml, HostYaml, NetworkYaml, SshYaml, ZoneYaml } from './types.js';
+import type {
+  CloudYaml,
+  ComponentYaml,
+  DatabaseYaml,
+  HostYaml,
+  NetworkYaml,
+  ObjectStoreYaml,
+  SshYaml,
+  ZoneYaml,
+} from './types.js';
 
 /** The keys one mapping of cloud.yaml allows, with the YAML type of each value. */
 export interface FieldSpec {
@@ -30,6 +39,7 @@ export const cloudShape = {
   region: { kind: 'string' },
   dataDir: { kind: 'string' },
   database: { kind: 'mapping' },
+  objectStore: { kind: 'mapping' },
   network: { kind: 'mapping' },
   hosts: { kind: 'list', required: true },
   zones: { kind: 'list', required: true },
@@ -40,6 +50,20 @@ export const databaseShape = {
   engine: { kind: 'string' },
   url: { kind: 'string' },
 } as const satisfies ShapeOf<DatabaseYaml>;
+
+export const objectStoreShape = {
+  engine: { kind: 'string' },
+  endpoint: { kind: 'string' },
+  bucket: { kind: 'string' },
+  prefix: { kind: 'string' },
+  region: { kind: 'string' },
+  accessKeyId: { kind: 'string' },
+  secretAccessKey: { kind: 'string' },
+  caFile: { kind: 'string' },
+} as const satisfies ShapeOf<ObjectStoreYaml>;
+
+/** S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit. */
+export const s3BucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const networkShape = {
   privateSubnet: { kind: 'string' },

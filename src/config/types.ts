@@ -12,12 +12,16 @@ export type CloudWideComponentName = Exclude<ComponentName, ZonedComponentName>;
 export const databaseEngines = ['sqlite', 'postgresql'] as const;
 export type DatabaseEngine = (typeof databaseEngines)[number];
 
+export const objectStoreEngines = ['local', 's3'] as const;
+export type ObjectStoreEngine = (typeof objectStoreEngines)[number];
+
 /** cloud.yaml as an operator writes it: only `name`, `hosts`, `zones` and `components` are required. */
 export interface CloudYaml {
   name: string;
   region?: string;
   dataDir?: string;
   database?: DatabaseYaml;
+  objectStore?: ObjectStoreYaml;
   network?: NetworkYaml;
   hosts: HostYaml[];
   zones: ZoneYaml[];
@@ -27,6 +31,21 @@ export interface CloudYaml {
 export interface DatabaseYaml {
   engine?: DatabaseEngine;
   url?: string;
+}
+
+/** Where Walrus keeps objects' bytes: its own disk (`local`), or a bucket of an S3-compatible engine (`s3`). */
+export interface ObjectStoreYaml {
+  engine?: string;
+  /** The engine's S3 endpoint, `https://rgw.example.internal:7480` (s3 only). */
+  endpoint?: string;
+  bucket?: string;
+  /** Keys are put under it (`walrus/`), so the bucket can hold other things too. */
+  prefix?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** A CA bundle on the walrus host for an endpoint whose certificate a public CA did not sign. */
+  caFile?: string;
 }
 
 export interface NetworkYaml {
@@ -72,6 +91,7 @@ export interface CloudConfig {
   region: string;
   dataDir: string;
   database: DatabaseConfig;
+  objectStore: ObjectStoreConfig;
   network: NetworkConfig;
   hosts: HostConfig[];
   zones: ZoneConfig[];
@@ -79,6 +99,20 @@ export interface CloudConfig {
 }
 
 export type DatabaseConfig = { engine: 'sqlite' } | { engine: 'postgresql'; url: string };
+
+export type ObjectStoreConfig = { engine: 'local' } | S3ObjectStoreConfig;
+
+export interface S3ObjectStoreConfig {
+  engine: 's3';
+  endpoint: string;
+  bucket: string;
+  /** Empty, or ending with `/`. */
+  prefix: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  caFile?: string;
+}
 
 export interface NetworkConfig {
   privateSubnet: string;

@@ -12,12 +12,15 @@ import {
   hostShape,
   interfaceName,
   networkShape,
+  objectStoreShape,
+  s3BucketName,
   sshShape,
   zoneShape,
 } from './schema.js';
 import {
   componentNames,
   databaseEngines,
+  objectStoreEngines,
   zonedComponents,
   type CloudConfig,
   type ComponentConfig,
@@ -25,6 +28,7 @@ import {
   type DatabaseConfig,
   type HostConfig,
   type NetworkConfig,
+  type ObjectStoreConfig,
   type Problem,
   type ZoneConfig,
 } from './types.js';
@@ -90,6 +94,7 @@ function readCloud(reader: YamlReader, root: YAMLMap): CloudConfig {
     region: top.region?.value ?? cloudDefaults.region,
     dataDir,
     database: readDatabase(reader, top.database),
+    objectStore: readObjectStore(reader, top.objectStore),
     network: readNetwork(reader, top.network),
     hosts: hosts.map((host) => host.config),
     zones: zones.map((zone) => zone.config),
@@ -127,6 +132,55 @@ function readDatabase(reader: YamlReader, field: Field<YAMLMap> | undefined): Da
   }
   if (url) reader.report('url-with-sqlite', url.keyNode);
   return { engine: cloudDefaults.databaseEngine };
+}
+
+/** The S3 engine's settings that must be there, in the order a problem names the first one missing. */
+const s3StoreRequired = ['endpoint', 'bucket', 'accessKeyId', 'secretAccessKey'] as const;
+
+function readObjectStore(reader: YamlReader, field: Field<YAMLMap> | undefined): ObjectStoreConfig {
+  const owner = owners.objectStore;
+  const store = field ? reader.readMapping(field.value, objectStoreShape, owner, 'objectStore') : {};
+  const { engine, endpoint, bucket, prefix, region, accessKeyId, secretAccessKey, caFile } = store;
+  if (engine && !isOneOf(engine.value, objectStoreEngines)) {
+    reader.report('invalid-enum', engine.node, {
+      key: 'engine',
+      value: engine.value,
+      owner,
+      allowed: objectStoreEngines,
+      suggestion: didYouMean(engine.value, objectStoreEngines),
+    });
+    return { engine: 'local' };
+  }
+  if (engine?.value !== 's3') {
+    const s3Only = Object.entries(store).find(([key]) => key !== 'engine');
+    if (s3Only) reader.report('setting-without-s3', s3Only[1]!.keyNode, { key: s3Only[0] });
+    return { engine: 'local' };
+  }
+  const missing = s3StoreRequired.find((key) => !store[key]);
+  if (missing) {
+    reader.report('s3-store-without', engine.node, { key: missing });
+    return { engine: 'local' };
+  }
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint!.value)) {
+    reader.report('invalid-uri', endpoint!.node, { key: 'endpoint', value: endpoint!.value, owner, scheme: 's3' });
+  }
+  if (!s3BucketName.test(bucket!.value)) {
+    reader.report('invalid-value', bucket!.node, { key: 'bucket', value: bucket!.value, owner, rule: 's3-bucket' });
+  }
+  if (caFile && !posix.isAbsolute(caFile.value)) {
+    reader.report('invalid-path', caFile.node, { key: 'caFile', value: caFile.value, owner });
+  }
+  const keyPrefix = (prefix?.value ?? '').replace(/^\/+/, '');
+  return {
+    engine: 's3',
+    endpoint: endpoint!.value.replace(/\/$/, ''),
+    bucket: bucket!.value,
+    prefix: keyPrefix === '' || keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`,
+    region: region?.value ?? cloudDefaults.objectStoreRegion,
+    accessKeyId: accessKeyId!.value,
+    secretAccessKey: secretAccessKey!.value,
+    ...(caFile && { caFile: caFile.value }),
+  };
 }
 
 function readNetwork(reader: YamlReader, field: Field<YAMLMap> | undefined): NetworkConfig {

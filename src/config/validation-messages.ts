@@ -17,6 +17,7 @@ export type Owner = string | undefined;
 
 export const owners = {
   database: 'database',
+  objectStore: 'objectStore',
   network: 'network',
   host: (index: number, name?: string) => (name === undefined ? `host #${index + 1}` : `host "${name}"`),
   ssh: (host: string) => `the ssh settings of ${host}`,
@@ -139,13 +140,23 @@ export const problemMessages = {
       ? 'use letters, digits, ".", "_" and "-", starting with a letter or digit'
       : 'use lowercase letters, digits and hyphens, starting and ending with a letter or digit',
   }),
-  'invalid-value': (p: { key: string; value: string; owner: Owner; rule: 'not-empty' | 'interface-name' }): Text =>
+  'invalid-value': (p: {
+    key: string;
+    value: string;
+    owner: Owner;
+    rule: 'not-empty' | 'interface-name' | 's3-bucket';
+  }): Text =>
     p.rule === 'not-empty'
       ? { message: `"${p.key}" ${inOwner(p.owner)} is an empty string`, hint: `give "${p.key}" a value or remove it` }
-      : {
-          message: `${subject(p.key, p.value, p.owner)} is not a network interface name`,
-          hint: 'Linux interface names have at most 15 letters, digits, ".", "_" or "-", e.g. virbr0',
-        },
+      : p.rule === 's3-bucket'
+        ? {
+            message: `${subject(p.key, p.value, p.owner)} is not an S3 bucket name`,
+            hint: 'use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit',
+          }
+        : {
+            message: `${subject(p.key, p.value, p.owner)} is not a network interface name`,
+            hint: 'Linux interface names have at most 15 letters, digits, ".", "_" or "-", e.g. virbr0',
+          },
   'invalid-path': (p: { key: string; value: string; owner: Owner }): Text => ({
     message: `${subject(p.key, p.value, p.owner)} is not an absolute path`,
     hint: 'start the path with "/", e.g. /var/lib/mallee',
@@ -182,20 +193,33 @@ export const problemMessages = {
     message: `${subject(p.key, p.value, p.owner)} is not an IP address or hostname`,
     hint: 'use an IPv4 or IPv6 address, or a DNS name the installer can resolve',
   }),
-  'invalid-uri': (p: { key: string; value: string; owner: Owner; scheme: 'libvirt' | 'postgresql' }): Text =>
+  'invalid-uri': (p: { key: string; value: string; owner: Owner; scheme: 'libvirt' | 'postgresql' | 's3' }): Text =>
     p.scheme === 'libvirt'
       ? {
           message: `${subject(p.key, p.value, p.owner)} is not a libvirt URI Mallee supports`,
           hint: "use qemu:///system, or test:///default for libvirt's simulated hypervisor",
         }
-      : {
-          // The URL may hold a password: name the field, not the value.
-          message: `"${p.key}" ${inOwner(p.owner)} is not a PostgreSQL URL`,
-          hint: 'write postgres://USER:PASSWORD@HOST:5432/DATABASE',
-        },
+      : p.scheme === 's3'
+        ? {
+            message: `${subject(p.key, p.value, p.owner)} is not an S3 endpoint`,
+            hint: 'write the scheme, host and port only, e.g. https://rgw.example.internal:7480',
+          }
+        : {
+            // The URL may hold a password: name the field, not the value.
+            message: `"${p.key}" ${inOwner(p.owner)} is not a PostgreSQL URL`,
+            hint: 'write postgres://USER:PASSWORD@HOST:5432/DATABASE',
+          },
   'postgresql-without-url': (): Text => ({
     message: 'database engine postgresql needs a "url"',
     hint: 'add url: postgres://USER:PASSWORD@HOST:5432/DATABASE, or use engine: sqlite',
+  }),
+  's3-store-without': (p: { key: string }): Text => ({
+    message: `objectStore engine s3 needs "${p.key}"`,
+    hint: 'give endpoint, bucket, accessKeyId and secretAccessKey of the S3-compatible engine, or use engine: local',
+  }),
+  'setting-without-s3': (p: { key: string }): Text => ({
+    message: `objectStore "${p.key}" is only used with engine s3`,
+    hint: "remove it to keep objects on the walrus host's own disk, or set engine: s3",
   }),
   'url-with-sqlite': (): Text => ({
     message: 'database "url" is only used with engine postgresql',

@@ -21,6 +21,7 @@ export function allInOneCloud(name: string, hypervisor: AllInOneHypervisor): Clo
     region,
     dataDir,
     database: { engine: 'sqlite' },
+    objectStore: { engine: 'local' },
     // Elastic IPs from a documentation range (RFC 5737): bookkeeping only on a one-box cloud.
     network: { privateSubnet: cloudDefaults.privateSubnet, publicIps: ['198.51.100.0/28'], dnsServers: [] },
     hosts: [{ name: host, address: '127.0.0.1', ssh: { user: 'root', port: 22, sudo: false }, dataDir }],

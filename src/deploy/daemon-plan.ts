@@ -90,7 +90,13 @@ export function renderServiceConfig(
         },
       };
     case 'walrus':
-      return { ...base, peers: { clc: of('clc').map((d) => d.url) } };
+      return {
+        ...base,
+        peers: { clc: of('clc').map((d) => d.url) },
+        // Where published objects' bytes go when not to the walrus host's own disk (the config file is 0600: it
+        // carries the engine's secret key).
+        ...(cloud.objectStore.engine === 's3' && { settings: { objectStore: cloud.objectStore } }),
+      };
     case 'cc': {
       const nodes = of('nc', component.zone);
       return {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GroupSync } from './group-sync.js';
+import { LocalFolderShelf, type BlobShelf } from './blob-shelf.js';
 
 /**
  * Where object bytes live, apart from their metadata. A blob is written in two steps so that nothing half-written
@@ -12,8 +12,8 @@ import { GroupSync } from './group-sync.js';
  * rest of the object's metadata; a blob published but never recorded (a crash in between, a failed commit) is an
  * orphan, which `sweep` removes at the next start. Blobs are never changed after publishing, only removed.
  *
- * The local-disk store is the default; a large cloud can put blobs on an S3-compatible engine (Ceph RGW) behind the
- * same interface.
+ * Blobs are staged on local disk; published ones live on a `BlobShelf`: local folders by default, or a bucket of an
+ * S3-compatible engine (Ceph RGW) for a large cloud (`objectStore` in cloud.yaml).
  */
 export interface ByteStore {
   /** Streams `chunks` into a new private blob; rejects (leaving nothing behind) when `chunks` throws. */
@@ -52,9 +52,6 @@ const writeBatchBytes = 1024 * 1024;
 /** Blobs up to this size go to the database rather than a file of their own (`InlineBlobTable`). */
 export const defaultInlineMaxBytes = 64 * 1024;
 
-/** GETs read files in pieces this large: a few thread-pool trips per MiB instead of sixteen. */
-const readChunkBytes = 1024 * 1024;
-
 /**
  * Where a byte store keeps small blobs: a table in the metadata's own SQLite database. A small upload then costs one
  * row in the WAL, made durable by the same group fsync as the object's metadata, instead of a file to create, write,
@@ -79,37 +76,33 @@ function isInlineId(id: string): boolean {
 /** How many new blobs share a folder before the next one is picked. */
 const blobsPerFolder = 4096;
 
-const blobIdPattern = /^[0-9a-f]{32}$/;
-
 /**
- * Blobs as files under `root`: `staging/ID` while being written (fsynced before it is published), then renamed to
- * `blobs/AB/CD/ID` (and the folder fsynced, so the rename survives a power cut). Reads stream from the file.
+ * Blobs staged as files under `root/staging/` (written, fsynced), then handed to the shelf: by default folders
+ * `root/blobs/AB/CD/ID` on the same disk, where publishing is a rename. Small blobs go to the metadata database
+ * instead (`InlineBlobTable`), whatever the shelf.
  *
- * Blobs written around the same time go to the same folder (the id's first four digits, changed every few thousand
- * blobs), so that concurrent uploads share one folder fsync (`GroupSync`) instead of paying one each.
+ * Blobs written around the same time get ids with the same first four digits (changed every few thousand blobs), so
+ * that a local shelf puts them in one folder and concurrent uploads share that folder's fsync.
  */
 export class LocalDiskByteStore implements ByteStore {
   private readonly stagingDir: string;
-  private readonly blobsDir: string;
-  private readonly knownDirs = new Set<string>();
-  private readonly dirSyncs = new Map<string, GroupSync>();
+  /** Where published blobs are. */
+  readonly shelf: BlobShelf;
   private currentFolder = randomBytes(2).toString('hex');
   private blobsInFolder = 0;
   private readonly inline?: InlineBlobTable;
   private readonly inlineMaxBytes: number;
 
-  constructor(root: string, options: { inline?: InlineBlobTable; inlineMaxBytes?: number } = {}) {
+  constructor(root: string, options: { inline?: InlineBlobTable; inlineMaxBytes?: number; shelf?: BlobShelf } = {}) {
     this.inline = options.inline;
     this.inlineMaxBytes = options.inline ? (options.inlineMaxBytes ?? defaultInlineMaxBytes) : -1;
     this.stagingDir = join(root, 'staging');
-    this.blobsDir = join(root, 'blobs');
     mkdirSync(this.stagingDir, { recursive: true });
-    mkdirSync(this.blobsDir, { recursive: true });
-  }
-
-  private pathOf(id: string): string {
-    if (!blobIdPattern.test(id)) throw new Error(`not a blob id: ${id}`);
-    return join(this.blobsDir, id.slice(0, 2), id.slice(2, 4), id);
+    if (options.shelf) this.shelf = options.shelf;
+    else {
+      mkdirSync(join(root, 'blobs'), { recursive: true });
+      this.shelf = new LocalFolderShelf(join(root, 'blobs'));
+    }
   }
 
   private nextId(): string {
@@ -118,18 +111,6 @@ export class LocalDiskByteStore implements ByteStore {
       this.blobsInFolder = 1;
     }
     return newBlobId(this.currentFolder);
-  }
-
-  /** Makes the renames done into `dir` so far durable, sharing the fsync with every other caller meanwhile. */
-  private syncDir(dir: string): Promise<void> {
-    let group = this.dirSyncs.get(dir);
-    if (!group) {
-      group = new GroupSync(() => fsyncDir(dir));
-      // Only the folder new blobs go to is busy; a handful of groups is plenty.
-      if (this.dirSyncs.size >= 64) this.dirSyncs.clear();
-      this.dirSyncs.set(dir, group);
-    }
-    return group.sync();
   }
 
   async stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob> {
@@ -207,19 +188,10 @@ export class LocalDiskByteStore implements ByteStore {
       await unlink(stagingPath).catch(() => undefined);
       throw error;
     }
-    const finalPath = this.pathOf(id);
     return {
       id,
       size,
-      publish: async () => {
-        const dir = join(this.blobsDir, id.slice(0, 2), id.slice(2, 4));
-        if (!this.knownDirs.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          this.knownDirs.add(dir);
-        }
-        await rename(stagingPath, finalPath);
-        await this.syncDir(dir);
-      },
+      publish: () => this.shelf.shelve(id, stagingPath, size),
       discard: () => unlink(stagingPath).catch(() => undefined),
     };
   }
@@ -233,7 +205,7 @@ export class LocalDiskByteStore implements ByteStore {
       }
       return Readable.from([range ? data.subarray(range.start, range.end + 1) : data], { objectMode: false });
     }
-    return createReadStream(this.pathOf(id), { highWaterMark: readChunkBytes, ...range });
+    return this.shelf.read(id, range);
   }
 
   inlineBytes(id: string): Buffer | undefined {
@@ -245,7 +217,7 @@ export class LocalDiskByteStore implements ByteStore {
       this.inline?.removeInlineBlob(id);
       return;
     }
-    await rm(this.pathOf(id), { force: true });
+    await this.shelf.remove(id);
   }
 
   async sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }> {
@@ -260,24 +232,7 @@ export class LocalDiskByteStore implements ByteStore {
       this.inline!.removeInlineBlob(id);
       orphans++;
     }
-    for (const first of await readdir(this.blobsDir)) {
-      for (const second of await readdir(join(this.blobsDir, first)).catch(() => [])) {
-        for (const name of await readdir(join(this.blobsDir, first, second)).catch(() => [])) {
-          if (blobIdPattern.test(name) && isReferenced(name)) continue;
-          await rm(join(this.blobsDir, first, second, name), { force: true });
-          orphans++;
-        }
-      }
-    }
+    orphans += await this.shelf.sweep(isReferenced);
     return { staged, orphans };
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

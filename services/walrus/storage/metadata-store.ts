@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import type { CheckpointDone, CheckpointRequest } from './checkpoint-worker.js';
-import { fsyncDir } from './byte-store.js';
+import { fsyncDir } from './blob-shelf.js';
 import { GroupSync } from './group-sync.js';
 import { migrateWalrus } from './migrations.js';
 

@@ -476,6 +476,66 @@ const cases: { file: string; problems: Expected[] }[] = [
     ],
   },
   {
+    file: 's3-store-bad-values.yaml',
+    problems: [
+      {
+        code: 'invalid-uri',
+        line: 5,
+        column: 13,
+        text: [
+          'broken/s3-store-bad-values.yaml:5:13: error: endpoint "rgw.example.internal:7480" in objectStore is not an S3 endpoint',
+          '  hint: write the scheme, host and port only, e.g. https://rgw.example.internal:7480',
+        ],
+      },
+      {
+        code: 'invalid-value',
+        line: 6,
+        column: 11,
+        text: [
+          'broken/s3-store-bad-values.yaml:6:11: error: bucket "My_Objects" in objectStore is not an S3 bucket name',
+          '  hint: use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit',
+        ],
+      },
+      {
+        code: 'invalid-path',
+        line: 9,
+        column: 11,
+        text: [
+          'broken/s3-store-bad-values.yaml:9:11: error: caFile "certs/rgw-ca.pem" in objectStore is not an absolute path',
+          '  hint: start the path with "/", e.g. /var/lib/mallee',
+        ],
+      },
+    ],
+  },
+  {
+    file: 's3-store-without.yaml',
+    problems: [
+      {
+        code: 's3-store-without',
+        line: 4,
+        column: 11,
+        text: [
+          'broken/s3-store-without.yaml:4:11: error: objectStore engine s3 needs "accessKeyId"',
+          '  hint: give endpoint, bucket, accessKeyId and secretAccessKey of the S3-compatible engine, or use engine: local',
+        ],
+      },
+    ],
+  },
+  {
+    file: 'setting-without-s3.yaml',
+    problems: [
+      {
+        code: 'setting-without-s3',
+        line: 4,
+        column: 3,
+        text: [
+          'broken/setting-without-s3.yaml:4:3: error: objectStore "bucket" is only used with engine s3',
+          "  hint: remove it to keep objects on the walrus host's own disk, or set engine: s3",
+        ],
+      },
+    ],
+  },
+  {
     file: 'url-with-sqlite.yaml',
     problems: [
       {

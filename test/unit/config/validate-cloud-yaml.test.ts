@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { CliError } from '../../../src/cli/cli-error.js';
+import { planDaemons, renderServiceConfig } from '../../../src/deploy/daemon-plan.js';
+import { hostLayout } from '../../../src/deploy/host-layout.js';
 import {
   componentDefaults,
   formatProblem,
@@ -73,6 +75,7 @@ t.test('a minimal all-in-one file gets every default', async (t) => {
     region: 'mallee-1',
     dataDir: '/var/lib/mallee',
     database: { engine: 'sqlite' },
+    objectStore: { engine: 'local' },
     network: { privateSubnet: '172.31.0.0/16', publicIps: [], dnsServers: [] },
     hosts: [
       { name: 'box', address: '127.0.0.1', ssh: { user: 'root', port: 22, sudo: false }, dataDir: '/var/lib/mallee' },
@@ -119,6 +122,59 @@ t.test('postgresql with a url, IPv6 and hostnames, flow style and anchors are ac
   });
   t.strictSame(config?.hosts[1]?.ssh, { user: 'ops', port: 2222, sudo: true });
   t.equal(config?.components[0]?.port, 9773);
+});
+
+t.test("an S3-compatible object store is read with its defaults, and reaches walrus's config only", async (t) => {
+  const text = [
+    'name: lab',
+    'objectStore:',
+    '  engine: s3',
+    '  endpoint: https://rgw.lab.internal:7480/',
+    '  bucket: mallee-objects',
+    '  prefix: /walrus',
+    '  accessKeyId: AKIALAB',
+    '  secretAccessKey: "lab/secret+key"',
+    '  caFile: /etc/ssl/rgw-ca.pem',
+    'hosts: [{ name: a, address: 10.250.0.11 }]',
+    'zones: [{ name: z1 }]',
+    'components:',
+    '  - { component: clc, host: a }',
+    '  - { component: walrus, host: a }',
+    '  - { component: cc, host: a, zone: z1 }',
+    '  - { component: nc, host: a, zone: z1 }',
+  ].join('\n');
+  const { config, problems } = validateCloudYaml(text, 'lab.yaml');
+  t.strictSame(problems, []);
+  t.strictSame(config?.objectStore, {
+    engine: 's3',
+    endpoint: 'https://rgw.lab.internal:7480',
+    bucket: 'mallee-objects',
+    prefix: 'walrus/',
+    region: 'us-east-1',
+    accessKeyId: 'AKIALAB',
+    secretAccessKey: 'lab/secret+key',
+    caFile: '/etc/ssl/rgw-ca.pem',
+  });
+  const daemons = planDaemons(config!);
+  const layout = hostLayout('lab', '/');
+  const admin = { accessKeyId: 'AKIAADMIN', secretAccessKey: 'admin-secret' };
+  const rendered = (component: string) =>
+    renderServiceConfig(
+      config!,
+      daemons.find((d) => d.component.component === component)!,
+      daemons,
+      layout,
+      admin,
+    );
+  t.strictSame(rendered('walrus').settings, { objectStore: config!.objectStore });
+  for (const other of ['clc', 'cc', 'nc']) {
+    t.notMatch(JSON.stringify(rendered(other)), /lab\/secret/, `${other}'s config holds no object store key`);
+  }
+  const local = validateCloudYaml(text.replace(/objectStore:[^]*?(?=hosts:)/, ''), 'lab.yaml').config!;
+  const localDaemons = planDaemons(local);
+  const localWalrus = localDaemons.find((d) => d.component.component === 'walrus')!;
+  t.strictSame(local.objectStore, { engine: 'local' }, "no objectStore: the walrus host's own disk");
+  t.equal(renderServiceConfig(local, localWalrus, localDaemons, layout, admin).settings, undefined);
 });
 
 t.test('a file with several problems reports every one, in file order', async (t) => {

@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { Agent, get } from 'node:https';
+import { join } from 'node:path';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import t from 'tap';
+import type { S3ObjectStoreConfig } from '../../src/config/types.js';
+import { createTestPki, freePorts } from '../helpers/daemons.js';
+import { projectRoot, temporaryDir } from '../helpers/cli.js';
+import { startWalrus } from '../helpers/walrus.js';
+
+// Walrus with its objects' bytes on an S3-compatible engine (cloud.yaml `objectStore: { engine: s3 }`): here s3rver,
+// over HTTPS with a certificate of its own CA (the `caFile` path). Small objects stay inline in Walrus's database;
+// larger ones become keys PREFIX+BLOBID in the engine's bucket, read back with ranges, removed when deleted, and swept
+// at start when no metadata refers to them. The engine going away makes /healthz say so.
+const enginePki = await createTestPki();
+const [port] = await freePorts(1);
+const engine = spawn(
+  process.execPath,
+  [
+    join(projectRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'),
+    ...['-d', temporaryDir('s3rver'), '-a', '127.0.0.1', '-p', String(port), '--silent'],
+    ...['--key', enginePki.tls.key, '--cert', enginePki.tls.cert, '--configure-bucket', 'backing'],
+  ],
+  { stdio: 'ignore' },
+);
+const engineExited = new Promise<void>((resolve) => engine.once('exit', () => resolve()));
+t.teardown(() => {
+  engine.kill();
+  return engineExited;
+});
+
+const store: S3ObjectStoreConfig = {
+  engine: 's3',
+  endpoint: `https://127.0.0.1:${port}`,
+  bucket: 'backing',
+  prefix: 'walrus/',
+  region: 'us-east-1',
+  accessKeyId: 'S3RVER',
+  secretAccessKey: 'S3RVER',
+  caFile: enginePki.caBundle,
+};
+const engineAgent = new Agent({ ca: readFileSync(enginePki.caBundle), keepAlive: true });
+t.teardown(() => engineAgent.destroy());
+const backing = new S3Client({
+  endpoint: store.endpoint,
+  region: store.region,
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  requestHandler: new NodeHttpHandler({ httpsAgent: engineAgent }),
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+});
+async function backingKeys(prefix = ''): Promise<string[]> {
+  const page = await backing.send(new ListObjectsV2Command({ Bucket: 'backing', Prefix: prefix }));
+  return (page.Contents ?? []).map((object) => object.Key!).sort();
+}
+const blobKey = /^walrus\/[0-9a-f]{32}$/;
+// s3rver serves once its bucket answers (a few hundred milliseconds after it starts).
+for (let deadline = Date.now() + 20_000; ;) {
+  const ready = await backing.send(new HeadBucketCommand({ Bucket: 'backing' })).then(
+    () => true,
+    (error: Error) => (Date.now() > deadline ? Promise.reject(error) : false),
+  );
+  if (ready) break;
+  // A retry interval, not a wait for something to happen: each try is answered at once, refused or not.
+  await new Promise<void>((resolve) => setTimeout(resolve, 25));
+}
+
+const cloud = await startWalrus(t, { objectStore: store, minPartSize: 1024 * 1024 });
+const s3 = cloud.s3();
+await s3.send(new CreateBucketCommand({ Bucket: 'photos' }));
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+const large = randomBytes(3 * 1024 * 1024 + 17);
+
+t.test('a large object lands in the engine under the prefix, and only there', async (t) => {
+  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'large.bin', Body: large }));
+  const keys = await backingKeys('walrus/');
+  t.equal(keys.length, 1, 'one blob in the engine');
+  t.match(keys[0], blobKey, 'named by its blob id under the prefix');
+  const stored = await backing.send(new GetObjectCommand({ Bucket: 'backing', Key: keys[0] }));
+  t.equal(sha256(await stored.Body!.transformToByteArray()), sha256(large), 'the engine holds its bytes');
+  const objects = join(cloud.walrus.dataDir, 'objects');
+  t.same(readdirSync(join(objects, 'staging')), [], 'nothing left staged on the walrus host');
+  t.notOk(existsSync(join(objects, 'blobs')), 'and no local blob folders at all');
+});
+
+t.test('reads come back whole and by range', async (t) => {
+  const whole = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'large.bin' }));
+  t.equal(sha256(await whole.Body!.transformToByteArray()), sha256(large));
+  const part = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'large.bin', Range: 'bytes=1000-1999' }));
+  t.equal(part.ContentRange, `bytes 1000-1999/${large.length}`);
+  t.same(Buffer.from(await part.Body!.transformToByteArray()), large.subarray(1000, 2000));
+});
+
+t.test('small objects stay inline in walrus; multipart parts are blobs of their own', async (t) => {
+  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'small.txt', Body: 'hello' }));
+  t.equal((await backingKeys('walrus/')).length, 1, 'a small object adds nothing to the engine');
+  const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'photos', Key: 'parts.bin' }));
+  const parts = [randomBytes(1024 * 1024 + 5), randomBytes(300_000)];
+  const etags: string[] = [];
+  for (const [index, body] of parts.entries()) {
+    const answer = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'photos',
+        Key: 'parts.bin',
+        UploadId: upload.UploadId,
+        PartNumber: index + 1,
+        Body: body,
+      }),
+    );
+    etags.push(answer.ETag!);
+  }
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: 'photos',
+      Key: 'parts.bin',
+      UploadId: upload.UploadId,
+      MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+    }),
+  );
+  t.equal((await backingKeys('walrus/')).length, 3, 'each part is one more blob in the engine');
+  const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'parts.bin' }));
+  t.equal(sha256(await got.Body!.transformToByteArray()), sha256(Buffer.concat(parts)), 'read across both parts');
+  const small = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'small.txt' }));
+  t.equal(await small.Body!.transformToString(), 'hello');
+});
+
+t.test("a deleted object's bytes leave the engine", async (t) => {
+  const before = await backingKeys('walrus/');
+  await s3.send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'parts.bin' }));
+  // The blobs go once the delete's commit is on disk, just after the answer: wait for that, at most a few seconds.
+  const deadline = Date.now() + 10_000;
+  let after = await backingKeys('walrus/');
+  while (after.length !== before.length - 2 && Date.now() < deadline) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    after = await backingKeys('walrus/');
+  }
+  t.equal(after.length, before.length - 2, "both parts' blobs are gone");
+  t.ok(
+    after.every((key) => before.includes(key)),
+    'and nothing else changed',
+  );
+});
+
+t.test('a restart sweeps blobs no object refers to, and leaves other keys alone', async (t) => {
+  const orphan = `walrus/${'ab'.repeat(16)}`;
+  await backing.send(new PutObjectCommand({ Bucket: 'backing', Key: orphan, Body: 'left by a crash' }));
+  await backing.send(new PutObjectCommand({ Bucket: 'backing', Key: 'walrus/notes/readme', Body: 'not a blob' }));
+  await backing.send(new PutObjectCommand({ Bucket: 'backing', Key: 'elsewhere/file', Body: 'outside the prefix' }));
+  const referenced = (await backingKeys('walrus/')).filter((key) => blobKey.test(key) && key !== orphan);
+  await cloud.walrus.stop();
+  await cloud.walrus.restart();
+  const keys = await backingKeys();
+  t.notOk(keys.includes(orphan), 'the orphan blob is gone');
+  for (const key of referenced) t.ok(keys.includes(key), `${key}, still referenced, stays`);
+  t.ok(keys.includes('walrus/notes/readme'), 'a key under a deeper prefix stays');
+  t.ok(keys.includes('elsewhere/file'), 'a key outside the prefix stays');
+  const got = await cloud.s3().send(new GetObjectCommand({ Bucket: 'photos', Key: 'large.bin' }));
+  t.equal(sha256(await got.Body!.transformToByteArray()), sha256(large), 'and objects read as before');
+});
+
+function health(): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    get(`${cloud.url}/healthz`, { ca: readFileSync(cloud.caBundle) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+      );
+    }).on('error', reject);
+  });
+}
+
+t.test('/healthz names the engine, and says so when it cannot be reached', async (t) => {
+  const up = await health();
+  t.equal(up.status, 200);
+  t.equal(up.body.store, `s3 ${store.endpoint}/backing/walrus/`);
+  engine.kill();
+  await engineExited;
+  engineAgent.destroy();
+  const down = await health();
+  t.equal(down.status, 503);
+  t.match(String(down.body.error), /objects' bytes cannot be reached: the object store bucket backing at https:/);
+});
