@@ -27,6 +27,7 @@ import type { Caller } from './models/acl.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
 import { decodePayload, type PayloadForm, type PayloadTrailer } from './payload.js';
 import { S3Error, s3Errors } from './s3-errors.js';
+import { isShelfUnavailable } from './storage/blob-shelf.js';
 import type { ByteStore } from './storage/byte-store.js';
 import type { MetadataStore } from './storage/metadata-store.js';
 
@@ -255,6 +256,9 @@ function sendError(
   else if (isOutOfSpace(error)) {
     request.log?.error({ err: error, operation: request.operation }, 'out of disk space: request refused');
     answer = s3Errors.insufficientCapacity();
+  } else if (isShelfUnavailable(error)) {
+    request.log?.error({ err: error, operation: request.operation }, 'object store engine unavailable');
+    answer = s3Errors.serviceUnavailable('The store behind Walrus cannot be reached; nothing was stored. Try again.');
   } else {
     request.log?.error({ err: error, operation: request.operation }, 's3 request failed');
     answer = s3Errors.internalError();

@@ -13,6 +13,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -194,4 +195,21 @@ t.test('/healthz names the engine, and says so when it cannot be reached', async
   const down = await health();
   t.equal(down.status, 503);
   t.match(String(down.body.error), /objects' bytes cannot be reached: the object store bucket backing at https:/);
+
+  // An upload the engine cannot take is refused whole with S3's 503 (SDKs retry it), and leaves nothing behind.
+  const s3 = cloud.s3(); // walrus restarted above, on a new port
+  const refused = await s3
+    .send(new PutObjectCommand({ Bucket: 'photos', Key: 'while-down.bin', Body: randomBytes(200_000) }))
+    .catch((error: S3ServiceException) => error);
+  t.ok(refused instanceof S3ServiceException, 'the upload fails');
+  t.equal((refused as S3ServiceException).name, 'ServiceUnavailable');
+  t.equal((refused as S3ServiceException).$metadata.httpStatusCode, 503);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'photos' }));
+  t.notOk(
+    listed.Contents?.some((object) => object.Key === 'while-down.bin'),
+    'no such object is listed',
+  );
+  t.same(readdirSync(join(cloud.walrus.dataDir, 'objects', 'staging')), [], 'and nothing stays staged');
+  const small = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'small.txt' }));
+  t.equal(await small.Body!.transformToString(), 'hello', 'inline objects are still served');
 });

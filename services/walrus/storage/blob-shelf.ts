@@ -37,6 +37,19 @@ export async function s3ShelfFor(store: S3ObjectStoreConfig): Promise<BlobShelf>
   return shelf;
 }
 
+/** A shelf on another server that did not take or give a blob (down, refusing): S3's 503, which clients retry. */
+export class ShelfUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShelfUnavailableError';
+  }
+}
+
+/** By name, not `instanceof`: on hosts the S3 shelf is a program of its own, with its own copy of the class. */
+export function isShelfUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ShelfUnavailableError';
+}
+
 /** Blob ids: 32 hex digits, the first two pairs naming the folders they live in. */
 export const blobIdPattern = /^[0-9a-f]{32}$/;
 

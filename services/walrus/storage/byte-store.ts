@@ -191,7 +191,12 @@ export class LocalDiskByteStore implements ByteStore {
     return {
       id,
       size,
-      publish: () => this.shelf.shelve(id, stagingPath, size),
+      // A shelf that failed (a remote engine down) leaves no staged file behind: the upload is refused whole.
+      publish: () =>
+        this.shelf.shelve(id, stagingPath, size).catch(async (error: unknown) => {
+          await unlink(stagingPath).catch(() => undefined);
+          throw error;
+        }),
       discard: () => unlink(stagingPath).catch(() => undefined),
     };
   }

@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3ObjectStoreConfig } from '../../../src/config/types.js';
-import { blobIdPattern, type BlobShelf } from './blob-shelf.js';
+import { blobIdPattern, ShelfUnavailableError, type BlobShelf } from './blob-shelf.js';
 
 /**
  * Published blobs as objects `PREFIX + ID` in a bucket of an S3-compatible engine (Ceph RGW, MinIO, AWS S3): for a
@@ -56,15 +56,19 @@ export class S3Shelf implements BlobShelf {
   }
 
   async shelve(id: string, stagedFile: string, size: number): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.store.bucket,
-        Key: this.key(id),
-        Body: createReadStream(stagedFile),
-        ContentLength: size,
-        ContentType: 'application/octet-stream',
-      }),
-    );
+    await this.client
+      .send(
+        new PutObjectCommand({
+          Bucket: this.store.bucket,
+          Key: this.key(id),
+          Body: createReadStream(stagedFile),
+          ContentLength: size,
+          ContentType: 'application/octet-stream',
+        }),
+      )
+      .catch((error: Error) => {
+        throw new ShelfUnavailableError(`putting blob ${id} into ${this.description}: ${engineError(error)}`);
+      });
     await unlink(stagedFile);
   }
 
