@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,23 @@ export function runCli(
   return runCommand(process.execPath, [join(projectRoot, 'bin', `${bin}.js`), ...args], options);
 }
 
+/** The folders `temporaryDir` made in this process (one test file): gone when it exits having passed. */
+const madeFolders: string[] = [];
+process.on('exit', (code) => {
+  // A failed file keeps them, daemon logs and data included, for a look at what went wrong.
+  if (code !== 0 || (process.exitCode ?? 0) !== 0) return;
+  for (const dir of madeFolders) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
+/**
+ * A new folder under the system's temp folder, removed when the test file's process ends well (its daemons stopped by
+ * then): test runs would otherwise leave gigabytes of daemon data behind, and a machine whose disk they fill offers
+ * instances less room than the tests expect.
+ */
 export function temporaryDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mallee-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `mallee-${prefix}-`));
+  madeFolders.push(dir);
+  return dir;
 }
 
 /** TLS for `curl`: the CA to trust, and a client certificate to present when there is one (PEM files). */

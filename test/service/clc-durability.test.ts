@@ -30,7 +30,8 @@ const nc = await startDaemon(t, pki, {
   name: 'nc-1',
   zone,
   hypervisor: 'test:///default',
-  settings: { maxCores: 64, maxMemoryMiB: 64 * 1024 },
+  // Sized apart from this machine: a dozen t1.micro launches promise 60 GiB of disk, more than many have free.
+  settings: { maxCores: 64, maxMemoryMiB: 64 * 1024, maxDiskGiB: 1024 },
 });
 const cc = await startDaemon(t, pki, {
   component: 'cc',
