@@ -31,7 +31,7 @@ export interface ByteStore {
 export interface StagedBlob {
   readonly id: string;
   readonly size: number;
-  /** Atomically makes the blob readable under `id`, durably (the rename is fsynced). */
+  /** Makes the blob readable under `id`, atomically and durably (on its shelf: a fsynced rename, or a PUT answered). */
   publish(): Promise<void>;
   /**
    * Only for a blob kept in the metadata database (inline): `publish` done synchronously, so that the caller can run
