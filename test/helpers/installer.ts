@@ -32,20 +32,21 @@ export async function allInOnePorts(options: { sc?: boolean } = {}): Promise<All
 
 /**
  * cloud.yaml of an all-in-one test cloud: every daemon on 127.0.0.1 on free ports, one zone, and libvirt's test
- * driver for the nc (no guests to boot) unless `hypervisor` names another. `databaseYaml` is spliced in before
- * `hosts:` (a PostgreSQL `database:`).
+ * driver for the nc (no guests to boot) unless `hypervisor` names another. `databaseYaml` and `objectStoreYaml` are
+ * spliced in before `hosts:` (a PostgreSQL `database:`, an S3 engine's `objectStore:`).
  */
 export function allInOneCloudYaml(options: {
   name: string;
   dataDir: string;
   ports: AllInOnePorts;
   databaseYaml?: string;
+  objectStoreYaml?: string;
   hypervisor?: string;
 }): string {
   const { name, dataDir, ports } = options;
   return `name: ${name}
 dataDir: ${dataDir}
-${options.databaseYaml ?? ''}hosts:
+${options.databaseYaml ?? ''}${options.objectStoreYaml ?? ''}hosts:
   - name: local
     address: 127.0.0.1
 zones:

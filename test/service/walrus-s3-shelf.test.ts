@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Agent, get } from 'node:https';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -9,76 +8,34 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import t from 'tap';
 import type { S3ObjectStoreConfig } from '../../src/config/types.js';
-import { createTestPki, freePorts } from '../helpers/daemons.js';
-import { projectRoot, temporaryDir } from '../helpers/cli.js';
+import { startS3Engine } from '../helpers/s3rver.js';
 import { startWalrus } from '../helpers/walrus.js';
 
 // Walrus with its objects' bytes on an S3-compatible engine (cloud.yaml `objectStore: { engine: s3 }`): here s3rver,
 // over HTTPS with a certificate of its own CA (the `caFile` path). Small objects stay inline in Walrus's database;
 // larger ones become keys PREFIX+BLOBID in the engine's bucket, read back with ranges, removed when deleted, and swept
 // at start when no metadata refers to them. The engine going away makes /healthz say so.
-const enginePki = await createTestPki();
-const [port] = await freePorts(1);
-const engine = spawn(
-  process.execPath,
-  [
-    join(projectRoot, 'node_modules', 's3rver', 'bin', 's3rver.js'),
-    ...['-d', temporaryDir('s3rver'), '-a', '127.0.0.1', '-p', String(port), '--silent'],
-    ...['--key', enginePki.tls.key, '--cert', enginePki.tls.cert, '--configure-bucket', 'backing'],
-  ],
-  { stdio: 'ignore' },
-);
-const engineExited = new Promise<void>((resolve) => engine.once('exit', () => resolve()));
-t.teardown(() => {
-  engine.kill();
-  return engineExited;
-});
-
+const engine = await startS3Engine(t, 'backing');
 const store: S3ObjectStoreConfig = {
   engine: 's3',
-  endpoint: `https://127.0.0.1:${port}`,
+  endpoint: engine.endpoint,
   bucket: 'backing',
   prefix: 'walrus/',
   region: 'us-east-1',
-  accessKeyId: 'S3RVER',
-  secretAccessKey: 'S3RVER',
-  caFile: enginePki.caBundle,
+  accessKeyId: engine.accessKeyId,
+  secretAccessKey: engine.secretAccessKey,
+  caFile: engine.caFile,
 };
-const engineAgent = new Agent({ ca: readFileSync(enginePki.caBundle), keepAlive: true });
-t.teardown(() => engineAgent.destroy());
-const backing = new S3Client({
-  endpoint: store.endpoint,
-  region: store.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  requestHandler: new NodeHttpHandler({ httpsAgent: engineAgent }),
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-});
-async function backingKeys(prefix = ''): Promise<string[]> {
-  const page = await backing.send(new ListObjectsV2Command({ Bucket: 'backing', Prefix: prefix }));
-  return (page.Contents ?? []).map((object) => object.Key!).sort();
-}
+const backing = engine.client;
+const backingKeys = (prefix = '') => engine.keys(prefix);
 const blobKey = /^walrus\/[0-9a-f]{32}$/;
-// s3rver serves once its bucket answers (a few hundred milliseconds after it starts).
-for (let deadline = Date.now() + 20_000; ;) {
-  const ready = await backing.send(new HeadBucketCommand({ Bucket: 'backing' })).then(
-    () => true,
-    (error: Error) => (Date.now() > deadline ? Promise.reject(error) : false),
-  );
-  if (ready) break;
-  // A retry interval, not a wait for something to happen: each try is answered at once, refused or not.
-  await new Promise<void>((resolve) => setTimeout(resolve, 25));
-}
 
 const cloud = await startWalrus(t, { objectStore: store, minPartSize: 1024 * 1024 });
 const s3 = cloud.s3();
@@ -189,9 +146,7 @@ t.test('/healthz names the engine, and says so when it cannot be reached', async
   const up = await health();
   t.equal(up.status, 200);
   t.equal(up.body.store, `s3 ${store.endpoint}/backing/walrus/`);
-  engine.kill();
-  await engineExited;
-  engineAgent.destroy();
+  await engine.stop();
   const down = await health();
   t.equal(down.status, 503);
   t.match(String(down.body.error), /objects' bytes cannot be reached: the object store bucket backing at https:/);
