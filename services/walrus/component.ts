@@ -51,7 +51,8 @@ export const walrusComponent: ComponentDefinition = {
       onCheckpointerLost: (reason) =>
         log.warn({ reason }, 'metadata checkpoints fall back to SQLite running them inside commits (slower commits)'),
     });
-    // Small objects' bytes live in the metadata database (inline blobs), larger ones in files of their own.
+    // Small objects' bytes live in the metadata database (inline blobs), larger ones on the shelf: files of their own
+    // on this disk, or keys in an S3-compatible engine's bucket when cloud.yaml names one (`objectStore`).
     const shelf = settings.objectStore?.engine === 's3' ? await s3ShelfFor(settings.objectStore) : undefined;
     const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta, ...(shelf && { shelf }) });
     const referenced = meta.referencedBlobs();

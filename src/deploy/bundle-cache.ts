@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { malleeHome } from '../cloud/cloud-file.js';
+import { installRecordPath } from './uninstall.js';
 
 /** How the installer's bundle cache is kept from growing by a tarball (tens of MB) with every build installed. */
 export interface BundleCachePolicy {
@@ -18,14 +19,14 @@ const bundleName = /^mallee-[0-9a-f]{16}\.tar\.(zst|gz)$/;
  * The bundle tarballs clouds on this machine still need: the release `cloudctl upgrade` recorded in each cloud's
  * install.json (`cloudctl nodes add` deploys it from there).
  */
-export function recordedReleaseTarballs(home = malleeHome()): string[] {
+export function recordedReleaseTarballs(): string[] {
+  const home = malleeHome();
   if (!existsSync(home)) return [];
   const tarballs: string[] = [];
   for (const cloud of readdirSync(home)) {
-    const record = join(home, cloud, 'install.json');
     try {
-      const release = (JSON.parse(readFileSync(record, 'utf8')) as { release?: { tarball?: unknown } }).release;
-      if (typeof release?.tarball === 'string') tarballs.push(release.tarball);
+      const record = JSON.parse(readFileSync(installRecordPath(cloud), 'utf8')) as { release?: { tarball?: unknown } };
+      if (typeof record.release?.tarball === 'string') tarballs.push(record.release.tarball);
     } catch {
       // No install.json (a cloud only used through cloud.json), or one this code cannot read: nothing to keep.
     }

@@ -93,7 +93,10 @@ export function restXmlRouter(model: ServiceModel): RestXmlRouter {
   // pattern, as most routes (S3's `?acl`, `?tagging` ...) are told apart by markers alone.
   const routesByMethod = new Map<string, CompiledRoute[]>();
   for (const route of [...model.operations.values()].map(compileRoute)) {
-    if (route) routesByMethod.set(route.method, [...(routesByMethod.get(route.method) ?? []), route]);
+    if (!route) continue;
+    const routes = routesByMethod.get(route.method) ?? [];
+    routes.push(route);
+    routesByMethod.set(route.method, routes);
   }
   router = {
     match(request) {

@@ -81,7 +81,17 @@ t.test("the releases clouds recorded are read from each cloud's install.json", a
   cloud('client-only');
   cloud('damaged');
   writeFileSync(join(home, 'damaged', 'install.json'), '{ not json');
-  t.same(recordedReleaseTarballs(home), ['/cache/mallee-9999999999999999.tar.zst']);
-  t.same(recordedReleaseTarballs(join(home, 'absent')), []);
+  const withHome = (dir: string) => {
+    const before = process.env.MALLEE_HOME;
+    process.env.MALLEE_HOME = dir;
+    try {
+      return recordedReleaseTarballs();
+    } finally {
+      if (before === undefined) delete process.env.MALLEE_HOME;
+      else process.env.MALLEE_HOME = before;
+    }
+  };
+  t.same(withHome(home), ['/cache/mallee-9999999999999999.tar.zst']);
+  t.same(withHome(join(home, 'absent')), []);
   t.ok(existsSync(join(home, 'damaged', 'install.json')), 'reading changes nothing');
 });
