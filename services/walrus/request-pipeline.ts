@@ -217,7 +217,29 @@ function anonymousPayload(claimed: string | undefined): string {
  * the client's next request would begin, so the socket cannot be kept alive for it. S3 does the same.
  */
 function closeUnlessBodyRead(request: IncomingMessage, response: ServerResponse): void {
-  if (!request.complete && !response.headersSent) response.setHeader('connection', 'close');
+  if (request.complete || response.headersSent) return;
+  response.setHeader('connection', 'close');
+  lingerAfterAnswer(request);
+}
+
+/** How long a connection closed early keeps taking (and dropping) what the client still sends. */
+const lingerMs = 10_000;
+
+/**
+ * Node closes the socket as soon as the answer is written. With the client still sending, unread bytes on the socket
+ * make the kernel reset the connection rather than close it, and a client that was writing when the reset came reports
+ * ECONNRESET or EPIPE and never reads the 507 or 403 sent before it. So the connection lingers, as web servers' does:
+ * the answer is followed by our end of the connection, and the rest of the body is read and dropped until the client
+ * closes its end (the socket then ends itself), for at most `lingerMs`.
+ */
+function lingerAfterAnswer(request: IncomingMessage): void {
+  const socket = request.socket;
+  request.resume();
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
 }
 
 function hasBody(request: IncomingMessage): boolean {

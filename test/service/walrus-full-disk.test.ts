@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, statfsSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statfsSync } from 'node:fs';
+import { connect } from 'node:tls';
 import {
   DeleteObjectCommand,
   CreateBucketCommand,
@@ -8,6 +10,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import t from 'tap';
 import { runCommand } from '../helpers/cli.js';
 import { startWalrus } from '../helpers/walrus.js';
@@ -105,6 +108,44 @@ if (process.getuid?.() !== 0) {
       `every answer is a success or 507 InsufficientCapacity: ${[...outcomes].join(', ')}`,
     );
     t.ok(outcomes.has('InsufficientCapacity 507'), 'the disk did fill up');
+    t.same(readdirSync(stagingDir), [], 'no staged bytes are left behind');
+  });
+
+  t.test('an upload far larger than the disk: its 507 comes before an orderly close, never a reset', async (t) => {
+    // Refused a few MiB in, with most of the body still to come. A raw client keeps sending, as the SDKs do: closing
+    // the socket with unread bytes on it would make the kernel reset the connection, and a client that was writing
+    // when the reset came would report ECONNRESET or EPIPE, never having read the 507.
+    const size = 64 * 1024 * 1024;
+    const url = new URL(
+      await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'huge' }), { expiresIn: 300 }),
+    );
+    const socket = connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: readFileSync(cloud.caBundle),
+      allowHalfOpen: true,
+    });
+    await once(socket, 'secureConnect');
+    const received: Buffer[] = [];
+    const errors: string[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${size}\r\n\r\n`);
+    const chunk = randomBytes(1024 * 1024);
+    let written = 0;
+    while (written < size && errors.length === 0 && !socket.destroyed) {
+      if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+      written += chunk.length;
+    }
+    if (!socket.destroyed) socket.end();
+    await closed;
+    const answer = Buffer.concat(received).toString('latin1');
+    t.match(answer, /^HTTP\/1\.1 507 /, 'the answer is 507');
+    t.match(answer, /<Code>InsufficientCapacity<\/Code>/, 'with the S3 error document');
+    t.match(answer, /\r\nconnection: close\r\n/i, 'and says the connection closes');
+    t.same(errors, [], 'the connection was never reset');
+    t.equal(written, size, 'the client could send its whole body');
     t.same(readdirSync(stagingDir), [], 'no staged bytes are left behind');
   });
 }
