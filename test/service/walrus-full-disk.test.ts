@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statfsSync } from 'node:fs';
-import { connect } from 'node:tls';
+import { type ConnectionOptions, connect } from 'node:tls';
 import {
   DeleteObjectCommand,
   CreateBucketCommand,
@@ -119,12 +119,14 @@ if (process.getuid?.() !== 0) {
     const url = new URL(
       await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'huge' }), { expiresIn: 300 }),
     );
-    const socket = connect({
+    // allowHalfOpen: keep sending after the server's end, which tls.connect passes on though its type omits it.
+    const options: ConnectionOptions & { allowHalfOpen: boolean } = {
       host: url.hostname,
       port: Number(url.port),
       ca: readFileSync(cloud.caBundle),
       allowHalfOpen: true,
-    });
+    };
+    const socket = connect(options);
     await once(socket, 'secureConnect');
     const received: Buffer[] = [];
     const errors: string[] = [];
