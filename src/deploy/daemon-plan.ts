@@ -71,6 +71,7 @@ export function renderServiceConfig(
       ca: join(layout.tlsDir, 'ca.pem'),
       cert: join(layout.tlsDir, 'host.pem'),
       key: join(layout.tlsDir, 'host-key.pem'),
+      crl: join(layout.tlsDir, 'crl.pem'),
     },
     dataDir: component.dataDir,
     region: cloud.region,

@@ -2,7 +2,7 @@ import type { CloudConfig, HostConfig } from '../config/types.js';
 import type { Operator } from '../operators/operator.js';
 import type { PeerTls } from '../runtime/peer-client.js';
 import type { Bundle } from './bundle.js';
-import type { PkiStore } from '../pki/pki-store.js';
+import type { HostCredentials, PkiStore } from '../pki/pki-store.js';
 import { renderServiceConfig, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
 import type { HostLayout } from './host-layout.js';
 
@@ -30,8 +30,11 @@ export interface HostDeployment {
   releases?: ReadonlyMap<string, string>;
   /** The release the host's supervisor runs from, where it is not `bundle` (an upgrade moves it last). */
   supervisorRelease?: string;
-  /** The host's TLS files (cloud CA, its certificate and key); absent in a dry run, which issues nothing. */
-  tls?: { ca: string; cert: string; key: string };
+  /**
+   * The host's TLS files (cloud CA, its revocation list, the host's certificate and key); absent in a dry run, which
+   * issues nothing.
+   */
+  tls?: HostCredentials;
   /** The installer's client identity for /healthz over mTLS; absent in a dry run. */
   adminTls?: PeerTls;
   /** How long the health step waits for every daemon. */

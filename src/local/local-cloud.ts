@@ -253,13 +253,17 @@ export async function localUp(dir: string, hypervisor: LocalHypervisor): Promise
   };
 }
 
-/** The daemons read their TLS material from files; the host's certificate and key are the store's own. */
+/**
+ * The daemons read their TLS material from files; the host's certificate and key are the store's own, and so are the
+ * CA and its revocation list.
+ */
 function writeHostTlsFiles(pki: PkiStore, root: string): ServiceConfig['tls'] {
   const credentials = pki.hostCredentials(localHost);
   const tls = {
     ca: join(root, 'pki', 'ca.pem'),
     cert: join(root, 'run', 'tls', 'host.pem'),
     key: join(root, 'run', 'tls', 'host-key.pem'),
+    ...(credentials.crl !== undefined && { crl: pki.crlPath }),
   };
   writeFileAtomically(tls.cert, credentials.cert);
   writeSecretFile(tls.key, credentials.key);

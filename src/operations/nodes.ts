@@ -1,5 +1,3 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { ClusterControllerClient } from '../clients/cc-client.js';
@@ -10,6 +8,7 @@ import type { HostReport } from '../deploy/deploy.js';
 import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
 import { uninstallCommand } from '../deploy/uninstall.js';
 import type { Operator } from '../operators/operator.js';
+import { PkiStore } from '../pki/pki-store.js';
 import { onHost } from './host-access.js';
 import { heldDaemonsPath, readHeldDaemons } from './host-daemons.js';
 import type { InstalledCloud } from './installed-cloud.js';
@@ -253,12 +252,9 @@ export async function removeNode(
     }
   });
   const planFiles = recordPlan(installed, planned, planFile);
-  // A host that left the cloud keeps no certificate here: adding it again issues a new one.
-  if (removal.hostRemoved) {
-    for (const file of [`${daemon.host.name}.pem`, `${daemon.host.name}-key.pem`]) {
-      rmSync(join(installed.cloudFile.pkiDir, 'hosts', file), { force: true });
-    }
-  }
+  // A host that left the cloud is no longer trusted: its certificate is revoked (the deploy below gives every
+  // remaining host the new revocation list) and deleted here, so adding it again issues a new one.
+  if (removal.hostRemoved) await PkiStore.open(installed.cloudFile.pkiDir).revokeHost(daemon.host.name);
   const hosts = await deployPlan(installed, planned, options.renderer, nodeMessages.removeDeployFailedHint);
   if (!removal.hostRemoved) {
     await onHost(installed.open, daemon.host, (operator) => forgetDaemon(operator, installed.layout, daemon.name));

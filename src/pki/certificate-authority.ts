@@ -95,6 +95,38 @@ export async function issueHostCertificate(ca: PemPair, options: HostCertificate
   return { certPem: certificate.toString('pem'), keyPem: await exportPrivateKey(keys.privateKey) };
 }
 
+/** A certificate the CA has revoked: its serial (hex, as x509 prints it) and when. */
+export interface RevokedCertificate {
+  serialNumber: string;
+  revokedAt: string;
+}
+
+/**
+ * The CA's certificate revocation list: every revoked serial, signed by the CA. It is valid until the CA itself
+ * expires (OpenSSL refuses every certificate once a CRL it checks has passed its next update, and hosts get a new
+ * list only when the installer deploys one), and a revocation is a new list.
+ */
+export async function createRevocationList(
+  ca: PemPair,
+  revoked: readonly RevokedCertificate[],
+  now = new Date(),
+): Promise<string> {
+  const caCertificate = new x509.X509Certificate(ca.certPem);
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: caCertificate.subjectName,
+    thisUpdate: new Date(now.getTime() - CLOCK_SKEW_MS),
+    nextUpdate: caCertificate.notAfter,
+    entries: revoked.map((entry) => ({
+      serialNumber: entry.serialNumber,
+      revocationDate: new Date(entry.revokedAt),
+    })),
+    signingKey: await importPrivateKey(ca.keyPem),
+    signingAlgorithm: SIGNING_ALGORITHM,
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCertificate.publicKey)],
+  });
+  return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+}
+
 /** O=Mallee, CN=<commonName>; the object form keeps x509 from reading quotes, commas or `#` in the name as syntax. */
 function malleeName(commonName: string): x509.Name {
   return new x509.Name([{ O: [{ utf8String: 'Mallee' }] }, { CN: [{ utf8String: commonName }] }]);

@@ -1,10 +1,16 @@
 import { createPrivateKey, createPublicKey, X509Certificate as NodeCertificate } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
 import { writeFileAtomically, writeSecretFile } from '../util/secret-file.js';
 import { checkHostName, hostSubjectAltNames } from './addresses.js';
-import { createCloudCa, issueHostCertificate, type PemPair } from './certificate-authority.js';
+import {
+  createCloudCa,
+  createRevocationList,
+  issueHostCertificate,
+  type PemPair,
+  type RevokedCertificate,
+} from './certificate-authority.js';
 import { describeCertificate, isSignedBy, type CertificateDescription } from './describe-certificate.js';
 
 /** One certificate in the store, described. */
@@ -30,6 +36,13 @@ export interface HostCredentials {
   ca: string;
   cert: string;
   key: string;
+  /** The CA's revocation list, when the store has one (every store `init` opened does). */
+  crl?: string;
+}
+
+/** A revoked host certificate, as `revoked.json` records it. */
+export interface RevokedHost extends RevokedCertificate {
+  hostName: string;
 }
 
 export interface PkiStoreOptions {
@@ -45,6 +58,8 @@ export const RENEW_WITHIN_DAYS = 30;
  * The cloud CA and the host certificates in one folder: `ca.pem`, `ca-key.pem`, `hosts/<name>.pem`,
  * `hosts/<name>-key.pem`. Keys are written 0600, certificates 0644. Each key is written before its certificate, so the
  * certificate file is the commit point: a crash in between leaves a pair that `ensureHost` notices and renews.
+ * Revoked certificates are listed in `revoked.json`, and `crl.pem` is the CA's signed list of them, which every
+ * daemon checks its peers' certificates against.
  */
 export class PkiStore {
   private constructor(
@@ -57,11 +72,17 @@ export class PkiStore {
   /** Opens the store, creating the CA first if the folder has none. Never replaces an existing CA. */
   static async init(dir: string, cloudName: string, options: PkiStoreOptions = {}): Promise<PkiStore> {
     const caPath = join(dir, 'ca.pem');
-    if (existsSync(caPath)) return new PkiStore(dir, false, options);
-    const ca = await createCloudCa({ cloudName, now: options.now?.() });
-    writeSecretFile(join(dir, 'ca-key.pem'), ca.keyPem);
-    writeFileAtomically(caPath, ca.certPem);
-    return new PkiStore(dir, true, options);
+    let created = false;
+    if (!existsSync(caPath)) {
+      const ca = await createCloudCa({ cloudName, now: options.now?.() });
+      writeSecretFile(join(dir, 'ca-key.pem'), ca.keyPem);
+      writeFileAtomically(caPath, ca.certPem);
+      created = true;
+    }
+    const store = new PkiStore(dir, created, options);
+    // A store from before revocation lists gets its (empty) one here.
+    if (!existsSync(store.crlPath)) await store.writeRevocationList(store.revokedHosts());
+    return store;
   }
 
   /** Opens a store that must already hold a CA. */
@@ -82,6 +103,39 @@ export class PkiStore {
 
   caCertificatePem(): string {
     return readFileSync(this.caCertPath, 'utf8');
+  }
+
+  get crlPath(): string {
+    return join(this.dir, 'crl.pem');
+  }
+
+  /** The certificates revoked so far, oldest first. */
+  revokedHosts(): RevokedHost[] {
+    const path = this.revokedPath;
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RevokedHost[]) : [];
+  }
+
+  /**
+   * Revokes the certificate of a host that leaves the cloud: its serial joins the revocation list (the list is
+   * written first), then its certificate and key are deleted here, which commits it. Peers refuse it once
+   * they have the new list, which the installer's certificates step gives every host. Revoking a host that has no
+   * certificate changes nothing; revoking one twice lists it once.
+   */
+  async revokeHost(hostName: string): Promise<RevokedHost | undefined> {
+    checkHostName(hostName);
+    const certPath = this.hostCertPath(hostName);
+    if (!existsSync(certPath)) return undefined;
+    const serialNumber = new NodeCertificate(readFileSync(certPath, 'utf8')).serialNumber.toLowerCase();
+    const revoked = this.revokedHosts();
+    let entry = revoked.find((known) => known.serialNumber === serialNumber);
+    if (!entry) {
+      entry = { hostName, serialNumber, revokedAt: this.now().toISOString() };
+      revoked.push(entry);
+    }
+    await this.writeRevocationList(revoked);
+    rmSync(this.hostKeyPath(hostName), { force: true });
+    rmSync(certPath, { force: true });
+    return entry;
   }
 
   /**
@@ -139,7 +193,8 @@ export class PkiStore {
         `Issue a new pair with \`cloudctl certs issue ${hostName}\`.`,
       );
     }
-    return { ca: this.caCertificatePem(), cert, key };
+    const crl = existsSync(this.crlPath) ? readFileSync(this.crlPath, 'utf8') : undefined;
+    return { ca: this.caCertificatePem(), cert, key, ...(crl !== undefined && { crl }) };
   }
 
   /** Host names that have a certificate, sorted. */
@@ -193,6 +248,16 @@ export class PkiStore {
     writeSecretFile(this.hostKeyPath(hostName), pair.keyPem);
     writeFileAtomically(certPath, pair.certPem);
     return { hostName, action, reason, certificate: this.describeHost(hostName) };
+  }
+
+  /** `revoked.json`, then `crl.pem` from it (a crash in between: revoking the host again completes it). */
+  private async writeRevocationList(revoked: readonly RevokedHost[]): Promise<void> {
+    writeFileAtomically(this.revokedPath, `${JSON.stringify(revoked, null, 2)}\n`);
+    writeFileAtomically(this.crlPath, await createRevocationList(this.caPair(), revoked, this.now()));
+  }
+
+  private get revokedPath(): string {
+    return join(this.dir, 'revoked.json');
   }
 
   private caPair(): PemPair {

@@ -25,6 +25,7 @@ export function peerRefusal(socket: TLSSocket): string | undefined {
     DEPTH_ZERO_SELF_SIGNED_CERT: 'the client certificate is self-signed, not signed by this cloud CA',
     SELF_SIGNED_CERT_IN_CHAIN: 'the client certificate chains to a CA other than this cloud CA',
     CERT_SIGNATURE_FAILURE: 'the client certificate signature does not verify against this cloud CA',
+    CERT_REVOKED: 'the client certificate has been revoked: its host was removed from the cloud',
   };
   return `${explained[reason] ?? 'the client certificate was refused'} (${reason})`;
 }

@@ -14,8 +14,11 @@ export interface ServiceConfig {
   name: string;
   /** Port 0 picks a free port; the daemon reports the one it got (see ready message). */
   listen: { host: string; port: number };
-  /** PEM files: the cloud CA, and this host's certificate and key (signed by that CA). */
-  tls: { ca: string; cert: string; key: string };
+  /**
+   * PEM files: the cloud CA, this host's certificate and key (signed by that CA), and the CA's revocation list, which
+   * peers' certificates are checked against when it is given.
+   */
+  tls: { ca: string; cert: string; key: string; crl?: string };
   dataDir: string;
   region: string;
   /** cc, sc and nc serve one zone. */

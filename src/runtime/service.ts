@@ -164,6 +164,8 @@ export async function startService(
     ca: readFileSync(config.tls.ca),
     cert: readFileSync(config.tls.cert),
     key: readFileSync(config.tls.key),
+    // A peer whose certificate the CA revoked (a host removed from the cloud) is refused like one it never signed.
+    ...(config.tls.crl !== undefined && { crl: readFileSync(config.tls.crl) }),
     requestCert: true,
     rejectUnauthorized: false,
     maxHeaderSize: maxHeaderBytes,

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { AddNodeResult } from '../../src/operations/node-add.js';
 import type { NodeRow, RemoveResult } from '../../src/operations/nodes.js';
+import { callPeer } from '../../src/runtime/peer-client.js';
 import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { installerEnv } from '../helpers/installer.js';
 import { startTestbed, type TestbedHost } from '../helpers/testbed.js';
@@ -280,6 +281,23 @@ t.test('nodes remove h4: refused while the instance runs; --force terminates it 
   t.equal(refused.code, 6, 'exit 6 (conflict)');
   t.match(refused.stderr, new RegExp(instanceId));
 
+  // h4's certificate, as a host that left could still present it.
+  const pkiDir = join(home, name, 'pki');
+  const ca = readFileSync(join(pkiDir, 'ca.pem'));
+  const h4Identity = {
+    ca,
+    cert: readFileSync(join(pkiDir, 'hosts/h4.pem')),
+    key: readFileSync(join(pkiDir, 'hosts/h4-key.pem')),
+  };
+  const h3Identity = {
+    ca,
+    cert: readFileSync(join(pkiDir, 'hosts/h3.pem')),
+    key: readFileSync(join(pkiDir, 'hosts/h3-key.pem')),
+  };
+  const ccUrl = `https://${h1.address}:8774/internal/peer`;
+  const walrusUrl = `https://${h2.address}:8776/internal/peer`;
+  t.equal((await callPeer(ccUrl, h4Identity)).status, 200, 'before: the cc takes h4 as a peer');
+
   const result = await cloudctl('nodes', 'remove', 'h4', '--force', '--yes', '--json', ...sshFlags);
   t.equal(result.code, 0, result.code === 0 ? 'exit 0' : result.stdout + result.stderr);
   const removed = JSON.parse(result.stdout) as RemoveResult;
@@ -306,6 +324,18 @@ t.test('nodes remove h4: refused while the instance runs; --force terminates it 
 
   const cc = await bed.exec(h1, `cat /etc/mallee/${name}/cc-zone-a.json`);
   t.notMatch(cc.stdout, /nc-h4/, "the cc's config no longer names the node");
+
+  // h4's certificate is revoked: the cc and walrus (on other hosts) refuse it and still take h3's.
+  t.notOk(existsSync(join(pkiDir, 'hosts/h4.pem')), 'its certificate is gone from the installer');
+  for (const [component, url] of [
+    ['cc', ccUrl],
+    ['walrus', walrusUrl],
+  ] as const) {
+    const refused = await callPeer(url, h4Identity);
+    t.equal(refused.status, 403, `${component} refuses h4's certificate`);
+    t.match(JSON.parse(refused.body).message, /revoked.*CERT_REVOKED/, 'and says it was revoked');
+    t.equal((await callPeer(url, h3Identity)).status, 200, `${component} still takes h3's`);
+  }
   t.same(
     (await nodes()).map((node) => node.nodeName),
     ['nc-h1', 'nc-h2', 'nc-h3'],

@@ -28,7 +28,12 @@ export async function createTestPki(): Promise<TestPki> {
   const pki = await PkiStore.init(join(dir, 'pki'), `test-${process.pid}-${++counter}`);
   await pki.ensureHost('local', ['127.0.0.1', '::1', 'localhost']);
   const host = pki.hostCredentials('local');
-  const tls = { ca: join(dir, 'pki', 'ca.pem'), cert: join(dir, 'host.pem'), key: join(dir, 'host-key.pem') };
+  const tls = {
+    ca: join(dir, 'pki', 'ca.pem'),
+    cert: join(dir, 'host.pem'),
+    key: join(dir, 'host-key.pem'),
+    crl: join(dir, 'pki', 'crl.pem'),
+  };
   writeFileSync(tls.cert, host.cert);
   writeFileSync(tls.key, host.key, { mode: 0o600 });
   return {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t from 'tap';
-import { createCloudCa, issueHostCertificate, type PemPair } from '../../src/pki/certificate-authority.js';
+import { X509Certificate } from 'node:crypto';
+import {
+  createCloudCa,
+  createRevocationList,
+  issueHostCertificate,
+  type PemPair,
+} from '../../src/pki/certificate-authority.js';
 import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import { startService, type ComponentDefinition } from '../../src/runtime/service.js';
 import { isDaemonRunning, launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
@@ -17,6 +23,11 @@ const otherCa = await createCloudCa({ cloudName: 'somebody-else' });
 const server = await issueHostCertificate(ca, { hostName: 'server', addresses: loopback });
 const client = await issueHostCertificate(ca, { hostName: 'client', addresses: loopback });
 const strangerClient = await issueHostCertificate(otherCa, { hostName: 'client', addresses: loopback });
+// A host removed from the cloud: its certificate is on the CA's revocation list, which the service checks.
+const revokedClient = await issueHostCertificate(ca, { hostName: 'removed-node', addresses: loopback });
+const revocationList = await createRevocationList(ca, [
+  { serialNumber: new X509Certificate(revokedClient.certPem).serialNumber, revokedAt: new Date().toISOString() },
+]);
 const expiredClient = await issueHostCertificate(ca, {
   hostName: 'client',
   addresses: loopback,
@@ -39,6 +50,7 @@ function serviceConfig(name: string, component: ServiceConfig['component'] = 'cc
       ca: writePem('ca.pem', ca.certPem),
       cert: writePem('server.pem', server.certPem),
       key: writePem('server-key.pem', server.keyPem),
+      crl: writePem('crl.pem', revocationList),
     },
     dataDir: dir,
     region: 'test-1',
@@ -118,7 +130,7 @@ t.test('every request gets an id, returned to the client and on its log line', a
   t.match(line, { msg: 'request', method: 'GET', path: '/version', status: 200 });
 });
 
-t.test('component routes need a client certificate from the cloud CA', async (t) => {
+t.test('component routes need a client certificate from the cloud CA, not revoked', async (t) => {
   const trusted = await get(running.url, client, '/internal/peer');
   t.equal(trusted.status, 200);
   t.equal(JSON.parse(trusted.body).you.commonName, 'client');
@@ -127,6 +139,7 @@ t.test('component routes need a client certificate from the cloud CA', async (t)
     ['no certificate', undefined, /^no client certificate/],
     ['a certificate from another CA', strangerClient, /not signed by this cloud CA/],
     ['an expired certificate', expiredClient, /has expired.*CERT_HAS_EXPIRED/],
+    ['a revoked certificate', revokedClient, /has been revoked.*CERT_REVOKED/],
   ];
   for (const [what, identity, message] of refusals) {
     const answer = await get(running.url, identity, '/internal/peer');

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import t, { type Test } from 'tap';
 import { createCloudCa, issueHostCertificate } from '../../../src/pki/certificate-authority.js';
 import { ensureCloudCertificates } from '../../../src/pki/cloud-certificates.js';
@@ -17,6 +18,10 @@ function temporaryDir(t: Test): string {
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
+}
+
+function runOpenssl(args: string[]) {
+  return execa('openssl', args, { reject: false });
 }
 
 function read(dir: string, file: string): string {
@@ -150,7 +155,7 @@ t.test('list shows the CA first, then hosts by name', async (t) => {
   t.ok(Date.parse(alpha!.notBefore) < Date.now() && Date.parse(alpha!.notAfter) > Date.now());
 });
 
-t.test('hostCredentials hands node:tls the CA, certificate and key', async (t) => {
+t.test('hostCredentials hands node:tls the CA, certificate, key and revocation list', async (t) => {
   const dir = temporaryDir(t);
   const store = await PkiStore.init(dir, 'lab');
   await store.ensureHost('node1', ['10.0.0.5']);
@@ -158,6 +163,7 @@ t.test('hostCredentials hands node:tls the CA, certificate and key', async (t) =
     ca: read(dir, 'ca.pem'),
     cert: read(dir, 'hosts/node1.pem'),
     key: read(dir, 'hosts/node1-key.pem'),
+    crl: read(dir, 'crl.pem'),
   });
   t.throws(() => store.hostCredentials('node2'), { name: 'CliError', kind: 'notFound' });
   t.throws(() => store.hostCredentials('../ca'), { name: 'CliError', kind: 'usage' });
@@ -222,3 +228,73 @@ t.test('ensureCloudCertificates: the installer step', async (t) => {
   );
   await t.rejects(ensureCloudCertificates(dir, 'lab', [hosts[0]!, hosts[0]!]), { name: 'CliError', kind: 'usage' });
 });
+
+t.test(
+  'revokeHost: the serial joins the CA-signed revocation list, and the host keeps no certificate here',
+  async (t) => {
+    const dir = temporaryDir(t);
+    const store = await PkiStore.init(dir, 'lab');
+    const empty = read(dir, 'crl.pem');
+    t.match(empty, /^-----BEGIN X509 CRL-----/, 'every store has a list from the start, empty');
+    t.same(store.revokedHosts(), []);
+    await store.ensureHost('node1', ['10.0.0.5']);
+    await store.ensureHost('node2', ['10.0.0.6']);
+    const removedPem = read(dir, 'hosts/node1.pem');
+    const serial = new X509Certificate(removedPem).serialNumber;
+    t.equal(store.hostCredentials('node2').crl, empty, 'hostCredentials carries the list');
+
+    const entry = await store.revokeHost('node1');
+    t.equal(entry?.serialNumber, serial.toLowerCase());
+    t.equal(entry?.hostName, 'node1');
+    t.same(store.hostNames(), ['node2'], 'its certificate and key are gone');
+    t.same(
+      store.revokedHosts().map((revoked) => revoked.hostName),
+      ['node1'],
+    );
+    const crl = read(dir, 'crl.pem');
+    t.not(crl, empty);
+    t.equal(store.hostCredentials('node2').crl, crl);
+
+    // OpenSSL, as the daemons' TLS uses it: the list is signed by the CA, names the serial, and refuses only that one.
+    writeFileSync(join(dir, 'removed.pem'), removedPem);
+    const listed = await runOpenssl([
+      'crl',
+      '-in',
+      join(dir, 'crl.pem'),
+      '-CAfile',
+      join(dir, 'ca.pem'),
+      '-noout',
+      '-text',
+    ]);
+    t.match(listed.stderr, /verify OK/, 'the CA signed the list');
+    t.match(listed.stdout, new RegExp(`Serial Number: ${serial}`, 'i'));
+    const verify = (certificate: string) =>
+      runOpenssl([
+        'verify',
+        '-crl_check',
+        '-CAfile',
+        join(dir, 'ca.pem'),
+        '-CRLfile',
+        join(dir, 'crl.pem'),
+        certificate,
+      ]);
+    const removedCheck = await verify(join(dir, 'removed.pem'));
+    t.not(removedCheck.exitCode, 0);
+    t.match(removedCheck.stdout + removedCheck.stderr, /certificate revoked/, 'the removed host is refused');
+    t.match((await verify(join(dir, 'hosts/node2.pem'))).stdout, /: OK/, 'a host still in the cloud passes');
+
+    // A host with no certificate (this one, again) has nothing to revoke.
+    t.equal(await store.revokeHost('node1'), undefined);
+    t.equal(store.revokedHosts().length, 1);
+    await store.ensureHost('node1', ['10.0.0.5']);
+    await store.revokeHost('node1');
+    t.equal(store.revokedHosts().length, 2, 'a new certificate of the same name is a new serial to revoke');
+    const reopened = await PkiStore.init(dir, 'lab');
+    t.equal(reopened.revokedHosts().length, 2, 'the list outlives the process');
+    // A store from before revocation lists gets one when the installer next opens it, with what revoked.json holds.
+    unlinkSync(join(dir, 'crl.pem'));
+    await PkiStore.init(dir, 'lab');
+    t.match(read(dir, 'crl.pem'), /^-----BEGIN X509 CRL-----/);
+    t.equal((await verify(join(dir, 'removed.pem'))).exitCode, 2, 'and it still lists what was revoked');
+  },
+);
