@@ -4,8 +4,10 @@
 // Run as root: npm run bench:install   (builds first; needs iproute2 and openssh-server)
 // Options: --sizes 1,3,6 (test-bed sizes to time), --no-all-in-one (skip the all-in-one figure), --breakdown (print
 // where each install and no-op re-run spent its time: phases and the slowest host's steps), --profile-dir DIR (write a
-// V8 CPU profile of each faststart run there, for bench/cpu-profile-top.ts). Each first install also
-// prints the CPU time the whole machine spent on it: the test-bed hosts share its cores, which real servers do not.
+// V8 CPU profile of each faststart run there, for bench/cpu-profile-top.ts), --rounds N (install each size N times,
+// sizes taken in turn in every round so that a change in this machine's load touches them alike, and report the
+// median with the range: these machines are noisy). Each install also measures the CPU time the whole machine spent
+// on it: the test-bed hosts share its cores, which real servers do not.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +24,11 @@ const { values: options } = parseArgs({
     'no-all-in-one': { type: 'boolean', default: false },
     breakdown: { type: 'boolean', default: false },
     'profile-dir': { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
+const rounds = Number(options.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${options.rounds}: a whole number, 1 or more`);
 const sizes = options.sizes.split(',').map(Number);
 if (sizes.some((size) => !Number.isInteger(size) || size < 1))
   throw new Error(`--sizes ${options.sizes}: whole numbers`);
@@ -105,7 +110,8 @@ function cloudYaml(name: string, bed: Testbed): string {
   return [...lines, 'zones:', ...zones, 'components:', ...components, ''].join('\n');
 }
 
-interface HostsFigures {
+/** One install of a size, then a re-run with nothing to do. */
+interface HostsRun {
   first: number;
   /** CPU seconds the whole machine (installer and every test-bed host) spent on the first install. */
   firstCpu: number;
@@ -115,31 +121,53 @@ interface HostsFigures {
   note: string;
 }
 
-async function timeHosts(count: number): Promise<HostsFigures> {
-  const bed = await startTestbed(teardownOnly, { hosts: count });
+/** A test bed of `count` hosts and the cloud.yaml that installs onto it, kept for every round. */
+async function prepareHosts(count: number) {
+  // A bridge of its own per size: the beds of every size are up together.
+  const bed = await startTestbed(teardownOnly, { hosts: count, bridge: `mbi${count}x${process.pid % 10000}` });
   const name = `bench${count}`;
   const config = join(work, `${name}.yaml`);
   writeFileSync(config, cloudYaml(name, bed));
   const args = ['install', '--config', config, '--yes', '--no-smoke-test'];
   const ssh = ['--known-hosts', bed.knownHosts, '--ssh-key', bed.clientKey];
-  try {
-    let firstJson = '';
-    const cpuBefore = machineCpuSeconds();
-    const first = seconds(() => (firstJson = faststartRun([...args, ...ssh, '--json'])));
-    const firstCpu = machineCpuSeconds() - cpuBefore;
-    let json = '';
-    const noop = seconds(() => (json = faststartRun([...args, ...ssh, '--json'])));
-    // A build of other sources between the two runs (engineers sharing the checkout) makes a new bundle: that re-run
-    // rightly redeploys, so it is no no-op; say so rather than report it as one.
-    const bundles = [firstJson, json].map((text) => (JSON.parse(text) as InstallJson).bundle);
-    const note =
-      bundles[0] === bundles[1] ? '' : `    NOT a no-op: the bundle changed between runs (${bundles.join(' -> ')})`;
-    return { first, firstCpu, noop, firstBreakdown: breakdown(firstJson), breakdown: breakdown(json), note };
-  } finally {
-    faststartRun(['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts]);
-    bed.down();
-  }
+  return {
+    /** A first install, a no-op re-run, then everything removed (hosts and the installer's cloud folder) untimed. */
+    run(): HostsRun {
+      try {
+        let firstJson = '';
+        const cpuBefore = machineCpuSeconds();
+        const first = seconds(() => (firstJson = faststartRun([...args, ...ssh, '--json'])));
+        const firstCpu = machineCpuSeconds() - cpuBefore;
+        let json = '';
+        const noop = seconds(() => (json = faststartRun([...args, ...ssh, '--json'])));
+        // A build of other sources between the two runs (engineers sharing the checkout) makes a new bundle: that
+        // re-run rightly redeploys, so it is no no-op; say so rather than report it as one.
+        const bundles = [firstJson, json].map((text) => (JSON.parse(text) as InstallJson).bundle);
+        const note =
+          bundles[0] === bundles[1] ? '' : `    NOT a no-op: the bundle changed between runs (${bundles.join(' -> ')})`;
+        return { first, firstCpu, noop, firstBreakdown: breakdown(firstJson), breakdown: breakdown(json), note };
+      } finally {
+        faststartRun(['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts]);
+        rmSync(join(env.MALLEE_HOME, name), { recursive: true, force: true });
+      }
+    },
+    down: () => bed.down(),
+  };
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The run whose first install took the median time (the lower middle one of an even count). */
+const medianRun = (runs: HostsRun[]) => [...runs].sort((a, b) => a.first - b.first)[Math.floor((runs.length - 1) / 2)]!;
+
+const spread = (values: number[]) =>
+  values.length < 2
+    ? ''
+    : ` (${values.length} runs: ${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)} s)`;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -198,32 +226,39 @@ try {
   process.env.MALLEE_CACHE = env.MALLEE_CACHE;
   const packed = await packBundle();
   console.log(`bundle ${packed.hash} ${packed.packed ? 'packed now' : 'already packed'}, before timing`);
-  const timed = new Map<number, HostsFigures>();
+  const beds = new Map<number, Awaited<ReturnType<typeof prepareHosts>>>();
+  for (const size of sizes) beds.set(size, await prepareHosts(size));
+  cleanups.push(() => beds.forEach((bed) => bed.down()));
+  const runs = new Map<number, HostsRun[]>(sizes.map((size) => [size, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const size of sizes) runs.get(size)!.push(beds.get(size)!.run());
+  }
   const cores = availableParallelism();
+  const firstOf = (size: number) => median(runs.get(size)!.map((run) => run.first));
+  if (rounds > 1) console.log(`median of ${rounds} installs of each size, taken in turn:`);
   for (const size of sizes) {
-    const figures = await timeHosts(size);
-    timed.set(size, figures);
-    const ratio = timed.has(1) && size > 1 ? figures.first / timed.get(1)!.first : undefined;
+    const sizeRuns = runs.get(size)!;
+    const first = firstOf(size);
+    const ratio = runs.has(1) && size > 1 ? first / firstOf(1) : undefined;
     const goal =
       size === 6 && ratio !== undefined
         ? `goal <= 1.5x 1 host: ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'met' : 'MISSED'}`
         : '';
-    row(`${size} host${size === 1 ? '' : 's'}`, figures.first, goal);
+    row(`${size} host${size === 1 ? '' : 's'}`, first, `${goal}${spread(sizeRuns.map((run) => run.first))}`);
     // The test-bed hosts share this machine's cores: their CPU work, spread over the cores, is a floor on wall time
     // that separate servers would not have.
+    const cpu = median(sizeRuns.map((run) => run.firstCpu));
     console.log(
-      `    CPU of the whole machine: ${figures.firstCpu.toFixed(1)} s, i.e. at least ${(figures.firstCpu / cores).toFixed(1)} s of wall time on ${cores} cores`,
+      `    CPU of the whole machine: ${cpu.toFixed(1)} s, i.e. at least ${(cpu / cores).toFixed(1)} s of wall time on ${cores} cores`,
     );
-    if (options.breakdown) console.log(figures.firstBreakdown);
+    if (options.breakdown) console.log(medianRun(sizeRuns).firstBreakdown);
   }
-  for (const [size, figures] of timed) {
-    row(
-      `no-op re-run, ${size} host${size === 1 ? '' : 's'}`,
-      figures.noop,
-      `goal < 10 s: ${figures.noop < 10 ? 'met' : 'MISSED'}`,
-    );
-    if (options.breakdown) console.log(figures.breakdown);
-    if (figures.note) console.log(figures.note);
+  for (const size of sizes) {
+    const sizeRuns = runs.get(size)!;
+    const noop = median(sizeRuns.map((run) => run.noop));
+    row(`no-op re-run, ${size} host${size === 1 ? '' : 's'}`, noop, `goal < 10 s: ${noop < 10 ? 'met' : 'MISSED'}`);
+    if (options.breakdown) console.log(medianRun(sizeRuns).breakdown);
+    for (const run of sizeRuns) if (run.note) console.log(run.note);
   }
   console.log(`load average at end: ${load()}`);
 } finally {
