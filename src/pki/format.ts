@@ -1,7 +1,7 @@
 import { renderTable } from '../cli/table.js';
 import { renderList, type Column, type ListFormat } from '../cli/list-output.js';
 import type { CloudCertificatesResult } from './cloud-certificates.js';
-import type { CertInfo, EnsureHostResult } from './pki-store.js';
+import type { CertInfo, EnsureHostResult, RevokedHost } from './pki-store.js';
 
 export const certificateColumns: Column<CertInfo>[] = [
   { header: 'NAME', cell: (c) => (c.kind === 'ca' ? `${c.name} (${c.subject})` : c.name) },
@@ -13,6 +13,14 @@ export const certificateColumns: Column<CertInfo>[] = [
 
 export function formatCertificateTable(certificates: CertInfo[], format: ListFormat = 'table'): string {
   return renderList(certificates, certificateColumns, format, 'No certificates.');
+}
+
+/** The revocation list, a line per certificate: whose it was, its serial, when it was revoked. */
+export function formatRevokedHosts(revoked: readonly RevokedHost[]): string {
+  return [
+    'Revoked (every daemon refuses these):',
+    ...revoked.map((entry) => `  ${entry.hostName}  serial ${entry.serialNumber}  ${entry.revokedAt.slice(0, 10)}`),
+  ].join('\n');
 }
 
 export function formatHostResults(results: EnsureHostResult[]): string {

@@ -15,6 +15,7 @@ export {
   type HostCertificateAction,
   type HostCredentials,
   type PkiStoreOptions,
+  type RevokedHost,
 } from './pki-store.js';
 export {
   ensureCloudCertificates,
@@ -22,4 +23,4 @@ export {
   type CloudCertificatesResult,
   type HostSpec,
 } from './cloud-certificates.js';
-export { formatCertificateTable, formatCloudCertificates, formatHostResults } from './format.js';
+export { formatCertificateTable, formatCloudCertificates, formatHostResults, formatRevokedHosts } from './format.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
+import { PkiStore } from '../../src/pki/pki-store.js';
 import { projectRoot, runCli } from '../helpers/cli.js';
 
 const root = projectRoot;
@@ -157,11 +158,27 @@ t.test('faststart certs and cloudctl certs', async (t) => {
     t.match(renewed.stdout, /^node2\s+renewed\s+renewal asked for\s+10\.0\.0\.6,node2\.lab,node2,/m);
   });
 
+  t.test('cloudctl certs list shows revoked certificates below the table, and in --json', async (t) => {
+    // As `cloudctl nodes remove` does for a host that leaves the cloud.
+    const revoked = await PkiStore.open(pki).revokeHost('node2');
+    const table = await run('cloudctl', ['certs', 'list', '--cloud', cloudPath], env);
+    t.equal(table.code, 0, table.stderr);
+    t.notMatch(table.stdout, /^node2\s/m, 'node2 is no longer among the certificates');
+    t.match(
+      table.stdout,
+      /^Revoked \(every daemon refuses these\):\n {2}node2 {2}serial [0-9a-f]{32} {2}\d{4}-\d\d-\d\d$/m,
+    );
+    const json = JSON.parse((await run('cloudctl', ['certs', 'list', '--cloud', cloudPath, '--json'], env)).stdout);
+    t.same(json.revoked, [revoked]);
+    const csv = await run('cloudctl', ['certs', 'list', '--cloud', cloudPath, '--output', 'csv'], env);
+    t.notMatch(csv.stdout, /Revoked/, 'csv stays one list of certificates');
+  });
+
   t.test('a cloud named under MALLEE_HOME, with a pkiDir relative to its cloud.json', async (t) => {
     writeCloud(join(work, 'home', 'lab', 'cloud.json'), '../../pki');
     const result = await run('cloudctl', ['certs', 'list', '--cloud', 'lab', '--json'], env);
     t.equal(result.code, 0, result.stderr);
-    t.equal(JSON.parse(result.stdout).certificates.length, 4);
+    t.equal(JSON.parse(result.stdout).certificates.length, 3, 'the CA, clc and node1 (node2 was revoked)');
   });
 
   t.test('a missing cloud exits 4', async (t) => {
