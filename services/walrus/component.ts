@@ -14,6 +14,7 @@ import type { S3ObjectStoreConfig } from '../../src/config/types.js';
 import { s3ShelfFor } from './storage/blob-shelf.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
+import { OrphanWatch } from './storage/orphan-watch.js';
 
 /** What walrus reads from its config's `settings`. */
 export interface WalrusSettings {
@@ -55,12 +56,21 @@ export const walrusComponent: ComponentDefinition = {
     // on this disk, or keys in an S3-compatible engine's bucket when cloud.yaml names one (`objectStore`).
     const shelf = settings.objectStore?.engine === 's3' ? await s3ShelfFor(settings.objectStore) : undefined;
     const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta, ...(shelf && { shelf }) });
-    const referenced = meta.referencedBlobs();
-    const swept = await bytes.sweep((id) => referenced.has(id));
-    if (swept.staged + swept.orphans > 0) log.info(swept, 'removed unfinished uploads left by an earlier run');
+    // Orphan blobs (published, never recorded) are swept before serving: every blob is listed and looked up, which
+    // for a large store takes a while. After a clean stop there are none to find, so only staging is cleared.
+    const orphans = new OrphanWatch();
+    if (await meta.takeCleanStop()) {
+      const staged = await bytes.clearStaging();
+      log.info({ staged }, 'the last run stopped cleanly: no orphan blobs to sweep');
+    } else {
+      const referenced = meta.referencedBlobs();
+      const swept = await bytes.sweep((id) => referenced.has(id));
+      log.info(swept, 'swept every blob for orphans: the last run did not stop cleanly');
+    }
     const handle = createWalrusPipeline({
       meta,
       bytes,
+      orphans,
       credentials: new ClcCredentialLookup({
         clcUrl,
         tls,
@@ -104,6 +114,11 @@ export const walrusComponent: ComponentDefinition = {
         return { clc: 'reachable', store: bytes.shelf.description };
       },
       close: async () => {
+        try {
+          if (await orphans.leftNoOrphans()) await meta.recordCleanStop();
+        } catch (error) {
+          log.warn({ err: error }, 'could not mark a clean stop: the next start sweeps every blob');
+        }
         meta.close();
       },
     };

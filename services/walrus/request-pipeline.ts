@@ -30,6 +30,7 @@ import { S3Error, s3Errors } from './s3-errors.js';
 import { isShelfUnavailable } from './storage/blob-shelf.js';
 import type { ByteStore } from './storage/byte-store.js';
 import type { MetadataStore } from './storage/metadata-store.js';
+import type { OrphanWatch } from './storage/orphan-watch.js';
 
 /**
  * Walrus's S3 request pipeline, one list of steps for every request:
@@ -79,6 +80,7 @@ const maxDocumentBytes = 4 * 1024 * 1024;
 export interface WalrusPipelineOptions {
   meta: MetadataStore;
   bytes: ByteStore;
+  orphans: OrphanWatch;
   credentials: CredentialLookup<WalrusPrincipal>;
   region: string;
   /** Virtual-host style addressing: `BUCKET.dnsName` names the bucket. */
@@ -113,6 +115,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
     const signed = fromIncomingMessage(request, undefined, { url, ...(virtualHostBucket && { virtualHostBucket }) });
     const path = virtualHostBucket ? `/${virtualHostBucket}${signed.path}` : signed.path;
     let operation: string | undefined;
+    options.orphans.requestStarted();
     try {
       // 2. Who is asking.
       let authenticated: Authenticated<WalrusPrincipal> | undefined;
@@ -161,6 +164,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         caller,
         meta: options.meta,
         bytes: options.bytes,
+        orphans: options.orphans,
         region: options.region,
         minPartSize: options.minPartSize ?? 5 * 1024 * 1024,
         body: () => decodePayload(source(), form, trailer),
@@ -197,9 +201,13 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         response.end(answer.body);
       }
     } catch (error) {
+      // S3's own errors are refusals; anything else may have struck between publishing a blob and recording it.
+      if (!(error instanceof ServiceError)) options.orphans.mayHaveOrphaned();
       await options.meta.flush().catch(() => undefined);
       closeUnlessBodyRead(request, response);
       sendError(error, response, { requestId, log, operation, resource: decodedPath(path), method: signed.method });
+    } finally {
+      options.orphans.requestEnded();
     }
   };
 }

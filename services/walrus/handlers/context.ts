@@ -5,6 +5,7 @@ import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ByteStore } from '../storage/byte-store.js';
 import type { BucketRecord, MetadataStore, Owner } from '../storage/metadata-store.js';
+import type { OrphanWatch } from '../storage/orphan-watch.js';
 
 /** What every Walrus handler gets besides its typed input; never the HTTP request itself. */
 export interface WalrusContext {
@@ -14,6 +15,8 @@ export interface WalrusContext {
   caller: Caller;
   meta: MetadataStore;
   bytes: ByteStore;
+  /** Told of every background removal of blobs, so that a stop knows whether it leaves orphans. */
+  orphans: OrphanWatch;
   region: string;
   /** Smallest part but the last of a multipart upload (5 MiB, as on S3). */
   minPartSize: number;
@@ -51,9 +54,12 @@ export function dropBlobs(context: WalrusContext, blobs: readonly string[]): voi
     await context.meta.flush();
     for (const blob of blobs) await context.bytes.remove(blob);
   };
-  remove().catch((error: unknown) => {
-    context.log?.warn({ err: error, blobs }, 'could not remove unreferenced blobs; the next start sweeps them');
-  });
+  context.orphans.track(
+    remove().catch((error: unknown) => {
+      context.log?.warn({ err: error, blobs }, 'could not remove unreferenced blobs; the next start sweeps them');
+      throw error;
+    }),
+  );
 }
 
 /** A fresh version or upload id: 32 URL-safe characters, like S3's. */

@@ -26,6 +26,8 @@ export interface ByteStore {
   remove(id: string): Promise<void>;
   /** Removes staged leftovers and every published blob `isReferenced` does not claim. Run before serving. */
   sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }>;
+  /** Removes staged leftovers only (after a clean stop, which leaves no orphan); returns how many. */
+  clearStaging(): Promise<number>;
 }
 
 export interface StagedBlob {
@@ -225,12 +227,17 @@ export class LocalDiskByteStore implements ByteStore {
     await this.shelf.remove(id);
   }
 
-  async sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }> {
+  async clearStaging(): Promise<number> {
     let staged = 0;
     for (const name of await readdir(this.stagingDir)) {
       await rm(join(this.stagingDir, name), { force: true });
       staged++;
     }
+    return staged;
+  }
+
+  async sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }> {
+    const staged = await this.clearStaging();
     let orphans = 0;
     for (const id of this.inline?.inlineBlobIds() ?? []) {
       if (isReferenced(id)) continue;

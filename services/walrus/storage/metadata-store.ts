@@ -282,6 +282,9 @@ function blobsOf(records: readonly { segments: Segment[] }[]): string[] {
   return records.flatMap((record) => record.segments.map((segment) => segment.blob));
 }
 
+/** `user_version` of a database a clean stop left (0 otherwise, as SQLite starts it). */
+const cleanStopMark = 1;
+
 export class MetadataStore {
   private readonly db: SqliteDatabase.Database;
   private readonly file: string;
@@ -488,6 +491,23 @@ export class MetadataStore {
   /** Several of the methods here in one transaction (one savepoint, theirs run inside it): all of them or none. */
   atomically<T>(changes: () => T): T {
     return this.write(changes);
+  }
+
+  /**
+   * Marks the metadata as left by a clean stop (one that left no orphan blob, see OrphanWatch), durably. The mark is
+   * SQLite's user_version, in the database's own header: a copy taken while Walrus runs (a backup) never has it.
+   */
+  async recordCleanStop(): Promise<void> {
+    this.write(() => this.db.pragma(`user_version = ${cleanStopMark}`));
+    await this.flush();
+  }
+
+  /** Whether the last run stopped cleanly; the mark goes, durably, so that a crash from now on is noticed. */
+  async takeCleanStop(): Promise<boolean> {
+    if (this.db.pragma('user_version', { simple: true }) !== cleanStopMark) return false;
+    this.write(() => this.db.pragma('user_version = 0'));
+    await this.flush();
+    return true;
   }
 
   /** A cheap read, for health checks. */

@@ -163,3 +163,25 @@ t.test('a checkpoint thread that dies is reported, and SQLite checkpoints inside
   t.ok(statSync(file).size > databaseBefore + 1024 * 1024, 'the rows reached the database file: SQLite checkpointed');
   t.equal(store.getObject('bucket', 'key-299')?.metadata.note?.length, 16_000, 'writes and reads go on');
 });
+
+t.test('a clean stop is marked in the database header, and taking the mark clears it, durably', async (t) => {
+  const file = join(temporaryDir('meta-clean-stop'), 'walrus.sqlite');
+  const first = new MetadataStore(file);
+  t.equal(await first.takeCleanStop(), false, 'a new database was not left by a clean stop');
+  first.createBucket(bucketRecord('b'));
+  await first.recordCleanStop();
+  first.close();
+  // What SQLite itself reads from the file: the mark is the header's user_version.
+  const raw = new SqliteDatabase(file, { readonly: true });
+  t.equal(raw.pragma('user_version', { simple: true }), 1);
+  raw.close();
+
+  const second = new MetadataStore(file);
+  t.equal(await second.takeCleanStop(), true, 'the next start finds it');
+  t.equal(await second.takeCleanStop(), false, 'and it is gone: a crash from now on is not a clean stop');
+  t.ok(second.getBucket('b'), 'the data is untouched');
+  second.close();
+  const third = new MetadataStore(file);
+  t.equal(await third.takeCleanStop(), false, 'taking it was kept on disk');
+  third.close();
+});
