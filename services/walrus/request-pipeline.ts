@@ -236,7 +236,7 @@ const lingerMs = 10_000;
 /**
  * Node closes the socket as soon as the answer is written. With the client still sending, unread bytes on the socket
  * make the kernel reset the connection rather than close it, and a client that was writing when the reset came reports
- * ECONNRESET or EPIPE and never reads the 507 or 403 sent before it. So the connection lingers, as web servers' does:
+ * ECONNRESET or EPIPE and never reads the 507 or 403 sent before it. So the connection lingers, as web servers make it:
  * the answer is followed by our end of the connection, and the rest of the body is read and dropped until the client
  * closes its end (the socket then ends itself), for at most `lingerMs`.
  */
