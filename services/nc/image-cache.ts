@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { NodeImage } from '../../src/clients/node-controller.js';
-import type { PeerTls } from '../../src/runtime/peer-client.js';
+import { peerTlsOptions, type PeerTls } from '../../src/runtime/peer-client.js';
 
 export interface CachedImage {
   imageId: string;
@@ -185,7 +185,7 @@ export class ImageCache {
     if (parsed.protocol !== 'https:') throw new Error(`unsupported URL scheme ${parsed.protocol}`);
     const tls = this.options.tls;
     return new Promise((resolve, reject) => {
-      const request = get(parsed, { ca: tls?.ca, cert: tls?.cert, key: tls?.key, timeout: 30_000 }, (response) => {
+      const request = get(parsed, { ...(tls && peerTlsOptions(tls)), timeout: 30_000 }, (response) => {
         if (response.statusCode !== 200) {
           response.resume();
           reject(new Error(`HTTP ${response.statusCode}`));

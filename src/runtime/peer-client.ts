@@ -2,15 +2,29 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import type { ServiceConfig } from './service-config.js';
 
-/** TLS material a component presents to its peers: the same host certificate it serves with. */
+/**
+ * TLS material a component presents to its peers (the same host certificate it serves with), and what it trusts: the
+ * cloud CA, and its revocation list when there is one (a peer whose certificate is on it is refused).
+ */
 export interface PeerTls {
   ca: string | Buffer;
   cert: string | Buffer;
   key: string | Buffer;
+  crl?: string | Buffer;
 }
 
 export function peerTlsFromConfig(config: Pick<ServiceConfig, 'tls'>): PeerTls {
-  return { ca: readFileSync(config.tls.ca), cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
+  return {
+    ca: readFileSync(config.tls.ca),
+    cert: readFileSync(config.tls.cert),
+    key: readFileSync(config.tls.key),
+    ...(config.tls.crl !== undefined && { crl: readFileSync(config.tls.crl) }),
+  };
+}
+
+/** The node:tls options of a connection to a peer. */
+export function peerTlsOptions(tls: PeerTls): Pick<PeerTls, 'ca' | 'cert' | 'key' | 'crl'> {
+  return { ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.crl !== undefined && { crl: tls.crl }) };
 }
 
 export interface PeerResponse {
@@ -33,9 +47,7 @@ export function callPeer(
       {
         method: options.method ?? 'GET',
         headers: options.headers,
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
+        ...peerTlsOptions(tls),
         timeout: options.timeoutMs ?? 5000,
       },
       (response) => {

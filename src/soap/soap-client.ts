@@ -42,7 +42,14 @@ export class SoapServiceClient {
 
   static async connect(wsdlFile: string, endpoint: string, tls: PeerTls, userId: string): Promise<SoapServiceClient> {
     const client = await createClientAsync(wsdlFile, { endpoint });
-    client.setSecurity(new ClientSSLSecurity(Buffer.from(tls.key), Buffer.from(tls.cert), Buffer.from(tls.ca)));
+    client.setSecurity(
+      new ClientSSLSecurity(
+        Buffer.from(tls.key),
+        Buffer.from(tls.cert),
+        Buffer.from(tls.ca),
+        tls.crl === undefined ? {} : { crl: Buffer.from(tls.crl) },
+      ),
+    );
     return new SoapServiceClient(client, userId);
   }
 

@@ -11,6 +11,7 @@ import {
   issueHostCertificate,
   type PemPair,
 } from '../../src/pki/certificate-authority.js';
+import { callPeer, peerTlsFromConfig } from '../../src/runtime/peer-client.js';
 import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import { startService, type ComponentDefinition } from '../../src/runtime/service.js';
 import { isDaemonRunning, launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
@@ -196,6 +197,23 @@ t.test(
     t.equal(seen.length, 2, 'none of those reached the component');
   },
 );
+
+t.test('a component calling a peer refuses one that serves with a revoked certificate', async (t) => {
+  // A removed host still answering at an address some config names: its server certificate is on the list.
+  const config = serviceConfig('removed-peer');
+  config.tls.cert = writePem('removed-peer.pem', revokedClient.certPem);
+  config.tls.key = writePem('removed-peer-key.pem', revokedClient.keyPem);
+  const removed = await startService(config, slowComponent().component, pino(logSink));
+  t.teardown(() => removed.shutdown('test over'));
+  const caller = { ca: ca.certPem, cert: client.certPem, key: client.keyPem };
+  const url = `${removed.url}/version`;
+  t.equal((await callPeer(url, caller)).status, 200, 'without the list, the CA signature is all there is to check');
+  await t.rejects(callPeer(url, { ...caller, crl: revocationList }), { code: 'CERT_REVOKED' }, 'with it: refused');
+  const fromConfig = peerTlsFromConfig({ tls: { ...serviceConfig('caller').tls } });
+  t.ok(fromConfig.crl, "a daemon's peer identity carries the list its config names");
+  await t.rejects(callPeer(url, fromConfig), { code: 'CERT_REVOKED' });
+  t.equal((await callPeer(`${running.url}/version`, fromConfig)).status, 200, 'a peer still in the cloud answers');
+});
 
 // Last: it stops the shared server.
 t.test('shutdown lets the request in flight finish and takes no new connections', async (t) => {
