@@ -23,7 +23,7 @@ export function peerTlsFromConfig(config: Pick<ServiceConfig, 'tls'>): PeerTls {
 }
 
 /** The node:tls options of a connection to a peer. */
-export function peerTlsOptions(tls: PeerTls): Pick<PeerTls, 'ca' | 'cert' | 'key' | 'crl'> {
+export function peerTlsOptions(tls: PeerTls): PeerTls {
   return { ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.crl !== undefined && { crl: tls.crl }) };
 }
 
