@@ -239,6 +239,33 @@ t.test('a host unreachable mid-deploy is named with its step; a re-run after res
   t.equal(again.code, 0, again.stderr + again.stdout);
 });
 
+t.test('a host rebooted mid-deploy is named; a re-run brings its daemons back and finishes', async (t) => {
+  // Make the next run redo h2's config (and so restart its daemons), then power-cycle h2 once its step line appears:
+  // its supervisor and daemons die, /run starts empty, the disks keep the release and the journal.
+  await bed.exec(h2, `rm -rf /etc/mallee/${name}/cc-zone-a.json`);
+  let rebooting: Promise<void> | undefined;
+  const failed = await installWatching((output) => {
+    if (!rebooting && /h2: (config|certificates|start)/.test(output)) rebooting = bed.reboot(h2);
+  });
+  t.ok(rebooting, failed.output);
+  await rebooting;
+  t.not(failed.code, 0, 'the install fails');
+  t.match(failed.errors, /h2: step (config|certificates|start|health) failed/, 'the message names the host and step');
+  t.comment(failed.errors.slice(0, 800));
+  // The bracket keeps pgrep from finding this very shell, whose command line holds the pattern.
+  const down = await bed.exec(h2, `ls /run/mallee/${name} 2>&1; pgrep -f 'dist/[s]ervices/' || echo none`);
+  t.match(down.stdout, /No such file or directory[\s\S]*none/, 'after the reboot nothing of the cloud runs on h2');
+
+  const again = await install('--json');
+  t.equal(again.code, 0, again.stderr + again.stdout);
+  const h2Steps = outcomesByHost(again.stdout).h2!;
+  t.equal(h2Steps.start, 'changed', 'h2: the supervisor and its daemons are started again');
+  t.equal(h2Steps.health, 'changed', 'h2: and answer /healthz (the step waited for them)');
+  const state = await bed.exec(h2, `cat /run/mallee/${name}/supervisor-state.json`);
+  const { daemons } = JSON.parse(state.stdout) as { daemons: Record<string, { pid?: number }> };
+  t.same(Object.keys(daemons).sort(), ['cc-zone-a', 'sc-zone-a'], 'both daemons of h2 run under its supervisor');
+});
+
 t.test('a changed host key is refused', async (t) => {
   await bed.regenerateHostKey(h2);
   const refused = await install();

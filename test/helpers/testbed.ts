@@ -41,6 +41,12 @@ export interface Testbed {
   exec(host: TestbedHost, script: string): Promise<CommandResult>;
   /** Stops the host's sshd, gives it a new host key, starts it again: what a reinstalled server looks like. */
   regenerateHostKey(host: TestbedHost): Promise<void>;
+  /**
+   * What a power cycle does to the host: every process in it is killed, /run (a tmpfs) starts empty, the disks (/opt,
+   * /etc, /var) keep what was written; its sshd (the only thing a host without systemd starts at boot) comes back with
+   * the same key.
+   */
+  reboot(host: TestbedHost): Promise<void>;
   down(): void;
 }
 
@@ -191,6 +197,15 @@ function launchHost(host: TestbedHost): void {
   closeSync(log);
 }
 
+/** Stops everything in the host, does `whileDown`, and boots it again (its sshd answering). */
+async function restartHost(host: TestbedHost, whileDown: () => void): Promise<void> {
+  stopNamespaceProcesses(host.namespace);
+  await waitFor(`sshd on ${host.address} to stop`, async () => !(await canConnect(host.address, 22)));
+  whileDown();
+  launchHost(host);
+  await waitFor(`sshd on ${host.address}`, () => canConnect(host.address, 22));
+}
+
 function hostKeyLine(host: TestbedHost): string {
   const publicKey = readFileSync(join(host.dir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
   return `${host.address} ${publicKey}`;
@@ -296,15 +311,13 @@ export async function startTestbed(t: Test, options: TestbedOptions): Promise<Te
       if (!pid) throw new Error(`test bed: no sshd runs on ${host.name}`);
       return runCommand('nsenter', ['-t', String(pid), '-m', '-u', '-p', '-n', '--', 'sh', '-c', script]);
     },
-    regenerateHostKey: async (host) => {
-      stopNamespaceProcesses(host.namespace);
-      await waitFor(`sshd on ${host.address} to stop`, async () => !(await canConnect(host.address, 22)));
-      rmSync(join(host.dir, 'ssh_host_ed25519_key'));
-      rmSync(join(host.dir, 'ssh_host_ed25519_key.pub'));
-      run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(host.dir, 'ssh_host_ed25519_key')]);
-      launchHost(host);
-      await waitFor(`sshd on ${host.address}`, () => canConnect(host.address, 22));
-    },
+    regenerateHostKey: (host) =>
+      restartHost(host, () => {
+        rmSync(join(host.dir, 'ssh_host_ed25519_key'));
+        rmSync(join(host.dir, 'ssh_host_ed25519_key.pub'));
+        run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(host.dir, 'ssh_host_ed25519_key')]);
+      }),
+    reboot: (host) => restartHost(host, () => undefined),
     down,
   };
 }
