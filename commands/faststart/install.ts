@@ -1,9 +1,11 @@
 import { Flags } from '@oclif/core';
 import { MalleeCommand } from '../../src/cli/base-command.js';
+import { interruptionSignal } from '../../src/cli/interruption.js';
 import { sshFlags } from '../../src/cli/host-flags.js';
 import { formatDryRun, formatInstall } from '../../src/deploy/format-install.js';
 import { installCloud, type InstallResult } from '../../src/deploy/install.js';
 import { resolveInstallTarget } from '../../src/deploy/install-input.js';
+import { installMessages } from '../../src/deploy/install-messages.js';
 import { planFlags, planInstall } from '../../src/installer/plan-install.js';
 
 const stderr = (text: string) => process.stderr.write(`${text}\n`);
@@ -69,6 +71,7 @@ export default class Install extends MalleeCommand {
         knownHosts: flags['known-hosts'],
         acceptNewHostKeys: flags['accept-new-host-keys'],
       });
+    const interruption = interruptionSignal((signal) => stderr(installMessages.stopping(signal)));
     const result = await installCloud({
       ...target,
       dryRun: flags['dry-run'],
@@ -79,7 +82,8 @@ export default class Install extends MalleeCommand {
       allInOne: flags['all-in-one'],
       healthTimeoutMs: flags['health-timeout'] * 1000,
       knownHosts: flags['known-hosts'],
-    });
+      signal: interruption.signal,
+    }).finally(interruption.dispose);
     this.log(flags['dry-run'] ? formatDryRun(result) : formatInstall(result));
     return result;
   }

@@ -7,6 +7,8 @@ export const ExitCode = {
   notFound: 4,
   unhealthy: 5,
   conflict: 6,
+  /** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
+  interrupted: 130,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -19,4 +21,5 @@ export const exitCodeMeaning: Record<ExitCodeName, string> = {
   notFound: 'a file, cloud or daemon named on the command line does not exist',
   unhealthy: 'a daemon failed to start or is not healthy',
   conflict: 'the thing to create already exists or is already running',
+  interrupted: 'stopped by Ctrl-C (SIGINT) or SIGTERM before it finished; running it again finishes the work',
 };

@@ -129,9 +129,12 @@ export async function sha256File(path: string): Promise<string> {
 
 /**
  * Packs the bundle of the built project at `root` (this installation's own by default) unless the cache already has
- * it; the checksum file beside it is the commit point.
+ * it; the checksum file beside it is the commit point. Aborting `signal` stops the packing and removes its temp file.
  */
-export async function packBundle(root = malleePackage().root): Promise<Bundle & { sha256: string; packed: boolean }> {
+export async function packBundle(
+  root = malleePackage().root,
+  signal?: AbortSignal,
+): Promise<Bundle & { sha256: string; packed: boolean }> {
   const bundle = bundleIdentity(root);
   if (bundle.sha256 && existsSync(bundle.tarball)) return { ...bundle, sha256: bundle.sha256, packed: false };
   mkdirSync(dirname(bundle.tarball), { recursive: true });
@@ -145,22 +148,26 @@ export async function packBundle(root = malleePackage().root): Promise<Bundle & 
   try {
     // One archive from two roots: the project (its bundled programs where dist/ was), then the node binary renamed to
     // node/bin/node.
-    await execa('tar', [
-      // Level 9: an eighth smaller than the default level (less to copy and hash on every host) for under a second
-      // once, and as quick to unpack.
-      '--use-compress-program=zstd -T0 -9',
-      '-cf',
-      temporary,
-      ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
-      `--transform=s,^${hostProgramsDir},dist,`,
-      `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
-      '-C',
-      root,
-      ...entries,
-      '-C',
-      nodeDir,
-      basename(process.execPath),
-    ]);
+    await execa(
+      'tar',
+      [
+        // Level 9: an eighth smaller than the default level (less to copy and hash on every host) for under a second
+        // once, and as quick to unpack.
+        '--use-compress-program=zstd -T0 -9',
+        '-cf',
+        temporary,
+        ...bundleExcludes.map((pattern) => `--exclude=${pattern}`),
+        `--transform=s,^${hostProgramsDir},dist,`,
+        `--transform=s,^${basename(process.execPath)}$,node/bin/node,`,
+        '-C',
+        root,
+        ...entries,
+        '-C',
+        nodeDir,
+        basename(process.execPath),
+      ],
+      { ...(signal && { cancelSignal: signal }) },
+    );
     const sha256 = await sha256File(temporary);
     renameSync(temporary, bundle.tarball);
     writeFileAtomically(`${bundle.tarball}.sha256`, `${sha256}\n`);

@@ -18,7 +18,7 @@ import { packagesStep } from './steps/packages.js';
 import { precheckStep } from './steps/precheck.js';
 import { startStep } from './steps/start.js';
 
-export type StepReportOutcome = 'changed' | 'unchanged' | 'planned' | 'failed' | 'not run';
+export type StepReportOutcome = 'changed' | 'unchanged' | 'planned' | 'failed' | 'interrupted' | 'not run';
 
 export interface StepReport {
   name: StepName;
@@ -44,6 +44,8 @@ export interface HostReport {
   starter?: 'systemd' | 'supervisor';
   steps: StepReport[];
   failure?: StepFailure;
+  /** The step the host was at, or would have started next, when the install was interrupted. */
+  interruptedAt?: StepName;
 }
 
 export interface DeployOptions {
@@ -57,6 +59,11 @@ export interface DeployOptions {
   healthTimeoutMs: number;
   /** The release to deploy, already packed; default: this installation's own build. */
   bundle?: Bundle & { sha256: string };
+  /**
+   * Aborted to interrupt the install (Ctrl-C): no step starts after it, the hosts' connections close (stopping what
+   * runs there), and the result says where each host stopped. What finished stays recorded in each host's journal.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -65,6 +72,8 @@ export interface DeployResult {
   admin: AdminCredentials;
   bundle: Bundle;
   failures: StepFailure[];
+  /** The install was interrupted: `interruptedAt` on each host that had not finished says where. */
+  interrupted: boolean;
   /** Seconds spent per phase, in order. */
   phases: { name: string; seconds: number }[];
 }
@@ -114,7 +123,7 @@ async function prepare(options: DeployOptions) {
   const pki = await PkiStore.init(home.pki, cloud.name);
   for (const host of cloud.hosts) await pki.ensureHost(host.name, [host.address]);
   await pki.ensureHost(adminCertificateName, []);
-  const bundle = options.bundle ?? (await packBundle());
+  const bundle = options.bundle ?? (await packBundle(undefined, options.signal));
   return { admin, bundle, pki };
 }
 
@@ -128,6 +137,13 @@ function stepsFor(deployment: HostDeployment): DeployStep[] {
     startStep(deployment),
     healthStep(deployment),
   ];
+}
+
+/** Thrown in a step's task once the install is interrupted: the host stops there, and nothing is failed. */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
 }
 
 function failureOf(host: string, step: StepName, error: unknown): StepFailure {
@@ -151,7 +167,7 @@ function failureOf(host: string, step: StepName, error: unknown): StepFailure {
  * and whose result is still in place be skipped. A failing step stops its host; the other hosts finish.
  */
 export async function deployCloud(options: DeployOptions): Promise<DeployResult> {
-  const { cloud, dryRun } = options;
+  const { cloud, dryRun, signal } = options;
   const phases: { name: string; seconds: number }[] = [];
   let phaseStart = Date.now();
   const endPhase = (name: string) => {
@@ -165,9 +181,15 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
   const reports: HostReport[] = cloud.hosts.map((host) => ({ name: host.name, address: host.address, steps: [] }));
   const failures: StepFailure[] = [];
 
+  const operators: Operator[] = [];
+  // Closing a host's connection ends the commands and copies running there: the journal never records those steps.
+  const closeAll = () => void Promise.all(operators.map((operator) => operator.close()));
+  signal?.addEventListener('abort', closeAll, { once: true });
   const deployHost = async (host: HostConfig, report: HostReport): Promise<PreparedHost> => {
     const operator = await options.openOperator(host);
+    operators.push(operator);
     try {
+      if (signal?.aborted) throw new Interrupted();
       const layout = hostLayout(cloud.name, options.prefix);
       const [probe, journal] = await Promise.all([probeHost(operator), Journal.read(operator, layout.journal)]);
       report.starter = probe.systemd ? 'systemd' : 'supervisor';
@@ -182,6 +204,7 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
         pki,
         adminTls,
         healthTimeoutMs: options.healthTimeoutMs,
+        signal,
       });
       const steps = stepsFor(deployment);
       return { operator, steps, journal, unchangedSoFar: true, inPlaceLooks: lookAhead(operator, steps, journal) };
@@ -191,7 +214,6 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
     }
   };
 
-  const operators: Operator[] = [];
   const stepTask = (host: HostConfig, report: HostReport, prepared: PreparedHost, step: DeployStep): ListrTask => ({
     title: `${host.name}: ${step.name}`,
     task: async (_context, task) => {
@@ -204,6 +226,7 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
           ...(dryRun && { actions: step.actions }),
         });
       try {
+        if (signal?.aborted) throw new Interrupted();
         const { operator, journal } = prepared;
         const earlyLook = prepared.unchangedSoFar ? prepared.inPlaceLooks.get(step.name) : undefined;
         const done =
@@ -224,6 +247,11 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
         record(final);
         task.title = `${host.name}: ${step.name} ${final} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
       } catch (error) {
+        if (signal?.aborted) {
+          record('interrupted');
+          report.interruptedAt = step.name;
+          throw new Interrupted();
+        }
         record('failed');
         const failure = failureOf(host.name, step.name, error);
         report.failure = failure;
@@ -240,8 +268,11 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
         let prepared: PreparedHost;
         try {
           prepared = await deployHost(host, report);
-          operators.push(prepared.operator);
         } catch (error) {
+          if (signal?.aborted) {
+            report.interruptedAt = 'precheck';
+            throw new Interrupted();
+          }
           const failure = failureOf(host.name, 'precheck', error);
           report.failure = failure;
           failures.push(failure);
@@ -258,6 +289,8 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
       exitOnError: false,
       renderer: options.renderer,
       fallbackRenderer: 'simple',
+      // Ctrl-C is the caller's to handle (through `signal`): listr2's own handler would exit at once, saying nothing.
+      registerSignalListeners: false,
       rendererOptions: { collapseSubtasks: false, collapseSkips: false, showSkipMessage: true },
     },
   );
@@ -266,6 +299,7 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
   } catch {
     // Failures are in `failures`, each with its host and step; the command reports them.
   } finally {
+    signal?.removeEventListener('abort', closeAll);
     await Promise.all(operators.map((operator) => operator.close()));
   }
   for (const report of reports) {
@@ -274,5 +308,5 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
     }
   }
   endPhase(dryRun ? 'plan' : 'deploy');
-  return { hosts: reports, daemons, admin, bundle, failures, phases };
+  return { hosts: reports, daemons, admin, bundle, failures, interrupted: signal?.aborted === true, phases };
 }

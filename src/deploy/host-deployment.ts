@@ -39,6 +39,8 @@ export interface HostDeployment {
   adminTls?: PeerTls;
   /** How long the health step waits for every daemon. */
   healthTimeoutMs: number;
+  /** Aborted when the install is interrupted (Ctrl-C): the health step stops waiting. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -59,6 +61,7 @@ export function hostDeploymentOf(input: {
   healthTimeoutMs: number;
   releases?: ReadonlyMap<string, string>;
   supervisorRelease?: string;
+  signal?: AbortSignal;
 }): HostDeployment {
   const { cloud, host, layout, daemons, admin } = input;
   const onHost = daemons.filter((daemon) => daemon.host.name === host.name);
@@ -81,6 +84,7 @@ export function hostDeploymentOf(input: {
     tls: input.pki?.hostCredentials(host.name),
     adminTls: input.adminTls,
     healthTimeoutMs: input.healthTimeoutMs,
+    ...(input.signal && { signal: input.signal }),
   };
 }
 

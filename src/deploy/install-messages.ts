@@ -1,4 +1,4 @@
-import type { StepFailure } from './deploy.js';
+import type { HostReport, StepFailure } from './deploy.js';
 
 /** Wording of `faststart install` and `faststart uninstall`. */
 export const installMessages = {
@@ -24,6 +24,21 @@ export const installMessages = {
       )
       .join('\n'),
   failedHint: 'Fix the cause and run the same command again: finished steps are skipped, the failed one is retried.',
+  interrupted: (signal: string, hosts: HostReport[], failures: StepFailure[]) =>
+    [
+      `Interrupted by ${signal}. What finished is recorded in each host's journal:`,
+      ...hosts.map((host) => {
+        const failure = failures.find((failed) => failed.host === host.name);
+        const done = host.steps.filter((step) => step.outcome === 'changed' || step.outcome === 'unchanged');
+        const doneList = done.length > 0 ? ` (done: ${done.map((step) => step.name).join(', ')})` : '';
+        if (host.interruptedAt) return `  ${host.name}: stopped at step ${host.interruptedAt}${doneList}`;
+        if (failure) return `  ${host.name}: step ${failure.step} failed: ${failure.message}`;
+        return `  ${host.name}: every step done`;
+      }),
+    ].join('\n'),
+  stopping: (signal: string) =>
+    `${signal}: stopping; no step starts now, and the hosts' connections close. Press Ctrl-C again to quit at once.`,
+  interruptedHint: 'Run the same command again: it skips what is done and finishes the rest.',
   zonesMissing: (zones: string[]) => `The clc does not list the zones ${zones.join(', ')} as available.`,
   zonesMissingHint: "Check the cc's log on its host, then run faststart install again.",
   smokeFailed: (reason: string) => `The smoke test failed: ${reason}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Agent } from 'node:https';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
 import type { CloudFile } from '../cloud/cloud-file.js';
@@ -25,6 +26,8 @@ export interface InstallOptions {
   healthTimeoutMs?: number;
   /** Recorded in install.json for the commands that reach the hosts later. */
   knownHosts?: string;
+  /** Aborted to interrupt the install (Ctrl-C); its reason names the signal. The install then fails as `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** What `faststart install --json` prints: stable field names, one entry per host and step. */
@@ -58,7 +61,12 @@ function loadEc2Sdk(): Promise<Ec2Sdk> {
 }
 
 /** The clc names every zone of cloud.yaml as available: zones and their ccs are registered. */
-async function checkRegistration(sdk: Promise<Ec2Sdk>, cloudFile: CloudFile, cloud: CloudConfig): Promise<string[]> {
+async function checkRegistration(
+  sdk: Promise<Ec2Sdk>,
+  cloudFile: CloudFile,
+  cloud: CloudConfig,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const { DescribeAvailabilityZonesCommand, EC2Client } = await sdk;
   const agent = new Agent({ ca: readFileSync(cloudFile.caBundle) });
   const ec2 = new EC2Client({
@@ -79,7 +87,7 @@ async function checkRegistration(sdk: Promise<Ec2Sdk>, cloudFile: CloudFile, clo
       if (Date.now() > deadline) {
         throw new CliError('unhealthy', installMessages.zonesMissing(missing), installMessages.zonesMissingHint);
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await pause(500, undefined, { signal });
     }
   } finally {
     ec2.destroy();
@@ -119,6 +127,14 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
     seconds: 0,
   };
   const finish = () => ({ ...result, seconds: (Date.now() - started) / 1000 });
+  const interrupted = () =>
+    new CliError(
+      'interrupted',
+      installMessages.interrupted(String(options.signal?.reason ?? 'a signal'), deployed.hosts, deployed.failures),
+      installMessages.interruptedHint,
+      finish(),
+    );
+  if (deployed.interrupted) throw interrupted();
   if (deployed.failures.length > 0) {
     throw new CliError('failure', installMessages.failed(deployed.failures), installMessages.failedHint, finish());
   }
@@ -126,7 +142,11 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
 
   let phaseStart = Date.now();
   const cloudFile = cloudFileOf(cloud, deployed.daemons, deployed.admin);
-  result.zones = await checkRegistration(ec2Sdk ?? loadEc2Sdk(), cloudFile, cloud);
+  try {
+    result.zones = await checkRegistration(ec2Sdk ?? loadEc2Sdk(), cloudFile, cloud, options.signal);
+  } catch (error) {
+    throw options.signal?.aborted ? interrupted() : error;
+  }
   result.files = writeCredentialFiles(cloudFile);
   result.endpoints = cloudFile.endpoints;
   result.phases.push({ name: 'register and credentials', seconds: (Date.now() - phaseStart) / 1000 });
@@ -137,8 +157,10 @@ export async function installCloud(options: InstallOptions): Promise<InstallResu
     try {
       result.smokeTest = await runSmokeTest(cloudFile, {
         consoleMarker: !hypervisors.every((uri) => uri.startsWith('test:')),
+        signal: options.signal,
       });
     } catch (error) {
+      if (options.signal?.aborted) throw interrupted();
       throw new CliError(
         'unhealthy',
         installMessages.smokeFailed((error as Error).message),

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { CloudFile } from '../cloud/cloud-file.js';
 import { buildTinyGuest, guestReadyMarker } from '../images/tiny-guest.js';
@@ -16,14 +17,18 @@ export interface SmokeTestResult {
 
 const bucket = 'mallee-smoke-test';
 const imageName = 'mallee-smoke-test';
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Boots a first instance the way a user would, through the cloud's own endpoints: the tiny guest (Debian's kernel and
  * a busybox initramfs) uploaded to Walrus and registered once (re-runs reuse it), run, waited for until `running` and,
  * on a real hypervisor, until its console shows the ready marker; then terminated.
  */
-export async function runSmokeTest(cloud: CloudFile, options: { consoleMarker: boolean }): Promise<SmokeTestResult> {
+export async function runSmokeTest(
+  cloud: CloudFile,
+  options: { consoleMarker: boolean; signal?: AbortSignal },
+): Promise<SmokeTestResult> {
+  // Interrupted, it stops waiting; an instance it started is still terminated.
+  const pause = (ms: number) => delay(ms, undefined, { signal: options.signal });
   const started = Date.now();
   const ec2Sdk = await import('@aws-sdk/client-ec2');
   const s3Sdk = await import('@aws-sdk/client-s3');

@@ -297,6 +297,8 @@ export class SshOperator implements Operator {
   private rootCheck?: Promise<boolean>;
   private sudoCheck?: Promise<void>;
   private lost?: Error;
+  /** Rejects with `lost` once the connection is gone. */
+  private readonly whenLost: Promise<never>;
 
   constructor(
     host: HostConfig,
@@ -305,8 +307,12 @@ export class SshOperator implements Operator {
     this.hostName = host.name;
     this.address = host.address;
     this.user = host.ssh.user;
+    let rejectLost: (error: Error) => void = () => undefined;
+    this.whenLost = new Promise<never>((_resolve, reject) => (rejectLost = reject));
+    this.whenLost.catch(() => undefined);
     const markLost = (reason: string) => {
       this.lost ??= new SshConnectError(host.name, 'lost', connectMessages.lost(host.name, reason));
+      rejectLost(this.lost);
     };
     client.on('error', (error: Error) => markLost(error.message));
     client.on('close', () => markLost('the connection closed'));
@@ -363,13 +369,15 @@ export class SshOperator implements Operator {
     // SFTP reads as the login user; Mallee's folders are root's.
     if (options.sudo && !(await this.isRoot())) return readFileThroughSudo(this, remotePath);
     const sftp = await this.sftp();
-    return new Promise((resolve, reject) => {
-      sftp.readFile(remotePath, (error: Error | null | undefined, data: Buffer) => {
-        if (!error) resolve(data);
-        else if (isNoSuchFile(error)) resolve(undefined);
-        else reject(new Error(`on ${this.hostName}: reading ${remotePath} failed: ${error.message}`));
-      });
-    });
+    return this.untilLost(
+      new Promise((resolve, reject) => {
+        sftp.readFile(remotePath, (error: Error | null | undefined, data: Buffer) => {
+          if (!error) resolve(data);
+          else if (isNoSuchFile(error)) resolve(undefined);
+          else reject(new Error(`on ${this.hostName}: reading ${remotePath} failed: ${error.message}`));
+        });
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -461,15 +469,25 @@ export class SshOperator implements Operator {
 
   private sftp(): Promise<SFTPWrapper> {
     if (this.lost) return Promise.reject(this.lost);
-    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
-      this.client.sftp((error: Error | undefined, sftp: SFTPWrapper) => {
-        if (error) {
-          this.sftpSession = undefined;
-          reject(new Error(`on ${this.hostName}: SFTP is not available: ${error.message}`));
-        } else resolve(sftp);
-      });
-    });
+    this.sftpSession ??= this.untilLost(
+      new Promise<SFTPWrapper>((resolve, reject) => {
+        this.client.sftp((error: Error | undefined, sftp: SFTPWrapper) => {
+          if (error) {
+            this.sftpSession = undefined;
+            reject(new Error(`on ${this.hostName}: SFTP is not available: ${error.message}`));
+          } else resolve(sftp);
+        });
+      }),
+    );
     return this.sftpSession;
+  }
+
+  /**
+   * `operation` (an SFTP request), or the connection's loss if that comes first: ssh2 never calls back the SFTP
+   * requests in flight when the connection goes, which would leave their callers waiting forever.
+   */
+  private untilLost<T>(operation: Promise<T>): Promise<T> {
+    return Promise.race([operation, this.whenLost]);
   }
 
   /**
@@ -509,12 +527,14 @@ export class SshOperator implements Operator {
       });
     }
     const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      sftp.ext_openssh_rename(temporary, remotePath, (error: Error | null | undefined) => {
-        if (!error) return resolve();
-        sftp.unlink(temporary, () => reject(this.fileError(remotePath, error)));
-      });
-    });
+    await this.untilLost(
+      new Promise<void>((resolve, reject) => {
+        sftp.ext_openssh_rename(temporary, remotePath, (error: Error | null | undefined) => {
+          if (!error) return resolve();
+          sftp.unlink(temporary, () => reject(this.fileError(remotePath, error)));
+        });
+      }),
+    );
   }
 
   private fileError(remotePath: string, error: unknown): Error {
@@ -523,14 +543,18 @@ export class SshOperator implements Operator {
 
   private async sftpWrite(source: { localPath: string } | { content: Buffer }, path: string, mode: number) {
     const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      const done = (error: Error | null | undefined) => (error ? reject(error) : resolve());
-      if ('localPath' in source) sftp.fastPut(source.localPath, path, { mode }, done);
-      else sftp.writeFile(path, source.content, { mode }, done);
-    });
+    await this.untilLost(
+      new Promise<void>((resolve, reject) => {
+        const done = (error: Error | null | undefined) => (error ? reject(error) : resolve());
+        if ('localPath' in source) sftp.fastPut(source.localPath, path, { mode }, done);
+        else sftp.writeFile(path, source.content, { mode }, done);
+      }),
+    );
     // The SFTP server's umask applies when it creates the file: set the mode explicitly.
-    await new Promise<void>((resolve, reject) =>
-      sftp.chmod(path, mode, (error: Error | null | undefined) => (error ? reject(error) : resolve())),
+    await this.untilLost(
+      new Promise<void>((resolve, reject) =>
+        sftp.chmod(path, mode, (error: Error | null | undefined) => (error ? reject(error) : resolve())),
+      ),
     );
   }
 }

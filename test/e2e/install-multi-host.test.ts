@@ -69,8 +69,11 @@ const installArgs = (...extra: string[]) => [
 ];
 const install = (...extra: string[]) => runCli('faststart', installArgs(...extra), { env });
 
-/** Starts the installer and calls `onLine` with its output so far as each chunk arrives; resolves on exit. */
-function installWatching(onOutput: (output: string, kill: () => void) => void) {
+/**
+ * Starts the installer and calls `onOutput` with its output so far as each chunk arrives (with ways to SIGKILL it and
+ * to press Ctrl-C, i.e. send SIGINT); resolves on exit.
+ */
+function installWatching(onOutput: (output: string, kill: () => void, interrupt: () => void) => void) {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'faststart.js'), ...installArgs()], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +84,13 @@ function installWatching(onOutput: (output: string, kill: () => void) => void) {
   return new Promise<{ output: string; errors: string; code: number | null; signal: string | null }>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (child.exitCode === null) onOutput(output, () => child.kill('SIGKILL'));
+      if (child.exitCode === null) {
+        onOutput(
+          output,
+          () => child.kill('SIGKILL'),
+          () => child.kill('SIGINT'),
+        );
+      }
     });
     child.on('close', (code, signal) => resolve({ output, errors, code, signal }));
   });
@@ -115,6 +124,25 @@ t.test('--dry-run changes nothing on the hosts', async (t) => {
   t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials written');
 });
 
+t.test('Ctrl-C mid-deploy stops every host, says where each one stopped and exits 130', async (t) => {
+  let sent = false;
+  const stopped = await installWatching((output, _kill, interrupt) => {
+    // In the middle of a copy of the release (35 MB): the copy must not be left half-written.
+    if (!sent && /copying the bundle/.test(output)) {
+      sent = true;
+      interrupt();
+    }
+  });
+  t.ok(sent, stopped.output);
+  t.equal(stopped.code, 130, 'the exit code of a command stopped by Ctrl-C');
+  t.match(stopped.errors, /SIGINT: stopping; no step starts now/, 'the first Ctrl-C is acknowledged');
+  t.match(stopped.errors, /Interrupted by SIGINT\. What finished is recorded in each host's journal:/);
+  t.match(stopped.errors, /h\d: stopped at step bundle \(done: precheck, packages\)/, 'a host stopped in its copy');
+  for (const host of [h1, h2, h3]) t.match(stopped.errors, new RegExp(`  ${host.name}: stopped at step \\w+`));
+  t.match(stopped.errors, /Hint: Run the same command again/);
+  t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials yet');
+});
+
 t.test('an installer killed with SIGKILL mid-deploy is finished by the next run', async (t) => {
   const killed = await installWatching((output, kill) => {
     if (/h2: bundle/.test(output)) kill();
@@ -122,6 +150,9 @@ t.test('an installer killed with SIGKILL mid-deploy is finished by the next run'
   t.equal(killed.signal, 'SIGKILL', killed.output + killed.errors);
   t.notOk(existsSync(join(home, name, 'cloud.json')), 'no credentials yet');
 
+  // What a copy cut off mid-way leaves (the operator writes under a hidden temp name first), should one have been.
+  const releases = `/opt/mallee/${name}/releases`;
+  await bed.exec(h2, `mkdir -p ${releases} && head -c 4096 /dev/zero > ${releases}/.0.cut.bundle.mallee-0.tmp`);
   // This run also boots the first instance (the smoke test), which registers the image used below.
   const again = await runCli(
     'faststart',
@@ -130,11 +161,23 @@ t.test('an installer killed with SIGKILL mid-deploy is finished by the next run'
   );
   t.equal(again.code, 0, again.stderr + again.stdout);
   t.match(again.stdout, /h2: bundle changed/, 'quiet line-per-step output names host and step');
-  // Every step the killed run reported finished is skipped now (which ones depends on how far each host got).
-  const finished = [...killed.output.matchAll(/✔ (h\d: \w+) (?:changed|unchanged)/g)].map((match) => match[1]!);
+  // Every step the killed run reported finished (or found done by the interrupted run before it) is skipped now;
+  // which ones depends on how far each host got.
+  const finished = [...killed.output.matchAll(/(?:✔|SKIPPED:) (h\d: \w+) (?:changed|unchanged)/g)].map(
+    (match) => match[1]!,
+  );
   t.ok(finished.length > 0, `steps finished before the kill: ${finished.join(', ')}`);
   for (const step of finished) t.match(again.stdout, `${step} unchanged`, `${step} is not redone`);
   t.match(again.stdout, /5 daemons on 3 hosts/);
+  // The interrupted runs left copies and unpackings behind; the release is all that stays.
+  for (const host of [h1, h2, h3]) {
+    const look = await bed.exec(
+      host,
+      `basename $(readlink /opt/mallee/${name}/current); ls -A /opt/mallee/${name}/releases`,
+    );
+    const [current, ...releases] = look.stdout.split('\n').filter(Boolean);
+    t.same(releases, [current], `${host.name}: only the release is in releases/, no partial copy`);
+  }
 });
 
 t.test('every component is up and registered, and an instance runs', async (t) => {

@@ -245,6 +245,31 @@ t.test('the SSH operator: files land atomically with their mode, output streams,
   t.equal(left.stdout, '', 'the timed-out command was killed on the host');
 });
 
+t.test('a copy cut off by the connection closing fails with the loss, instead of waiting forever', async (t) => {
+  const local = join(work, 'large.bin');
+  writeFileSync(local, randomBytes(32 * 1024 * 1024));
+  // The connection closes as the copy opens its file, a moment into it, and well into it: before the fix, ssh2 never
+  // called back a copy whose file was being opened when the connection closed.
+  for (const afterMs of [0, 3, 10, 60]) {
+    const operator = await open(h1);
+    await operator.writeFile('/opt/mallee/warm.txt', 'the SFTP session is open');
+    const copying = operator.putFile(local, '/opt/mallee/large.bin');
+    copying.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    await operator.close();
+    const outcome = await Promise.race([
+      copying.then(
+        () => 'copied',
+        (error: Error) => error.message,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+    ]);
+    // A copy fast enough to finish before the close is fine too; what must never happen is no answer at all.
+    t.match(outcome, /^(copied|.*The SSH connection to h1 was lost)/, `closed ${afterMs} ms into the copy: ${outcome}`);
+  }
+  await bed.exec(h1, 'rm -f /opt/mallee/.large.bin.mallee-* /opt/mallee/large.bin /opt/mallee/warm.txt');
+});
+
 t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD works', async (t) => {
   const setup = await bed.exec(
     h3,

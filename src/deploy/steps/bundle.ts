@@ -27,6 +27,8 @@ export function releaseCommands(layout: HostLayout, bundle: Bundle) {
     `previous=$(readlink ${q(layout.current)} 2>/dev/null | xargs -r basename)`,
     `ln -sfn ${q(release)} ${q(layout.current)}.tmp && mv -T ${q(layout.current)}.tmp ${q(layout.current)}`,
     `for old in ${q(layout.releases)}/*; do case "$(basename "$old")" in ${bundle.hash}|"$previous") ;; *) rm -rf "$old" ;; esac; done`,
+    // Copies an interrupted run left half-written (the operator writes a file under a hidden temp name first).
+    `rm -f ${q(layout.releases)}/.*.mallee-*.tmp`,
   ].join('\n');
   const isUnpacked = `test -f ${q(release)}/.mallee-release`;
   return { release, upload, unpack, activate, isUnpacked };

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { callPeer } from '../../runtime/peer-client.js';
 import type { HostDeployment } from '../host-deployment.js';
 import type { DeployStep } from '../step.js';
@@ -62,7 +63,7 @@ export function healthStep(deployment: HostDeployment): DeployStep {
         if (!waited) progress(`waiting for ${pending.map((daemon) => daemon.name).join(', ')}`);
         waited = true;
         first = false;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await pause(250, undefined, { signal: deployment.signal });
       }
     },
   };
