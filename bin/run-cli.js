@@ -23,12 +23,32 @@ export function cliOptions(bin) {
   return { root: join(packageRoot, 'dist', 'cli', bin), pjson };
 }
 
+/**
+ * Node ends a process whose event loop is empty with code 0, even while a command still awaits something that will
+ * never answer: that must never pass for success. Call the returned function when the command has finished.
+ */
+export function failIfEndedUnfinished(bin) {
+  let finished = false;
+  process.on('beforeExit', () => {
+    if (finished || process.exitCode) return;
+    process.stderr.write(
+      `Error: ${bin} stopped before its command finished: it was waiting on something that can no longer answer.\n` +
+        'Hint: Run it again; if this repeats, report it with the command line.\n',
+    );
+    process.exitCode = 1;
+  });
+  return () => (finished = true);
+}
+
 export async function runCli(bin) {
+  const finish = failIfEndedUnfinished(bin);
   try {
     const config = await Config.load(cliOptions(bin));
     await run(process.argv.slice(2), config);
     await flush();
   } catch (error) {
     await handle(error);
+  } finally {
+    finish();
   }
 }
