@@ -1,11 +1,12 @@
 // Drives the built CLIs (run `npx tsc -p tsconfig.json` first) as a user would, in a temporary folder.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
 import { PkiStore } from '../../src/pki/pki-store.js';
-import { projectRoot, runCli } from '../helpers/cli.js';
+import { projectRoot, runCli, runCommand } from '../helpers/cli.js';
 
 const root = projectRoot;
 const run = (bin: 'faststart' | 'cloudctl', args: string[], env: NodeJS.ProcessEnv) =>
@@ -158,9 +159,32 @@ t.test('faststart certs and cloudctl certs', async (t) => {
     t.match(renewed.stdout, /^node2\s+renewed\s+renewal asked for\s+10\.0\.0\.6,node2\.lab,node2,/m);
   });
 
+  t.test('cloudctl certs revoke: asks first, refuses an unknown host, lists and deletes the certificate', async (t) => {
+    const unasked = await run('cloudctl', ['certs', 'revoke', 'node2', '--cloud', cloudPath], env);
+    t.equal(unasked.code, 2, 'no terminal to ask on and no --yes: refused');
+    t.match(unasked.stderr, /Revoke the certificate of node2\? .*There is no terminal to ask on/);
+    t.ok(existsSync(join(pki, 'hosts/node2.pem')), 'nothing revoked');
+    const unknown = await run('cloudctl', ['certs', 'revoke', 'node9', '--yes', '--cloud', cloudPath], env);
+    t.equal(unknown.code, 4);
+    t.match(unknown.stderr, /holds no certificate for node9/);
+
+    const serial = new X509Certificate(readFileSync(join(pki, 'hosts/node2.pem'))).serialNumber.toLowerCase();
+    const revoked = await run('cloudctl', ['certs', 'revoke', 'node2', '--yes', '--cloud', cloudPath], env);
+    t.equal(revoked.code, 0, revoked.stderr);
+    t.match(revoked.stdout, `Revoked the certificate of node2 (serial ${serial}).`);
+    t.match(revoked.stdout, /run `faststart install` again/, 'says how the hosts get the new list');
+    t.notOk(
+      existsSync(join(pki, 'hosts/node2.pem')) || existsSync(join(pki, 'hosts/node2-key.pem')),
+      'cert and key gone',
+    );
+    const listed = PkiStore.open(pki).revokedHosts();
+    t.match(listed, [{ hostName: 'node2', serialNumber: serial }], 'on the revocation list');
+    const crl = await runCommand('openssl', ['crl', '-in', join(pki, 'crl.pem'), '-noout', '-text']);
+    t.match(crl.stdout.toLowerCase(), `serial number: ${serial}`, 'and in the signed crl.pem');
+  });
+
   t.test('cloudctl certs list shows revoked certificates below the table, and in --json', async (t) => {
-    // As `cloudctl nodes remove` does for a host that leaves the cloud.
-    const revoked = await PkiStore.open(pki).revokeHost('node2');
+    const [revoked] = PkiStore.open(pki).revokedHosts();
     const table = await run('cloudctl', ['certs', 'list', '--cloud', cloudPath], env);
     t.equal(table.code, 0, table.stderr);
     t.notMatch(table.stdout, /^node2\s/m, 'node2 is no longer among the certificates');
