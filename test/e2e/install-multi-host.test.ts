@@ -6,6 +6,7 @@ import { installedCloudAwsEnv } from '../helpers/daemons.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
 import { installerEnv } from '../helpers/installer.js';
+import { callPeer } from '../../src/runtime/peer-client.js';
 
 // `faststart install --config cloud.yaml` onto three test-bed hosts over real SSH: clc+walrus on h1, a zone's cc+sc
 // on h2, its nc on h3 (reached as a non-root user with sudo). The nc uses libvirt's test:///default (real qemu guests
@@ -307,6 +308,33 @@ t.test('a host rebooted mid-deploy is named; a re-run brings its daemons back an
   const state = await bed.exec(h2, `cat /run/mallee/${name}/supervisor-state.json`);
   const { daemons } = JSON.parse(state.stdout) as { daemons: Record<string, { pid?: number }> };
   t.same(Object.keys(daemons).sort(), ['cc-zone-a', 'sc-zone-a'], 'both daemons of h2 run under its supervisor');
+});
+
+t.test("certs revoke h3, then a re-run: daemons refuse h3's old certificate and take its new one", async (t) => {
+  const pkiDir = join(home, name, 'pki');
+  const ca = readFileSync(join(pkiDir, 'ca.pem'));
+  const h3Identity = () => ({
+    ca,
+    cert: readFileSync(join(pkiDir, 'hosts/h3.pem')),
+    key: readFileSync(join(pkiDir, 'hosts/h3-key.pem')),
+  });
+  const old = h3Identity();
+  const ccPeer = `https://${h2.address}:8774/internal/peer`;
+  t.equal((await callPeer(ccPeer, old)).status, 200, 'before: the cc on h2 takes h3 as a peer');
+
+  const revoked = await runCli('cloudctl', ['certs', 'revoke', 'h3', '--yes', '--cloud', name], { env });
+  t.equal(revoked.code, 0, revoked.stderr);
+  const again = await install('--json');
+  t.equal(again.code, 0, again.stderr + again.stdout);
+  const steps = outcomesByHost(again.stdout);
+  for (const host of ['h1', 'h2', 'h3']) {
+    t.equal(steps[host]!.certificates, 'changed', `${host}: the new revocation list (and h3 its new certificate)`);
+    t.equal(steps[host]!.health, 'changed', `${host}: its daemons restarted on them and answer`);
+  }
+  const refused = await callPeer(ccPeer, old);
+  t.equal(refused.status, 403, "the cc refuses h3's old certificate");
+  t.match(JSON.parse(refused.body).message, /revoked.*CERT_REVOKED/);
+  t.equal((await callPeer(ccPeer, h3Identity())).status, 200, "and takes h3's new one");
 });
 
 t.test('a changed host key is refused', async (t) => {
