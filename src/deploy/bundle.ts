@@ -166,7 +166,7 @@ export async function packBundle(
         nodeDir,
         basename(process.execPath),
       ],
-      { ...(signal && { cancelSignal: signal }) },
+      { cancelSignal: signal },
     );
     const sha256 = await sha256File(temporary);
     renameSync(temporary, bundle.tarball);

@@ -123,3 +123,16 @@ t.test(
     t.notOk(existsSync(copy), 'the copy is removed once unpacked');
   },
 );
+
+t.test('packing stopped by its signal (Ctrl-C) leaves neither a tarball nor a temp file', async (t) => {
+  const cache = join(work, 'interrupted-cache');
+  process.env.MALLEE_CACHE = cache;
+  t.teardown(() => (process.env.MALLEE_CACHE = join(work, 'cache')));
+  const interruption = new AbortController();
+  const packing = packBundle(projectRoot, interruption.signal);
+  interruption.abort('SIGINT');
+  await t.rejects(packing, 'the packing fails');
+  t.same(existsSync(cache) ? readdirSync(cache) : [], [], 'nothing is left in the bundle cache');
+  const packed = await packBundle(projectRoot);
+  t.ok(packed.packed, 'the next run packs it whole');
+});
