@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ServiceConfig } from './service-config.js';
 
 /**
@@ -22,9 +23,31 @@ export function peerTlsFromConfig(config: Pick<ServiceConfig, 'tls'>): PeerTls {
   };
 }
 
-/** The node:tls options of a connection to a peer. */
-export function peerTlsOptions(tls: PeerTls): PeerTls {
+/**
+ * One TLS context per identity, parsed once: building one (the CA, certificate, key and revocation list read into
+ * OpenSSL) costs more CPU than the handshake it serves, and health probes and peer calls come many times a second.
+ */
+const secureContexts = new WeakMap<PeerTls, SecureContext>();
+
+function secureContextOf(tls: PeerTls): SecureContext {
+  let context = secureContexts.get(tls);
+  if (!context) {
+    context = createSecureContext(peerTlsMaterial(tls));
+    secureContexts.set(tls, context);
+  }
+  return context;
+}
+
+function peerTlsMaterial(tls: PeerTls): PeerTls {
   return { ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.crl !== undefined && { crl: tls.crl }) };
+}
+
+/**
+ * The node:tls options of a connection to a peer: the identity's cached context, and its material too, which the
+ * HTTPS agent names its pooled connections and resumable sessions by (so identities never share one).
+ */
+export function peerTlsOptions(tls: PeerTls): PeerTls & { secureContext: SecureContext } {
+  return { ...peerTlsMaterial(tls), secureContext: secureContextOf(tls) };
 }
 
 export interface PeerResponse {

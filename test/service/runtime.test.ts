@@ -11,7 +11,7 @@ import {
   issueHostCertificate,
   type PemPair,
 } from '../../src/pki/certificate-authority.js';
-import { callPeer, peerTlsFromConfig } from '../../src/runtime/peer-client.js';
+import { callPeer, peerTlsFromConfig, peerTlsOptions } from '../../src/runtime/peer-client.js';
 import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import { startService, type ComponentDefinition } from '../../src/runtime/service.js';
 import { isDaemonRunning, launchDaemon, stopDaemon } from '../../src/supervisor/daemon-process.js';
@@ -213,6 +213,21 @@ t.test('a component calling a peer refuses one that serves with a revoked certif
   t.ok(fromConfig.crl, "a daemon's peer identity carries the list its config names");
   await t.rejects(callPeer(url, fromConfig), { code: 'CERT_REVOKED' });
   t.equal((await callPeer(`${running.url}/version`, fromConfig)).status, 200, 'a peer still in the cloud answers');
+});
+
+t.test('a peer identity builds its TLS context once, and every call still presents its own certificate', async (t) => {
+  const asClient = { ca: ca.certPem, cert: client.certPem, key: client.keyPem };
+  const asRevoked = { ca: ca.certPem, cert: revokedClient.certPem, key: revokedClient.keyPem };
+  t.equal(peerTlsOptions(asClient).secureContext, peerTlsOptions(asClient).secureContext, 'one context per identity');
+  t.not(peerTlsOptions(asClient).secureContext, peerTlsOptions(asRevoked).secureContext, 'and its own for each');
+  const url = `${running.url}/internal/peer`;
+  for (const round of [1, 2]) {
+    const answer = await callPeer(url, asClient);
+    t.equal(JSON.parse(answer.body).you.commonName, 'client', `call ${round} is the client's`);
+    const refused = await callPeer(url, asRevoked);
+    t.equal(refused.status, 403, `call ${round} with the revoked identity (same server, same agent) is refused`);
+    t.match(JSON.parse(refused.body).message, /CERT_REVOKED/);
+  }
 });
 
 // Last: it stops the shared server.
