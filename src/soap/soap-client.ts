@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientSSLSecurity, createClientAsync, type Client } from 'soap';
-import type { PeerTls } from '../runtime/peer-client.js';
+import { peerTlsOptions, type PeerTls } from '../runtime/peer-client.js';
 
 /** A SOAP fault from a Mallee component, with the code and correlation id its detail carries. */
 export class SoapFaultError extends Error {
@@ -42,13 +42,13 @@ export class SoapServiceClient {
 
   static async connect(wsdlFile: string, endpoint: string, tls: PeerTls, userId: string): Promise<SoapServiceClient> {
     const client = await createClientAsync(wsdlFile, { endpoint });
+    // node-soap makes an HTTPS agent a request; the identity's cached TLS context spares each one parsing it again.
+    const { secureContext } = peerTlsOptions(tls);
     client.setSecurity(
-      new ClientSSLSecurity(
-        Buffer.from(tls.key),
-        Buffer.from(tls.cert),
-        Buffer.from(tls.ca),
-        tls.crl === undefined ? {} : { crl: Buffer.from(tls.crl) },
-      ),
+      new ClientSSLSecurity(Buffer.from(tls.key), Buffer.from(tls.cert), Buffer.from(tls.ca), {
+        secureContext,
+        ...(tls.crl !== undefined && { crl: Buffer.from(tls.crl) }),
+      }),
     );
     return new SoapServiceClient(client, userId);
   }
@@ -77,8 +77,28 @@ function toFaultError(error: unknown, correlationId: string): Error {
   return new SoapFaultError('Fault', String(fault.faultstring ?? 'SOAP fault'), correlationId);
 }
 
+/**
+ * What went wrong, from either shape node-soap rejects with: an Error (no connection, a timeout, TLS refused), or,
+ * for an answer that is not XML (a peer's JSON refusal such as 403 PeerNotTrusted), a plain object with the response.
+ */
 function toTransportError(error: unknown): Error {
-  if (!(error instanceof Error)) return new SoapTransportError(String(error));
-  const { code, response } = error as Error & { code?: string; response?: { status?: number } };
-  return new SoapTransportError(error.message, code, response?.status);
+  const { code, response, body } = (error ?? {}) as { code?: string; response?: { status?: number }; body?: unknown };
+  const status = response?.status;
+  const answered = status === undefined ? undefined : `the peer answered HTTP ${status}${peerExplanation(body)}`;
+  if (error instanceof Error) {
+    return new SoapTransportError(answered ? `${error.message}: ${answered}` : error.message, code, status);
+  }
+  return new SoapTransportError(answered ?? `no SOAP answer: ${String(error)}`, code, status);
+}
+
+/** The peer's own words from a non-SOAP answer: a Mallee daemon's JSON error, or the start of whatever it sent. */
+function peerExplanation(body: unknown): string {
+  if (typeof body !== 'string' || body.trim() === '') return '';
+  try {
+    const { error, message } = JSON.parse(body) as { error?: string; message?: string };
+    if (message) return `: ${error ? `${error}: ` : ''}${message}`;
+  } catch {
+    // Not JSON: quoted as it came.
+  }
+  return `: ${body.slice(0, 200)}`;
 }

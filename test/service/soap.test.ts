@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import tlsModule from 'node:tls';
 import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
@@ -112,6 +113,41 @@ t.test('errors become SOAP faults carrying the code; unexpected ones hide their 
   const failure = await client.call('DeleteAccount', { accountName: 'research' }).catch((error: unknown) => error);
   t.ok(failure instanceof SoapFaultError);
   t.match(failure, { code: 'InternalError', message: 'An internal error has occurred' });
+});
+
+t.test("SOAP calls reuse their identity's TLS context, and each identity presents its own", async (t) => {
+  const otherCa = await createCloudCa({ cloudName: 'somebody-else' });
+  const stranger = await issueHostCertificate(otherCa, { hostName: 'admin', addresses: loopback });
+  const asAdmin = await SoapServiceClient.connect(wsdlFile, endpoint, tls, 'operator');
+  const asStranger = await SoapServiceClient.connect(
+    wsdlFile,
+    endpoint,
+    { ca: ca.certPem, cert: stranger.certPem, key: stranger.keyPem },
+    'operator',
+  );
+  // Counted where node:tls builds one for a connection that brings none (the module object its callers use).
+  const createSecureContext = tlsModule.createSecureContext;
+  let built = 0;
+  tlsModule.createSecureContext = (...args) => {
+    built++;
+    return createSecureContext(...args);
+  };
+  t.teardown(() => void (tlsModule.createSecureContext = createSecureContext));
+  for (const round of [1, 2, 3]) {
+    const listed = await asAdmin.call<{ accounts: unknown }>('ListAccounts');
+    t.ok(listed.accounts, `call ${round} as the admin is answered`);
+    await t.rejects(
+      asStranger.call('ListAccounts'),
+      {
+        name: 'SoapTransportError',
+        status: 403,
+        message:
+          'the peer answered HTTP 403: PeerNotTrusted: the client certificate is not signed by this cloud CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+      },
+      `call ${round} with a certificate of another CA is refused`,
+    );
+  }
+  t.equal(built, 0, 'no call built a TLS context of its own');
 });
 
 t.test('the WSDL is served at ?wsdl, and only to cloud peers', async (t) => {
