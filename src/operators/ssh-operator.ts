@@ -287,6 +287,16 @@ function isNoSuchFile(error: unknown): boolean {
   return (error as { code?: unknown }).code === 2;
 }
 
+/** Where a non-root user's copies wait for `sudo install` to move them into place: private files in /tmp. */
+const stagingPrefix = '/tmp/.mallee-upload-';
+
+/**
+ * A copy cut off (the connection lost, the installer interrupted) leaves its staging file behind; the first root
+ * write of a later connection removes this user's that nothing has written to for 10 minutes (a live copy writes
+ * every few milliseconds), so the other copies of a concurrent run are left alone.
+ */
+const sweepStaleStagingCommand = `find /tmp -maxdepth 1 -name '${posix.basename(stagingPrefix)}*' -user "$(id -u)" -mmin +10 -delete 2>/dev/null; true`;
+
 /** The Operator over one reused SSH connection. Get one from openOperator. */
 export class SshOperator implements Operator {
   readonly hostName: string;
@@ -296,6 +306,7 @@ export class SshOperator implements Operator {
   private sftpSession?: Promise<SFTPWrapper>;
   private rootCheck?: Promise<boolean>;
   private sudoCheck?: Promise<void>;
+  private stagingSweep?: Promise<unknown>;
   private lost?: Error;
   /** Rejects with `lost` once the connection is gone. */
   private readonly whenLost: Promise<never>;
@@ -502,7 +513,9 @@ export class SshOperator implements Operator {
     const mode = options.mode ?? 0o644;
     if (options.sudo && !(await this.isRoot())) {
       await this.ensureRoot();
-      const staging = `/tmp/.mallee-upload-${randomBytes(6).toString('hex')}`;
+      this.stagingSweep ??= this.run(sweepStaleStagingCommand);
+      await this.stagingSweep;
+      const staging = `${stagingPrefix}${randomBytes(6).toString('hex')}`;
       await this.sftpWrite(source, staging, 0o600);
       const temporary = `${remotePath}.mallee-${randomBytes(4).toString('hex')}.tmp`;
       const octal = mode.toString(8).padStart(4, '0');

@@ -311,12 +311,27 @@ t.test('sudo: a password or terminal wanted is detected and explained; NOPASSWD 
   t.teardown(() => passwordless.close());
   t.equal((await passwordless.check('id -u', { sudo: true })).stdout, '0\n', 'sudo -n runs it as root');
   t.not((await passwordless.check('id -u')).stdout, '0\n', 'and only when asked');
+  // Staging copies an earlier run left: nopw's cut off 20 minutes ago, nopw's still being written, another user's.
+  const planted = await bed.exec(
+    h3,
+    [
+      'set -e',
+      'su nopw -c \'touch -d "20 minutes ago" /tmp/.mallee-upload-cutoff; touch /tmp/.mallee-upload-live\'',
+      'su needpw -c \'touch -d "20 minutes ago" /tmp/.mallee-upload-needpw\'',
+    ].join('\n'),
+  );
+  t.equal(planted.code, 0, planted.stderr);
+  t.teardown(() => bed.exec(h3, 'rm -f /tmp/.mallee-upload-live /tmp/.mallee-upload-needpw'));
   await passwordless.writeFile('/etc/mallee-test/secret.pem', 'key', { mode: 0o600, sudo: true });
   const landed = await bed.exec(
     h3,
-    'stat -c "%a %U %G" /etc/mallee-test/secret.pem; find /tmp -maxdepth 1 -name ".mallee-upload-*" -user nopw | wc -l',
+    'stat -c "%a %U %G" /etc/mallee-test/secret.pem; find /tmp -maxdepth 1 -name ".mallee-upload-*" \\( -user nopw -o -user needpw \\) -printf "%f\\n" | sort',
   );
-  t.equal(landed.stdout, '600 root root\n0\n', 'written as root with mode 0600; the staging copy is gone');
+  t.equal(
+    landed.stdout,
+    '600 root root\n.mallee-upload-live\n.mallee-upload-needpw\n',
+    "written as root with mode 0600; its staging copy is gone, and so is nopw's cut-off one (others are left alone)",
+  );
   t.equal(
     (await passwordless.readFile('/etc/mallee-test/secret.pem', { sudo: true }))?.toString(),
     'key',
