@@ -23,4 +23,17 @@ export const upgradeMessages = {
     `The upgrade failed (${failure}) and so did its rollback: ${rollback}`,
   rollbackFailedHint: (backup: string) =>
     `Check with cloudctl status; cloudctl services restart starts a daemon again, and ${backup} is the backup taken first.`,
+  staging: (release: string, hosts: number) => `copying release ${release} to ${hosts} host(s), beside the running one`,
+  moving: (daemon: string, host: string, version: string) => `${daemon} on ${host}: moving to ${version}`,
+  moved: (daemon: string, host: string, version: string, seconds: number) =>
+    `${daemon} on ${host}: healthy as ${version} (${seconds.toFixed(1)} s)`,
+  movingBack: (daemon: string, host: string, version: string) => `${daemon} on ${host}: moving back to ${version}`,
+  stopping: (signal: string) =>
+    `${signal}: stopping once the daemon moving now is healthy; the daemons moved so far then go back to their previous release. Press Ctrl-C again to quit at once.`,
+  interrupted: (signal: string, movedBack: string[]) =>
+    movedBack.length === 0
+      ? `Interrupted by ${signal} before any daemon moved: every daemon runs the release it ran before.`
+      : `Interrupted by ${signal}: ${movedBack.join(', ')} went back to their previous release; every daemon runs the release it ran before, healthy.`,
+  interruptedHint: (backup: string) =>
+    `Run the same command again to upgrade. The new release may sit unused beside the running one on some hosts; the backup taken first is ${backup}.`,
 };

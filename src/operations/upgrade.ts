@@ -96,6 +96,13 @@ interface HostInUpgrade {
 interface UpgradeOptions {
   yes: boolean;
   healthTimeoutSeconds: number;
+  /** Where each step's line goes as it happens (staging, each daemon moving, healthy). */
+  progress?: (line: string) => void;
+  /**
+   * Ctrl-C: the copies stop (the hosts' connections close); once the daemon moving now is healthy, no other moves,
+   * and the ones moved so far go back to their previous release, so that the cloud is left as it was.
+   */
+  signal?: AbortSignal;
 }
 
 /** The daemon answers /healthz with 200 as `version`, within the deadline; else why not. */
@@ -156,13 +163,28 @@ export async function upgradeCloud(
     options.yes,
   );
   const backup = await createBackup(installed.cloudFile, installed.cloudPath);
+  const progress = options.progress ?? (() => undefined);
+  const signal = options.signal;
+  const interrupted = (movedBack: string[]) =>
+    new CliError(
+      'interrupted',
+      upgradeMessages.interrupted(String(signal?.reason), movedBack),
+      upgradeMessages.interruptedHint(backup.path),
+      { movedBack, backup: backup.path },
+    );
 
   const pki = PkiStore.open(installed.cloudFile.pkiDir);
   const hosts = new Map<string, HostInUpgrade>();
+  // Ctrl-C while the release is being copied: closing the connections ends the copies at once.
+  const closeConnections = () =>
+    [...hosts.values()].forEach((host) => void host.operator.close().catch(() => undefined));
+  signal?.addEventListener('abort', closeConnections, { once: true });
   try {
     const involved = installed.config.hosts.filter((host) => ordered.some((daemon) => daemon.host.name === host.name));
+    progress(upgradeMessages.staging(release.bundle.hash, involved.length));
     await Promise.all(
       involved.map(async (host) => {
+        signal?.throwIfAborted();
         const operator = await installed.open(host);
         const entry: HostInUpgrade = {
           host,
@@ -178,7 +200,11 @@ export async function upgradeCloud(
           if (daemon.host.name === host.name) entry.releases.set(daemon.name, entry.current);
         await stageRelease(operator, installed.layout, release.bundle);
       }),
-    );
+    ).catch((error: unknown) => {
+      throw signal?.aborted ? interrupted([]) : error;
+    });
+    signal?.removeEventListener('abort', closeConnections);
+    if (signal?.aborted) throw interrupted([]);
 
     /** The start step of a host with its daemons on their releases right now, its supervisor on `supervisor`. */
     const startOn = (host: HostInUpgrade, supervisor: string) =>
@@ -214,12 +240,23 @@ export async function upgradeCloud(
       return awaitVersion(installed, daemon, version, options.healthTimeoutSeconds);
     };
 
+    const moveBack = (entry: DaemonUpgrade) => {
+      const back = ordered.find((d) => d.name === entry.name)!;
+      progress(upgradeMessages.movingBack(entry.name, entry.host, entry.fromVersion));
+      return move(back, entry.fromRelease, entry.fromVersion);
+    };
     const done: DaemonUpgrade[] = [];
     for (const daemon of ordered) {
+      if (signal?.aborted) {
+        const moved = done.filter((entry) => entry.changed);
+        await moveAllBack(moved, `interrupted by ${String(signal.reason)}`, backup.path, moveBack);
+        throw interrupted(moved.map((entry) => entry.name));
+      }
       const host = hosts.get(daemon.host.name)!;
       const fromRelease = host.releases.get(daemon.name)!;
       const moved = Date.now();
       const changed = fromRelease !== release.bundle.hash;
+      if (changed) progress(upgradeMessages.moving(daemon.name, daemon.host.name, release.version));
       const failure = changed ? await move(daemon, release.bundle.hash, release.version) : undefined;
       const upgrade: DaemonUpgrade = {
         name: daemon.name,
@@ -233,11 +270,9 @@ export async function upgradeCloud(
       };
       if (failure) {
         const log = `${installed.layout.daemonLog(daemon.name)} on ${daemon.host.name}`;
-        await rollBack([...done.filter((entry) => entry.changed), upgrade], failure, log, backup.path, (entry) => {
-          const back = ordered.find((d) => d.name === entry.name)!;
-          return move(back, entry.fromRelease, entry.fromVersion);
-        });
+        await rollBack([...done.filter((entry) => entry.changed), upgrade], failure, log, backup.path, moveBack);
       }
+      if (changed) progress(upgradeMessages.moved(daemon.name, daemon.host.name, release.version, upgrade.seconds));
       done.push(upgrade);
     }
     // Last, each host's supervisor hands its daemons over to one of the new release.
@@ -258,18 +293,18 @@ export async function upgradeCloud(
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    signal?.removeEventListener('abort', closeConnections);
     await Promise.all([...hosts.values()].map((host) => host.operator.close().catch(() => undefined)));
   }
 }
 
-/** Moves the daemons back, last moved first, and fails the upgrade saying what happened. */
-async function rollBack(
+/** Moves the daemons back, last moved first; a daemon that does not come back fails the upgrade saying so. */
+async function moveAllBack(
   moved: DaemonUpgrade[],
   failure: string,
-  log: string,
   backup: string,
   moveBack: (entry: DaemonUpgrade) => Promise<string | undefined>,
-): Promise<never> {
+): Promise<void> {
   for (const entry of [...moved].reverse()) {
     const rollbackFailure = await moveBack(entry);
     if (rollbackFailure) {
@@ -281,6 +316,17 @@ async function rollBack(
       );
     }
   }
+}
+
+/** Moves the daemons back, last moved first, and fails the upgrade saying what happened. */
+async function rollBack(
+  moved: DaemonUpgrade[],
+  failure: string,
+  log: string,
+  backup: string,
+  moveBack: (entry: DaemonUpgrade) => Promise<string | undefined>,
+): Promise<never> {
+  await moveAllBack(moved, failure, backup, moveBack);
   const names = moved.map((entry) => entry.name);
   throw new CliError(
     'unhealthy',

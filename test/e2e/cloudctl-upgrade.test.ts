@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -14,7 +15,8 @@ import {
 
 // cloudctl upgrade on an all-in-one cloud that `faststart install` put on this machine with the real hypervisor
 // (qemu through libvirtd): a guest boots, the cloud moves to a rebuilt release daemon by daemon while the guest keeps
-// running, then a release whose cc cannot start is rolled back automatically.
+// running; an upgrade stopped by Ctrl-C moves back what it moved; then a release whose cc cannot start is rolled back
+// automatically.
 t.setTimeout(15 * 60_000);
 
 const dir = temporaryDir('upgrade');
@@ -144,6 +146,69 @@ t.test(
     );
   },
 );
+
+/** Runs cloudctl, calling `onStderr` with its progress so far as each chunk arrives, with a way to press Ctrl-C. */
+function cloudctlWatching(args: string[], onStderr: (errors: string, interrupt: () => void) => void) {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'cloudctl.js'), ...args, '--cloud', name], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+    if (child.exitCode === null) onStderr(errors, () => child.kill('SIGINT'));
+  });
+  return new Promise<{ output: string; errors: string; code: number | null }>((resolve) =>
+    child.on('close', (code) => resolve({ output, errors, code })),
+  );
+}
+
+t.test('Ctrl-C during an upgrade: the daemon moving finishes, then those moved go back; exit 130', async (t) => {
+  const pid = qemuPid(instanceId);
+  const next = `${original}-interrupted.${process.pid}`;
+  let sent = false;
+  const stopped = await cloudctlWatching(
+    ['upgrade', '--bundle', rebuiltProject(dir, next), '--yes', '--json'],
+    (errors, interrupt) => {
+      if (!sent && /walrus on local: moving to /.test(errors)) {
+        sent = true;
+        interrupt();
+      }
+    },
+  );
+  const staged = /copying release (\w+) to 1 host/.exec(stopped.errors)?.[1];
+  if (staged) packed.push(join(env.MALLEE_CACHE, `mallee-${staged}.tar.zst`));
+  t.ok(sent, `Ctrl-C pressed while walrus moved; the progress: ${stopped.errors}`);
+  t.equal(stopped.code, 130, 'the exit code of a command stopped by Ctrl-C');
+  t.match(stopped.errors, /SIGINT: stopping once the daemon moving now is healthy/, 'the Ctrl-C is acknowledged');
+  const lines = stopped.errors.split('\n');
+  const order = [
+    'clc on local: healthy as',
+    'walrus on local: healthy as',
+    'walrus on local: moving back',
+    'clc on local: moving back',
+  ];
+  const positions = order.map((start) => lines.findIndex((line) => line.startsWith(start)));
+  t.ok(
+    positions.every((position, index) => position >= 0 && (index === 0 || position > positions[index - 1]!)),
+    `walrus finished its move, then walrus and clc went back, in that order: ${JSON.stringify(positions)}`,
+  );
+  t.notMatch(stopped.errors, /cc-zone-a on local: moving to/, 'no daemon moved after the Ctrl-C');
+  const { error } = JSON.parse(stopped.output) as { error: { message: string; details: { movedBack: string[] } } };
+  t.match(error.message, /^Interrupted by SIGINT: clc, walrus went back to their previous release/);
+  t.same(error.details.movedBack, ['clc', 'walrus']);
+
+  const after = await status();
+  t.equal(after.code, 0, 'healthy');
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, upgradedVersion]),
+    'every daemon on the release it ran before',
+  );
+  t.equal(qemuPid(instanceId), pid, 'the guest kept running');
+});
 
 t.test('a release whose cc cannot start is rolled back: every daemon on the previous version, healthy', async (t) => {
   const pid = qemuPid(instanceId);
