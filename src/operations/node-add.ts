@@ -6,6 +6,7 @@ import { cloudDefaults, componentDefaults } from '../config/component-defaults.j
 import type { CloudConfig, HostConfig } from '../config/types.js';
 import { planDaemons } from '../deploy/daemon-plan.js';
 import type { HostReport } from '../deploy/deploy.js';
+import { installMessages } from '../deploy/install-messages.js';
 import { discoverHost } from '../discovery/discover-host.js';
 import type { HostFacts } from '../discovery/host-facts.js';
 import { profileHost } from '../placement/host-profile.js';
@@ -40,6 +41,8 @@ export interface AddNodeRequest {
   sshPort?: number;
   yes: boolean;
   renderer: ListrRendererValue;
+  /** Ctrl-C: no deploy step starts after it and the hosts' connections close; the command fails as `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export type Virtualization = 'kvm' | 'emulation' | 'simulated';
@@ -195,8 +198,21 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
     request.yes,
   );
   const planFiles = recordPlan(installed, planned, planFile);
-  const hosts = await deployPlan(installed, planned, request.renderer, nodeMessages.deployFailedHint);
-  const node = await waitUntilReachable({ ...installed, config: planned, daemons }, zone, nodeName, 60_000);
+  const hosts = await deployPlan(installed, planned, request.renderer, nodeMessages.deployFailedHint, request.signal);
+  const node = await waitUntilReachable(
+    { ...installed, config: planned, daemons },
+    zone,
+    nodeName,
+    60_000,
+    request.signal,
+  ).catch((error: unknown) => {
+    if (!request.signal?.aborted) throw error;
+    throw new CliError(
+      'interrupted',
+      nodeMessages.interruptedWaiting(String(request.signal.reason), nodeName),
+      installMessages.interruptedHint,
+    );
+  });
   return {
     node,
     host: host.name,

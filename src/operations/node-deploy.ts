@@ -79,6 +79,7 @@ export async function deployPlan(
   cloud: CloudConfig,
   renderer: ListrRendererValue,
   failedHint: string,
+  signal?: AbortSignal,
 ): Promise<HostReport[]> {
   const deployed = await deployCloud({
     cloud,
@@ -89,7 +90,16 @@ export async function deployPlan(
     prefix: installed.record.prefix,
     renderer,
     healthTimeoutMs: 60_000,
+    signal,
   });
+  if (deployed.interrupted) {
+    throw new CliError(
+      'interrupted',
+      installMessages.interrupted(String(signal?.reason), deployed.hosts, deployed.failures),
+      installMessages.interruptedHint,
+      deployed.hosts,
+    );
+  }
   if (deployed.failures.length > 0) {
     throw new CliError('failure', installMessages.failed(deployed.failures), failedHint, deployed.hosts);
   }

@@ -34,6 +34,8 @@ export const nodeMessages = {
   deployFailedHint: 'The plan already has the node: fix the cause and run the same `cloudctl nodes add` again.',
   notReachable: (node: string, zone: string, error?: string) =>
     `${node} is deployed, but the cc of ${zone} does not reach it${error ? `: ${error}` : ''}.`,
+  interruptedWaiting: (signal: string, node: string) =>
+    `Interrupted by ${signal} while waiting for the cc to reach ${node}; the node is deployed and in the plan.`,
   notReachableHint: "Check the node's log (cloudctl logs NODE) and that the cc host can reach its port.",
   simulatedReason: (host: string, zone: string) => `nc of ${zone} on ${host}: libvirt's simulated hypervisor`,
   added: (node: string, zone: string) => `${node} joined ${zone}.`,

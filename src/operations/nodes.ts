@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { CliError } from '../cli/cli-error.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { ClusterControllerClient } from '../clients/cc-client.js';
@@ -102,10 +103,12 @@ export async function waitUntilReachable(
   zone: string,
   nodeName: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<NodeRow> {
   const deadline = Date.now() + timeoutMs;
   const cc = await connectCc(installed, zone);
   for (;;) {
+    signal?.throwIfAborted();
     const node = (await cc.describeNodes()).find((entry) => entry.nodeName === nodeName);
     if (node?.reachable) return rowOf(installed, zone, node);
     if (Date.now() >= deadline) {
@@ -115,7 +118,7 @@ export async function waitUntilReachable(
         nodeMessages.notReachableHint,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await pause(500, undefined, { signal });
   }
 }
 

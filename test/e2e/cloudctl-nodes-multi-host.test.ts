@@ -4,7 +4,7 @@ import t from 'tap';
 import type { AddNodeResult } from '../../src/operations/node-add.js';
 import type { NodeRow, RemoveResult } from '../../src/operations/nodes.js';
 import { callPeer } from '../../src/runtime/peer-client.js';
-import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { runCli, runCliWatching, runCommand, temporaryDir } from '../helpers/cli.js';
 import { installerEnv } from '../helpers/installer.js';
 import { startTestbed, type TestbedHost } from '../helpers/testbed.js';
 
@@ -356,3 +356,44 @@ t.test('a restart of the cc does not bring h4 back; the cloud is healthy', async
   t.equal(status.code, 0, status.stdout.slice(0, 3000) + status.stderr);
   t.notMatch(status.stdout, /nc-h4|\bh4\b/);
 });
+
+t.test(
+  'nodes add h4 again, stopped by Ctrl-C in its copy: exit 130, where each host stopped; a re-run finishes',
+  async (t) => {
+    let sent = false;
+    const withoutJson = addH4.filter((arg) => arg !== '--json');
+    const stopped = await runCliWatching(
+      'cloudctl',
+      [...withoutJson, '--ssh-port', '2222', ...sshFlags, '--cloud', name],
+      { env },
+      ({ stdout, interrupt }) => {
+        if (!sent && /h4: bundle/.test(stdout)) {
+          sent = true;
+          interrupt();
+        }
+      },
+    );
+    t.ok(sent, `Ctrl-C pressed as h4's copy began: ${stopped.stdout}`);
+    t.equal(stopped.code, 130, stopped.stderr);
+    t.match(stopped.stderr, /SIGINT: stopping; no step starts now/, 'the Ctrl-C is acknowledged');
+    t.match(stopped.stderr, /Interrupted by SIGINT\. What finished is recorded in each host's journal:/);
+    t.match(stopped.stderr, / {2}h4: stopped at step bundle \(done: precheck, packages\)/, 'h4 stopped in its copy');
+    t.match(stopped.stderr, /Hint: Run the same command again/);
+    const processes = await bed.exec(h4, `ps -eo args | grep -F '/mallee/${name}/' | grep -v grep`);
+    t.equal(processes.stdout, '', 'nothing of the cloud started on h4');
+
+    const again = await cloudctl(...addH4, ...sshFlags);
+    t.equal(again.code, 0, again.code === 0 ? 'exit 0' : again.stdout + again.stderr);
+    const added = JSON.parse(again.stdout) as AddNodeResult;
+    t.match(added.node, { nodeName: 'nc-h4', reachable: true }, 'the re-run finished it: the cc reaches nc-h4');
+    const h4Steps = added.hosts.find((host) => host.name === 'h4')!.steps;
+    t.same(
+      h4Steps
+        .filter((step) => step.outcome === 'changed')
+        .map((step) => step.name)
+        .slice(0, 1),
+      ['bundle'],
+      'it went on from the step the Ctrl-C stopped',
+    );
+  },
+);

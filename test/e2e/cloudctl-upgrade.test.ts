@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { UpgradeResult } from '../../src/operations/upgrade.js';
-import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { projectRoot, runCli, runCliWatching, runCommand, temporaryDir } from '../helpers/cli.js';
 import { processRunning } from '../helpers/daemons.js';
 import {
   allInOneCloudYaml,
@@ -147,43 +146,27 @@ t.test(
   },
 );
 
-/** Runs cloudctl, calling `onStderr` with its progress so far as each chunk arrives, with a way to press Ctrl-C. */
-function cloudctlWatching(args: string[], onStderr: (errors: string, interrupt: () => void) => void) {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'cloudctl.js'), ...args, '--cloud', name], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let errors = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
-    errors += chunk.toString();
-    if (child.exitCode === null) onStderr(errors, () => child.kill('SIGINT'));
-  });
-  return new Promise<{ output: string; errors: string; code: number | null }>((resolve) =>
-    child.on('close', (code) => resolve({ output, errors, code })),
-  );
-}
-
 t.test('Ctrl-C during an upgrade: the daemon moving finishes, then those moved go back; exit 130', async (t) => {
   const pid = qemuPid(instanceId);
   const next = `${original}-interrupted.${process.pid}`;
   let sent = false;
-  const stopped = await cloudctlWatching(
-    ['upgrade', '--bundle', rebuiltProject(dir, next), '--yes', '--json'],
-    (errors, interrupt) => {
-      if (!sent && /walrus on local: moving to /.test(errors)) {
+  const stopped = await runCliWatching(
+    'cloudctl',
+    ['upgrade', '--bundle', rebuiltProject(dir, next), '--yes', '--json', '--cloud', name],
+    { env },
+    ({ stderr, interrupt }) => {
+      if (!sent && /walrus on local: moving to /.test(stderr)) {
         sent = true;
         interrupt();
       }
     },
   );
-  const staged = /copying release (\w+) to 1 host/.exec(stopped.errors)?.[1];
+  const staged = /copying release (\w+) to 1 host/.exec(stopped.stderr)?.[1];
   if (staged) packed.push(join(env.MALLEE_CACHE, `mallee-${staged}.tar.zst`));
-  t.ok(sent, `Ctrl-C pressed while walrus moved; the progress: ${stopped.errors}`);
+  t.ok(sent, `Ctrl-C pressed while walrus moved; the progress: ${stopped.stderr}`);
   t.equal(stopped.code, 130, 'the exit code of a command stopped by Ctrl-C');
-  t.match(stopped.errors, /SIGINT: stopping once the daemon moving now is healthy/, 'the Ctrl-C is acknowledged');
-  const lines = stopped.errors.split('\n');
+  t.match(stopped.stderr, /SIGINT: stopping once the daemon moving now is healthy/, 'the Ctrl-C is acknowledged');
+  const lines = stopped.stderr.split('\n');
   const order = [
     'clc on local: healthy as',
     'walrus on local: healthy as',
@@ -195,8 +178,8 @@ t.test('Ctrl-C during an upgrade: the daemon moving finishes, then those moved g
     positions.every((position, index) => position >= 0 && (index === 0 || position > positions[index - 1]!)),
     `walrus finished its move, then walrus and clc went back, in that order: ${JSON.stringify(positions)}`,
   );
-  t.notMatch(stopped.errors, /cc-zone-a on local: moving to/, 'no daemon moved after the Ctrl-C');
-  const { error } = JSON.parse(stopped.output) as { error: { message: string; details: { movedBack: string[] } } };
+  t.notMatch(stopped.stderr, /cc-zone-a on local: moving to/, 'no daemon moved after the Ctrl-C');
+  const { error } = JSON.parse(stopped.stdout) as { error: { message: string; details: { movedBack: string[] } } };
   t.match(error.message, /^Interrupted by SIGINT: clc, walrus went back to their previous release/);
   t.same(error.details.movedBack, ['clc', 'walrus']);
 

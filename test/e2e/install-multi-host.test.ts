@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { installedCloudAwsEnv } from '../helpers/daemons.js';
-import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { runCli, runCliWatching, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startTestbed } from '../helpers/testbed.js';
 import { installerEnv } from '../helpers/installer.js';
 import { callPeer } from '../../src/runtime/peer-client.js';
@@ -75,26 +74,9 @@ const install = (...extra: string[]) => runCli('faststart', installArgs(...extra
  * to press Ctrl-C, i.e. send SIGINT); resolves on exit.
  */
 function installWatching(onOutput: (output: string, kill: () => void, interrupt: () => void) => void) {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'faststart.js'), ...installArgs()], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let errors = '';
-  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  return new Promise<{ output: string; errors: string; code: number | null; signal: string | null }>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (child.exitCode === null) {
-        onOutput(
-          output,
-          () => child.kill('SIGKILL'),
-          () => child.kill('SIGINT'),
-        );
-      }
-    });
-    child.on('close', (code, signal) => resolve({ output, errors, code, signal }));
-  });
+  return runCliWatching('faststart', installArgs(), { env }, ({ stdout, kill, interrupt }) =>
+    onOutput(stdout, kill, interrupt),
+  ).then(({ stdout, stderr, code, signal }) => ({ output: stdout, errors: stderr, code, signal }));
 }
 
 type StepOutcome = { name: string; outcome: string };

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,41 @@ export function runCli(
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<CommandResult> {
   return runCommand(process.execPath, [join(projectRoot, 'bin', `${bin}.js`), ...args], options);
+}
+
+/** What a watched command has written so far, and the keys to press: Ctrl-C (SIGINT), or SIGKILL. */
+export interface WatchedOutput {
+  stdout: string;
+  stderr: string;
+  interrupt: () => void;
+  kill: () => void;
+}
+
+/**
+ * Runs the built `faststart` or `cloudctl` like `runCli`, calling `onOutput` with its output so far as each chunk
+ * arrives (while it still runs), so that a test can press Ctrl-C or kill it at a chosen point of its work.
+ */
+export function runCliWatching(
+  bin: 'faststart' | 'cloudctl',
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv },
+  onOutput: (output: WatchedOutput) => void,
+): Promise<CommandResult & { signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', `${bin}.js`), ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const seen = () => {
+    if (child.exitCode !== null) return;
+    onOutput({ stdout, stderr, interrupt: () => child.kill('SIGINT'), kill: () => child.kill('SIGKILL') });
+  };
+  child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), seen()));
+  child.stderr.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), seen()));
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, stdout, stderr, signal })),
+  );
 }
 
 /** The folders `temporaryDir` made in this process (one test file): gone when it exits having passed. */

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MalleeCommand } from '../../../src/cli/base-command.js';
+import { interruptionSignal } from '../../../src/cli/interruption.js';
+import { installMessages } from '../../../src/deploy/install-messages.js';
 import { installedCloudFlags, installedCloudOptions } from '../../../src/cli/host-flags.js';
 import { formatAddedNode } from '../../../src/operations/format-nodes.js';
 import { openInstalledCloud } from '../../../src/operations/installed-cloud.js';
@@ -13,7 +15,8 @@ export default class NodesAdd extends MalleeCommand {
     '--hypervisor, else qemu:///system (KVM where the host has it, software emulation otherwise, which is flagged). ' +
     'The node goes into the recorded plan (install.json and the cloud.yaml beside it) before anything is deployed; ' +
     "then the installer's steps run over the whole plan (the zone's cc restarts with the new node) and the command " +
-    'waits until the cc reaches it. Running it again for a node already in the plan finishes or repairs it.';
+    'waits until the cc reaches it. Running it again for a node already in the plan finishes or repairs it, also ' +
+    'after Ctrl-C (which stops it cleanly, saying where the hosts stopped; exit 130).';
   static override examples = [
     '<%= config.bin %> <%= command.id %> 10.0.0.8 --name node4 --ssh-key ~/.ssh/id_ed25519',
     '<%= config.bin %> <%= command.id %> 10.0.0.8 --zone zone-b --hypervisor test:///default --yes --json',
@@ -32,6 +35,7 @@ export default class NodesAdd extends MalleeCommand {
   async run(): Promise<AddNodeResult> {
     const { args, flags } = await this.parse(NodesAdd);
     const installed = openInstalledCloud(installedCloudOptions(flags));
+    const interruption = interruptionSignal((signal) => process.stderr.write(`${installMessages.stopping(signal)}\n`));
     const result = await addNode(installed, {
       address: args.address,
       name: flags.name,
@@ -43,7 +47,8 @@ export default class NodesAdd extends MalleeCommand {
       sshPort: flags['ssh-port'],
       yes: flags.yes,
       renderer: this.jsonEnabled() ? 'silent' : 'simple',
-    });
+      signal: interruption.signal,
+    }).finally(interruption.dispose);
     this.log(formatAddedNode(result));
     return result;
   }
