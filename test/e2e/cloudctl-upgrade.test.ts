@@ -193,6 +193,42 @@ t.test('Ctrl-C during an upgrade: the daemon moving finishes, then those moved g
   t.equal(qemuPid(instanceId), pid, 'the guest kept running');
 });
 
+t.test('Ctrl-C while the release is copied: no daemon moves; exit 130', async (t) => {
+  let sent = false;
+  const stopped = await runCliWatching(
+    'cloudctl',
+    [
+      'upgrade',
+      '--bundle',
+      rebuiltProject(dir, `${original}-early.${process.pid}`),
+      '--yes',
+      '--json',
+      '--cloud',
+      name,
+    ],
+    { env },
+    ({ stderr, interrupt }) => {
+      if (!sent && /copying release \w+ to 1 host/.test(stderr)) {
+        sent = true;
+        interrupt();
+      }
+    },
+  );
+  const staged = /copying release (\w+) to 1 host/.exec(stopped.stderr)?.[1];
+  if (staged) packed.push(join(env.MALLEE_CACHE, `mallee-${staged}.tar.zst`));
+  t.ok(sent, `Ctrl-C pressed as the copy began; the progress: ${stopped.stderr}`);
+  t.equal(stopped.code, 130);
+  t.notMatch(stopped.stderr, /moving to/, 'no daemon moved');
+  const { error } = JSON.parse(stopped.stdout) as { error: { message: string; details: { movedBack: string[] } } };
+  t.match(error.message, /^Interrupted by SIGINT before any daemon moved/);
+  t.same(error.details.movedBack, []);
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, upgradedVersion]),
+    'every daemon on the release it ran',
+  );
+});
+
 t.test('a release whose cc cannot start is rolled back: every daemon on the previous version, healthy', async (t) => {
   const pid = qemuPid(instanceId);
   const broken = rebuiltProject(dir, `${original}-broken.${process.pid}`, 'cc');
