@@ -198,7 +198,13 @@ export async function addNode(installed: InstalledCloud, request: AddNodeRequest
     request.yes,
   );
   const planFiles = recordPlan(installed, planned, planFile);
-  const hosts = await deployPlan(installed, planned, request.renderer, nodeMessages.deployFailedHint, request.signal);
+  const hosts = await deployPlan(
+    installed,
+    planned,
+    request.renderer,
+    { failed: nodeMessages.deployFailedHint, interrupted: installMessages.interruptedHint },
+    request.signal,
+  );
   const node = await waitUntilReachable(
     { ...installed, config: planned, daemons },
     zone,

@@ -78,7 +78,7 @@ export async function deployPlan(
   installed: InstalledCloud,
   cloud: CloudConfig,
   renderer: ListrRendererValue,
-  failedHint: string,
+  hints: { failed: string; interrupted: string },
   signal?: AbortSignal,
 ): Promise<HostReport[]> {
   const deployed = await deployCloud({
@@ -96,12 +96,12 @@ export async function deployPlan(
     throw new CliError(
       'interrupted',
       installMessages.interrupted(String(signal?.reason), deployed.hosts, deployed.failures),
-      installMessages.interruptedHint,
+      hints.interrupted,
       deployed.hosts,
     );
   }
   if (deployed.failures.length > 0) {
-    throw new CliError('failure', installMessages.failed(deployed.failures), failedHint, deployed.hosts);
+    throw new CliError('failure', installMessages.failed(deployed.failures), hints.failed, deployed.hosts);
   }
   return deployed.hosts;
 }

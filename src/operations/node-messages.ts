@@ -42,6 +42,11 @@ export const nodeMessages = {
   planNote: (files: string[], created: boolean) =>
     `The cloud's plan is updated: ${files.join(', ')}.` +
     (created ? ' If you install again from a cloud.yaml of your own, update it the same way first.' : ''),
+  interruptedTerminating: (signal: string, node: string) =>
+    `Interrupted by ${signal} while the instances on ${node} were terminating; ${node} is still registered and in the plan.`,
+  interruptedTerminatingHint: 'Run the same command again to finish removing it.',
+  removeInterruptedHint: (planFile: string) =>
+    `The plan no longer has the node, and its host is done with: run \`faststart install --config ${planFile} --yes\` (with the SSH options of the install) to bring the other hosts to the plan.`,
   removeDeployFailedHint:
     'The plan no longer has the node: fix the cause and run `faststart install` with the updated plan, or this command again.',
   emptiedZone: (zone: string) =>

@@ -129,12 +129,18 @@ async function instancesOn(installed: InstalledCloud, node: NodeRow): Promise<st
     .map((instance) => instance.instanceId);
 }
 
-async function waitUntilEmpty(installed: InstalledCloud, node: NodeRow, timeoutMs: number): Promise<string[]> {
+async function waitUntilEmpty(
+  installed: InstalledCloud,
+  node: NodeRow,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const left = await instancesOn(installed, node);
     if (left.length === 0 || Date.now() >= deadline) return left;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pause(1000, undefined, { signal });
   }
 }
 
@@ -184,6 +190,11 @@ export interface RemoveOptions {
   /** Also delete the node's data when Mallee leaves its host. */
   purge: boolean;
   renderer: ListrRendererValue;
+  /**
+   * Ctrl-C: while instances are being terminated, the wait stops (run the command again); during the deploy of the
+   * remaining plan, no step starts after it and the command says where each host stopped.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -223,7 +234,14 @@ export async function removeNode(
     const cc = await connectCc(installed, node.zone);
     if (running.length > 0) {
       await cc.terminateInstances(running);
-      const left = await waitUntilEmpty(installed, node, 120_000);
+      const left = await waitUntilEmpty(installed, node, 120_000, options.signal).catch((error: unknown) => {
+        if (!options.signal?.aborted) throw error;
+        throw new CliError(
+          'interrupted',
+          nodeMessages.interruptedTerminating(String(options.signal.reason), node.nodeName),
+          nodeMessages.interruptedTerminatingHint,
+        );
+      });
       if (left.length > 0)
         throw new CliError('unhealthy', nodeMessages.stillBusy(node.nodeName, left), nodeMessages.stillBusyHint);
     }
@@ -258,7 +276,13 @@ export async function removeNode(
   // A host that left the cloud is no longer trusted: its certificate is revoked (the deploy below gives every
   // remaining host the new revocation list) and deleted here, so adding it again issues a new one.
   if (removal.hostRemoved) await PkiStore.open(installed.cloudFile.pkiDir).revokeHost(daemon.host.name);
-  const hosts = await deployPlan(installed, planned, options.renderer, nodeMessages.removeDeployFailedHint);
+  const hosts = await deployPlan(
+    installed,
+    planned,
+    options.renderer,
+    { failed: nodeMessages.removeDeployFailedHint, interrupted: nodeMessages.removeInterruptedHint(planFile.path) },
+    options.signal,
+  );
   if (!removal.hostRemoved) {
     await onHost(installed.open, daemon.host, (operator) => forgetDaemon(operator, installed.layout, daemon.name));
   }

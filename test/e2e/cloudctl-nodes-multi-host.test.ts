@@ -397,3 +397,53 @@ t.test(
     );
   },
 );
+
+t.test(
+  'nodes remove h4 stopped by Ctrl-C in the deploy of the remaining plan: the hint names the install that finishes it',
+  async (t) => {
+    let sent = false;
+    const stopped = await runCliWatching(
+      'cloudctl',
+      ['nodes', 'remove', 'h4', '--yes', ...sshFlags, '--cloud', name],
+      { env },
+      ({ stdout, interrupt }) => {
+        if (!sent && /h1: precheck/.test(stdout)) {
+          sent = true;
+          interrupt();
+        }
+      },
+    );
+    t.ok(sent, `Ctrl-C pressed as the deploy began: ${stopped.stdout}`);
+    t.equal(stopped.code, 130, stopped.stderr);
+    t.match(stopped.stderr, /Interrupted by SIGINT\. What finished is recorded in each host's journal:/);
+    t.match(
+      stopped.stderr,
+      `Hint: The plan no longer has the node, and its host is done with: run \`faststart install --config ${planFile} --yes\``,
+    );
+    t.notMatch(readFileSync(planFile, 'utf8'), /h4/, 'h4 is out of the plan');
+    const ccBefore = await bed.exec(h1, `cat /etc/mallee/${name}/cc-zone-a.json`);
+    t.match(ccBefore.stdout, /nc-h4/, "no step ran after the Ctrl-C: the cc's config still names the node");
+
+    const finished = await runCli(
+      'faststart',
+      ['install', '--config', planFile, '--yes', '--no-smoke-test', ...sshFlags],
+      {
+        env,
+      },
+    );
+    t.equal(finished.code, 0, finished.stdout + finished.stderr);
+    t.same(
+      (await nodes()).map((node) => [node.nodeName, node.reachable]),
+      [
+        ['nc-h1', true],
+        ['nc-h2', true],
+        ['nc-h3', true],
+      ],
+      'the cloud is as the plan says',
+    );
+    const cc = await bed.exec(h1, `cat /etc/mallee/${name}/cc-zone-a.json`);
+    t.notMatch(cc.stdout, /nc-h4/, "the cc's config no longer names the node");
+    const processes = await bed.exec(h4, `ps -eo args | grep -F '/mallee/${name}/' | grep -v grep`);
+    t.equal(processes.stdout, '', 'no Mallee process is left on h4');
+  },
+);

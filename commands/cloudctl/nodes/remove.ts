@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MalleeCommand } from '../../../src/cli/base-command.js';
+import { interruptionSignal } from '../../../src/cli/interruption.js';
+import { installMessages } from '../../../src/deploy/install-messages.js';
 import { installedCloudFlags, installedCloudOptions } from '../../../src/cli/host-flags.js';
 import { formatRemovedNode } from '../../../src/operations/format-nodes.js';
 import { openInstalledCloud } from '../../../src/operations/installed-cloud.js';
@@ -28,12 +30,14 @@ export default class NodesRemove extends MalleeCommand {
   async run(): Promise<RemoveResult> {
     const { args, flags } = await this.parse(NodesRemove);
     const installed = openInstalledCloud(installedCloudOptions(flags));
+    const interruption = interruptionSignal((signal) => process.stderr.write(`${installMessages.stopping(signal)}\n`));
     const result = await removeNode(installed, args.host, {
       force: flags.force,
       yes: flags.yes,
       purge: flags.purge,
       renderer: this.jsonEnabled() ? 'silent' : 'simple',
-    });
+      signal: interruption.signal,
+    }).finally(interruption.dispose);
     this.log(formatRemovedNode(result, flags.purge));
     return result;
   }
