@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { UpgradeResult } from '../../src/operations/upgrade.js';
 import { projectRoot, runCli, runCliWatching, runCommand, temporaryDir } from '../helpers/cli.js';
 import { processRunning } from '../helpers/daemons.js';
@@ -59,6 +59,15 @@ const supervisorState = () =>
     pid: number;
     daemons: Record<string, { pid?: number }>;
   };
+/** `cloudctl status` exits 0 (every daemon healthy) and every daemon answers as `version`. */
+async function expectHealthyOn(t: Test, version: string, what: string) {
+  t.equal((await status()).code, 0, `${what}: healthy`);
+  t.same(
+    await versions(),
+    daemons.map((daemon) => [daemon, version]),
+    `${what}: the versions`,
+  );
+}
 /** The qemu process of the guest, as libvirt recorded it: the same pid means the guest never stopped. */
 const qemuPid = (id: string) => readFileSync(`/run/libvirt/qemu/${id}.pid`, 'utf8').trim();
 
@@ -183,13 +192,7 @@ t.test('Ctrl-C during an upgrade: the daemon moving finishes, then those moved g
   t.match(error.message, /^Interrupted by SIGINT: clc, walrus went back to their previous release/);
   t.same(error.details.movedBack, ['clc', 'walrus']);
 
-  const after = await status();
-  t.equal(after.code, 0, 'healthy');
-  t.same(
-    await versions(),
-    daemons.map((daemon) => [daemon, upgradedVersion]),
-    'every daemon on the release it ran before',
-  );
+  await expectHealthyOn(t, upgradedVersion, 'every daemon healthy on the release it ran before');
   t.equal(qemuPid(instanceId), pid, 'the guest kept running');
 });
 
@@ -222,11 +225,7 @@ t.test('Ctrl-C while the release is copied: no daemon moves; exit 130', async (t
   const { error } = JSON.parse(stopped.stdout) as { error: { message: string; details: { movedBack: string[] } } };
   t.match(error.message, /^Interrupted by SIGINT before any daemon moved/);
   t.same(error.details.movedBack, []);
-  t.same(
-    await versions(),
-    daemons.map((daemon) => [daemon, upgradedVersion]),
-    'every daemon on the release it ran',
-  );
+  await expectHealthyOn(t, upgradedVersion, 'every daemon healthy on the release it ran');
 });
 
 t.test('a release whose cc cannot start is rolled back: every daemon on the previous version, healthy', async (t) => {
@@ -241,13 +240,7 @@ t.test('a release whose cc cannot start is rolled back: every daemon on the prev
   t.match(error.details.failure, /cc-zone-a on local/);
   t.same(error.details.rolledBack, ['clc', 'walrus', 'cc-zone-a'], 'the moved daemons, and the one that failed');
 
-  const after = await status();
-  t.equal(after.code, 0, 'healthy again');
-  t.same(
-    await versions(),
-    daemons.map((daemon) => [daemon, upgradedVersion]),
-    'all on the release before',
-  );
+  await expectHealthyOn(t, upgradedVersion, 'healthy again, all on the release before');
   t.equal(await instanceState(instanceId), 'running');
   t.equal(qemuPid(instanceId), pid, 'the guest kept running');
 });
