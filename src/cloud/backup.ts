@@ -8,6 +8,7 @@ import { adminCall, asList } from './admin-client.js';
 import { openBackup, writeBackupArchive, type BackupFileEntry, type BackupManifest } from './backup-archive.js';
 import { backupMessages } from './backup-messages.js';
 import type { CloudFile } from './cloud-file.js';
+import { runRestore, type RestoreRunOptions } from './restore-run.js';
 import { restoreTargetFor } from './restore-targets.js';
 
 export interface CreatedBackup {
@@ -58,6 +59,7 @@ export async function restoreBackup(
   options: InstalledCloudOptions,
   file: string,
   yes: boolean,
+  run: Omit<RestoreRunOptions, 'file'> = {},
 ): Promise<RestoredBackup> {
   const target = restoreTargetFor(options);
   const backup = await openBackup(file);
@@ -66,7 +68,10 @@ export async function restoreBackup(
       backupMessages.confirmRestore(resolve(file), backup.manifest, target.describe, target.stops),
       yes,
     );
-    const steps = await target.restore(backup.manifest, (entry) => join(backup.dir, entry.fileName));
+    const steps = await runRestore(target, backup.manifest, (entry) => join(backup.dir, entry.fileName), {
+      ...run,
+      file,
+    });
     return { path: resolve(file), manifest: backup.manifest, target: target.describe, steps };
   } finally {
     backup.close();

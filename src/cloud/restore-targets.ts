@@ -6,6 +6,7 @@ import { openInstalledCloud, type InstalledCloudOptions } from '../operations/in
 import { installedRestoreTarget } from '../operations/installed-restore.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 import type { BackupFileEntry, BackupManifest } from './backup-archive.js';
+import { backupMessages } from './backup-messages.js';
 import { resolveCloudPath } from './cloud-file.js';
 
 /**
@@ -16,9 +17,24 @@ export interface RestoreTarget {
   describe: string;
   /** The daemons the restore stops and starts again, for the confirmation question. */
   stops: string[];
-  /** Puts every file of the manifest in place and brings the cloud back; returns what it did, step by step. */
-  restore(manifest: BackupManifest, fileOf: (entry: BackupFileEntry) => string): Promise<string[]>;
+  /** Checks that the backup fits this cloud, refusing before anything stops, and gives the restore's three phases. */
+  prepare(manifest: BackupManifest): RestorePhases;
 }
+
+/**
+ * A restore in three phases, run in order by `runRestore` (src/cloud/restore-run.ts). Each tells `progress` what it
+ * begins and returns what it did, a line a step.
+ */
+export interface RestorePhases {
+  /** Stops the daemons that hold the files. */
+  stop(progress: Progress): Promise<string[]>;
+  /** Puts every file of the backup in place, each replaced atomically. */
+  putInPlace(fileOf: (entry: BackupFileEntry) => string, progress: Progress): Promise<string[]>;
+  /** Starts the daemons stopped again, and waits until they are healthy. */
+  start(progress: Progress): Promise<string[]>;
+}
+
+export type Progress = (line: string) => void;
 
 /** The cloud `--cloud` names: a local cloud when its folder has the local layout, else an installed one. */
 export function restoreTargetFor(options: InstalledCloudOptions): RestoreTarget {
@@ -41,27 +57,37 @@ function localRestoreTarget(dir: string): RestoreTarget {
   return {
     describe: `the local cloud in ${layout.root}`,
     stops: existsSync(layout.daemonsFile) ? ['its daemons'] : [],
-    async restore(manifest, fileOf) {
+    prepare(manifest) {
       for (const entry of manifest.files) {
         if (entry.engine !== 'sqlite') {
           throw new CliError('usage', `${entry.fileName} is a ${entry.engine} backup; a local cloud uses SQLite.`);
         }
       }
       const hypervisor = localHypervisorOf(layout);
-      const steps: string[] = [];
-      if (existsSync(layout.daemonsFile)) {
-        const stopped = await localDown(dir);
-        steps.push(`stopped ${stopped.map((daemon) => daemon.name).join(', ')}`);
-      }
-      for (const entry of manifest.files) {
-        const destination = destinations[entry.component];
-        for (const suffix of ['-wal', '-shm']) rmSync(`${destination}${suffix}`, { force: true });
-        writeFileAtomically(destination, readFileSync(fileOf(entry)), 0o600);
-        steps.push(`restored ${entry.fileName} to ${destination}`);
-      }
-      const up = await localUp(dir, hypervisor);
-      steps.push(`started ${up.daemons.map((daemon) => daemon.name).join(', ')} (${up.seconds.toFixed(1)} s)`);
-      return steps;
+      return {
+        async stop(progress) {
+          if (!existsSync(layout.daemonsFile)) return [];
+          progress(backupMessages.stopping('its daemons', 'this machine'));
+          const stopped = await localDown(dir);
+          return [`stopped ${stopped.map((daemon) => daemon.name).join(', ')}`];
+        },
+        async putInPlace(fileOf, progress) {
+          const steps: string[] = [];
+          for (const entry of manifest.files) {
+            const destination = destinations[entry.component];
+            progress(backupMessages.puttingInPlace(entry.fileName, 'this machine'));
+            for (const suffix of ['-wal', '-shm']) rmSync(`${destination}${suffix}`, { force: true });
+            writeFileAtomically(destination, readFileSync(fileOf(entry)), 0o600);
+            steps.push(`restored ${entry.fileName} to ${destination}`);
+          }
+          return steps;
+        },
+        async start(progress) {
+          progress(backupMessages.starting('its daemons', 'this machine'));
+          const up = await localUp(dir, hypervisor);
+          return [`started ${up.daemons.map((daemon) => daemon.name).join(', ')} (${up.seconds.toFixed(1)} s)`];
+        },
+      };
     },
   };
 }

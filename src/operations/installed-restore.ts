@@ -29,44 +29,54 @@ export function installedRestoreTarget(installed: InstalledCloud): RestoreTarget
   return {
     describe: `the installed cloud ${installed.name}`,
     stops: held.map((daemon) => `${daemon.name} (${daemon.host.name})`),
-    async restore(manifest, fileOf) {
+    prepare(manifest) {
       const parts = placements(installed, manifest, daemonOf);
-      const stopping = held.filter((daemon) => parts.some((part) => part.daemon === daemon));
-      const steps: string[] = [];
       // The clc first: it writes its database and asks Walrus; Walrus then has no client left mid-request.
-      for (const daemon of stopping) {
-        await onHost(installed.open, daemon.host, (operator) =>
-          controlServices(operator, installed.layout, [daemon], 'stop'),
-        );
-        steps.push(`stopped ${daemon.name} on ${daemon.host.name}`);
-      }
-      // Walrus first, then the clc; each is healthy only once it reaches the other, so both start before the wait.
-      const startAgain = async () => {
-        for (const daemon of [...stopping].reverse()) {
-          await onHost(installed.open, daemon.host, (operator) =>
-            controlServices(operator, installed.layout, [daemon], 'start'),
-          );
-        }
+      const stopping = held.filter((daemon) => parts.some((part) => part.daemon === daemon));
+      // Each daemon a stop was asked of, even one whose stop failed halfway: start asks them all back.
+      const stopped: PlannedDaemon[] = [];
+      return {
+        async stop(progress) {
+          const steps: string[] = [];
+          for (const daemon of stopping) {
+            progress(backupMessages.stopping(daemon.name, daemon.host.name));
+            stopped.push(daemon);
+            await onHost(installed.open, daemon.host, (operator) =>
+              controlServices(operator, installed.layout, [daemon], 'stop'),
+            );
+            steps.push(`stopped ${daemon.name} on ${daemon.host.name}`);
+          }
+          return steps;
+        },
+        async putInPlace(fileOf, progress) {
+          const steps: string[] = [];
+          for (const part of parts) {
+            progress(backupMessages.puttingInPlace(part.entry.fileName, part.daemon.host.name));
+            steps.push(
+              await onHost(installed.open, part.daemon.host, (operator) =>
+                putInPlace(installed, operator, part, fileOf(part.entry)),
+              ),
+            );
+          }
+          return steps;
+        },
+        // Walrus first, then the clc; each is healthy only once it reaches the other, so both start before the wait.
+        async start(progress) {
+          const starting = [...stopped].reverse();
+          for (const daemon of starting) {
+            progress(backupMessages.starting(daemon.name, daemon.host.name));
+            await onHost(installed.open, daemon.host, (operator) =>
+              controlServices(operator, installed.layout, [daemon], 'start'),
+            );
+          }
+          const steps: string[] = [];
+          for (const daemon of starting) {
+            const status = await waitHealthy(installed, daemon);
+            steps.push(`started ${daemon.name} on ${daemon.host.name}: ${status.state}`);
+          }
+          return steps;
+        },
       };
-      try {
-        for (const part of parts) {
-          const done = await onHost(installed.open, part.daemon.host, (operator) =>
-            putInPlace(installed, operator, part, fileOf(part.entry)),
-          );
-          steps.push(done);
-        }
-      } catch (error) {
-        // Each file is replaced atomically (and pg_restore in one transaction): what failed left the old state, which
-        // is better running than stopped.
-        await startAgain().catch(() => undefined);
-        throw error;
-      }
-      await startAgain();
-      for (const daemon of [...stopping].reverse()) {
-        const status = await waitHealthy(installed, daemon);
-        steps.push(`started ${daemon.name} on ${daemon.host.name}: ${status.state}`);
-      }
-      return steps;
     },
   };
 }

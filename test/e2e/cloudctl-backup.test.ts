@@ -6,7 +6,7 @@ import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import type { CloudFile } from '../../src/cloud/cloud-file.js';
 import { awsCliEnv, type Credentials } from '../helpers/daemons.js';
-import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
+import { runCli, runCliWatching, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { allInOneCloudYaml, allInOnePorts, installerEnv, uninstallTestCloud } from '../helpers/installer.js';
 
@@ -127,6 +127,61 @@ t.test('backup, delete the account, restore: the account, its key and its bucket
   const status = await cloudctl('status', '--json');
   t.equal(status.code, 0, status.stdout);
   t.equal(JSON.parse(status.stdout).healthy, true);
+});
+
+/** `backup restore FILE --yes`, pressing Ctrl-C once when `when` matches what it printed on stderr. */
+async function restoreInterrupted(file: string, when: RegExp) {
+  let sent = false;
+  const result = await runCliWatching(
+    'cloudctl',
+    ['backup', 'restore', file, '--yes', '--cloud', name],
+    { env },
+    ({ stderr, interrupt }) => {
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        interrupt();
+      }
+    },
+  );
+  return { ...result, sent };
+}
+
+t.test(
+  'Ctrl-C while the daemons stop: they start again on their own data, nothing is restored; exit 130',
+  async (t) => {
+    const created = await ok<CreatedBackup>('backup', 'create');
+    await ok('accounts', 'create', 'after-ctrl-c');
+    const pids = supervisorPids();
+    const stopped = await restoreInterrupted(created.path, /stopping clc on local/);
+    t.ok(stopped.sent, `Ctrl-C pressed as the clc stopped: ${stopped.stderr}`);
+    t.equal(stopped.code, 130, 'the exit code of a command stopped by Ctrl-C');
+    t.match(stopped.stderr, /SIGINT: stopping before any file is replaced/, 'the Ctrl-C is acknowledged');
+    t.notMatch(stopped.stderr, /putting \S+ in place/, 'no file was put in place');
+    t.match(stopped.stderr, /starting walrus on local[\s\S]*starting clc on local/, 'both started again');
+    t.match(stopped.stderr, /Interrupted by SIGINT before any file was replaced: nothing was restored/);
+    t.match(stopped.stderr, `Hint: Run \`cloudctl backup restore ${created.path}\` again`);
+    t.not(supervisorPids().clc!.pid, pids.clc!.pid, 'the clc was stopped, and runs again as a new process');
+    t.ok(
+      (await accountNames()).includes('after-ctrl-c'),
+      'the clc runs on its own data: an account made after the backup',
+    );
+    const status = await cloudctl('status', '--json');
+    t.equal(JSON.parse(status.stdout).healthy, true, 'the cloud is healthy');
+  },
+);
+
+t.test('Ctrl-C once the files go in place: the restore finishes (no half restore)', async (t) => {
+  const created = await ok<CreatedBackup>('backup', 'create');
+  await ok('accounts', 'create', 'after-second-backup');
+  const finished = await restoreInterrupted(created.path, /putting clc\.sqlite in place on local/);
+  t.ok(finished.sent, `Ctrl-C pressed as the clc's database went in place: ${finished.stderr}`);
+  t.equal(finished.code, 0, finished.stderr);
+  t.match(finished.stderr, /SIGINT: the backup's files are going in place, so the restore finishes first/);
+  t.match(finished.stdout, /Restored .* into the installed cloud/);
+  t.match(finished.stdout, /started clc on local: healthy/);
+  const names = await accountNames();
+  t.notOk(names.includes('after-second-backup'), 'restored: the account made after the backup is gone');
+  t.ok(names.includes('after-ctrl-c'), 'and the one the backup holds is there');
 });
 
 t.test('scheduled backups: the clc writes them by itself, keeps the newest, and one restores', async (t) => {
