@@ -142,19 +142,29 @@ t.test('logs: the last lines of a daemon log, from its host', async (t) => {
 t.test('logs --follow: new lines as they are written, until Ctrl-C', async (t) => {
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'bin', 'cloudctl.js'), 'logs', 'clc', '--lines', '0', '--follow', ...where],
+    [join(projectRoot, 'bin', 'cloudctl.js'), 'logs', 'clc', '--lines', '1', '--follow', ...where],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    waiters.forEach((wake) => wake());
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Resolves once what it printed so far passes `check`, or after 30 s (the assertion below then says so). */
+  const printed = (check: (text: string) => boolean) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      const wake = () => check(output) && (clearTimeout(timer), resolve());
+      waiters.push(wake);
+      wake();
+    });
+  // The last line comes first: the log is open, and every line written from now on follows it.
+  await printed((text) => text.length > 0);
   const marker = `/follow-${process.pid}`;
-  const deadline = Date.now() + 30_000;
-  // Until the marker request shows up: the follower may not have opened the log yet when the first one is made.
-  while (!output.includes(marker) && Date.now() < deadline) {
-    await curl(`https://127.0.0.1:${ports.clc}${marker}`, adminTls(), ['-o', '/dev/null']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  await curl(`https://127.0.0.1:${ports.clc}${marker}`, adminTls(), ['-o', '/dev/null']);
+  await printed((text) => text.includes(marker));
   t.match(output, marker, 'a request made after it started is printed');
   child.kill('SIGINT');
   t.equal(await exited, 0, 'ends cleanly on SIGINT');
