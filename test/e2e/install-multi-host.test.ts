@@ -95,15 +95,19 @@ async function daemonPids(host: TestbedHost): Promise<Record<string, number | un
   return Object.fromEntries(Object.entries(daemons).map(([daemon, entry]) => [daemon, entry.pid]));
 }
 
+/** A host's identity as the cloud's PKI holds it now (read afresh: a re-run may have issued a new certificate). */
+function hostIdentity(hostName: string) {
+  const pkiDir = join(home, name, 'pki');
+  return {
+    ca: readFileSync(join(pkiDir, 'ca.pem')),
+    cert: readFileSync(join(pkiDir, `hosts/${hostName}.pem`)),
+    key: readFileSync(join(pkiDir, `hosts/${hostName}-key.pem`)),
+  };
+}
+
 /** The status of a daemon's /healthz, asked over mTLS with h1's host certificate (any cloud peer may ask). */
 async function healthzStatus(url: string): Promise<number> {
-  const pkiDir = join(home, name, 'pki');
-  const h1Identity = {
-    ca: readFileSync(join(pkiDir, 'ca.pem')),
-    cert: readFileSync(join(pkiDir, 'hosts/h1.pem')),
-    key: readFileSync(join(pkiDir, 'hosts/h1-key.pem')),
-  };
-  return (await callPeer(`${url}/healthz`, h1Identity)).status;
+  return (await callPeer(`${url}/healthz`, hostIdentity('h1'))).status;
 }
 
 t.teardown(async () => {
@@ -317,14 +321,7 @@ t.test('a host rebooted mid-deploy is named; a re-run brings its daemons back an
 });
 
 t.test("certs revoke h3, then a re-run: daemons refuse h3's old certificate and take its new one", async (t) => {
-  const pkiDir = join(home, name, 'pki');
-  const ca = readFileSync(join(pkiDir, 'ca.pem'));
-  const h3Identity = () => ({
-    ca,
-    cert: readFileSync(join(pkiDir, 'hosts/h3.pem')),
-    key: readFileSync(join(pkiDir, 'hosts/h3-key.pem')),
-  });
-  const old = h3Identity();
+  const old = hostIdentity('h3');
   const ccPeer = `https://${h2.address}:8774/internal/peer`;
   t.equal((await callPeer(ccPeer, old)).status, 200, 'before: the cc on h2 takes h3 as a peer');
 
@@ -349,7 +346,7 @@ t.test("certs revoke h3, then a re-run: daemons refuse h3's old certificate and 
   const refused = await callPeer(ccPeer, old);
   t.equal(refused.status, 403, "the cc refuses h3's old certificate");
   t.match(JSON.parse(refused.body).message, /revoked.*CERT_REVOKED/);
-  t.equal((await callPeer(ccPeer, h3Identity())).status, 200, "and takes h3's new one");
+  t.equal((await callPeer(ccPeer, hostIdentity('h3'))).status, 200, "and takes h3's new one");
 });
 
 t.test('a changed host key is refused', async (t) => {
