@@ -1,3 +1,4 @@
+import type { PlannedDaemon } from './daemon-plan.js';
 import { shellQuote as q, type HostLayout } from './host-layout.js';
 
 /** The Node and the script a supervisor runs from. */
@@ -26,5 +27,27 @@ export function supervisorCommand(layout: HostLayout, program: SupervisorProgram
     `    [ $(date +%s) -lt $end ] || { echo "the supervisor $pid did not hand over within 30 s" >&2; exit 1; }; sleep 0.1; done`,
     `fi`,
     start,
+  ].join('\n');
+}
+
+/** Whether any of a host's daemons runs instances on qemu, which needs libvirtd running on that host. */
+export function needsLibvirtd(daemons: readonly PlannedDaemon[]): boolean {
+  return daemons.some((daemon) => 'hypervisor' in daemon.component && daemon.component.hypervisor.startsWith('qemu'));
+}
+
+/**
+ * Shell that makes libvirtd answer at qemu:///system where nothing else starts it (systemd is not PID 1, so after a
+ * reboot nothing has): virtlogd first (domains need it), then libvirtd, waiting up to 60 s for it to answer. Safe to
+ * repeat: it does nothing when libvirtd already answers. Run before a supervisor starts a node controller on qemu.
+ */
+export function libvirtdCommand(): string {
+  return [
+    // udev's rule for /dev/kvm where udev does not run (see src/local/libvirtd.ts).
+    `if [ -c /dev/kvm ] && getent group kvm >/dev/null; then chgrp kvm /dev/kvm && chmod g+rw /dev/kvm; fi`,
+    `if ! virsh -c qemu:///system version >/dev/null 2>&1; then`,
+    `  pgrep -x virtlogd >/dev/null || virtlogd -d; pgrep -x libvirtd >/dev/null || libvirtd -d`,
+    `  end=$(($(date +%s) + 60)); until virsh -c qemu:///system version >/dev/null 2>&1; do`,
+    `    [ $(date +%s) -lt $end ] || { echo "libvirtd does not answer at qemu:///system" >&2; exit 1; }; sleep 0.2; done`,
+    `fi`,
   ].join('\n');
 }

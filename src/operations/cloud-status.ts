@@ -9,6 +9,7 @@ import { PkiStore, RENEW_WITHIN_DAYS } from '../pki/pki-store.js';
 import { callPeer } from '../runtime/peer-client.js';
 import { readHostProcesses, type DaemonProcess } from './host-daemons.js';
 import type { InstalledCloud } from './installed-cloud.js';
+import { operationMessages } from './operation-messages.js';
 
 /** Clocks further apart than this break TLS validity checks and signed requests (SigV4 allows 5 minutes; be strict). */
 export const maxClockSkewSeconds = 5;
@@ -224,7 +225,7 @@ export function judge(status: Omit<CloudStatus, 'healthy' | 'problems' | 'warnin
       problems.push(`host ${host.name} clock is ${host.clockOffsetSeconds.toFixed(1)} s off`);
     }
     if (host.reachable && host.starter === 'supervisor' && !host.supervisorPid) {
-      problems.push(`host ${host.name}: the supervisor is not running (crashed daemons will not be restarted)`);
+      problems.push(operationMessages.supervisorNotRunning(host.name, status.cloud));
     }
   }
   for (const component of status.components) {

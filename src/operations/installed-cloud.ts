@@ -92,9 +92,13 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
 }
 
 /**
- * The daemons a service name on the command line means: a daemon name (`clc`, `cc-zone-a`, `nc-node1`) or a
- * component (`nc`: every node controller), narrowed to one host with `--host`.
+ * The daemons a service name on the command line means: a daemon name (`clc`, `cc-zone-a`, `nc-node1`), a
+ * component (`nc`: every node controller) or `all` (every daemon: no daemon or component has that name), narrowed
+ * to one host with `--host`.
  */
+/** The service name that means every daemon (of a host, with `--host`). */
+export const allServices = 'all';
+
 export function selectDaemons(installed: InstalledCloud, service: string, host?: string): PlannedDaemon[] {
   if (host !== undefined && !installed.config.hosts.some((entry) => entry.name === host)) {
     throw new CliError(
@@ -105,7 +109,7 @@ export function selectDaemons(installed: InstalledCloud, service: string, host?:
   }
   const matches = installed.daemons.filter(
     (daemon) =>
-      (daemon.name === service || daemon.component.component === service) &&
+      (service === allServices || daemon.name === service || daemon.component.component === service) &&
       (host === undefined || daemon.host.name === host),
   );
   if (matches.length === 0) {

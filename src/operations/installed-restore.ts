@@ -42,7 +42,7 @@ export function installedRestoreTarget(installed: InstalledCloud): RestoreTarget
             progress(backupMessages.stopping(daemon.name, daemon.host.name));
             stopped.push(daemon);
             await onHost(installed.open, daemon.host, (operator) =>
-              controlServices(operator, installed.layout, [daemon], 'stop'),
+              controlServices(operator, installed, [daemon], 'stop'),
             );
             steps.push(`stopped ${daemon.name} on ${daemon.host.name}`);
           }
@@ -66,7 +66,7 @@ export function installedRestoreTarget(installed: InstalledCloud): RestoreTarget
           for (const daemon of starting) {
             progress(backupMessages.starting(daemon.name, daemon.host.name));
             await onHost(installed.open, daemon.host, (operator) =>
-              controlServices(operator, installed.layout, [daemon], 'start'),
+              controlServices(operator, installed, [daemon], 'start'),
             );
           }
           const steps: string[] = [];

@@ -269,7 +269,7 @@ export async function removeNode(
         timeoutMs: 120_000,
       });
     } else {
-      await controlServices(operator, installed.layout, [daemon], 'stop');
+      await controlServices(operator, installed, [daemon], 'stop');
     }
   });
   const planFiles = recordPlan(installed, planned, planFile);

@@ -19,6 +19,10 @@ export const operationMessages = {
   supervisorTimeoutHint: 'Look at the supervisor log and the daemon log (`cloudctl logs NAME`).',
   unhealthyAfter: (name: string, detail: string) => `${name} was started but is not healthy: ${detail}.`,
   unhealthyAfterHint: (name: string) => `See its log with \`cloudctl logs ${name}\`.`,
+  /** Where systemd is not PID 1 nothing starts the supervisor at boot: a rebooted host stays down until this. */
+  supervisorNotRunning: (host: string, cloud: string) =>
+    `host ${host}: the supervisor is not running (crashed daemons will not be restarted); ` +
+    `start it and the host's daemons with \`cloudctl services start all --host ${host} --cloud ${cloud}\``,
   supervisorNeedsHost: 'Every host has its own supervisor: name one with --host.',
   cannotReachHost: (host: string, detail: string) => `Cannot reach ${host}: ${detail}`,
   cannotReachHostHint: 'Check the SSH flags (--ssh-user, --ssh-key, --known-hosts) and that the host is up.',

@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
 import { probeHost } from '../deploy/host-deployment.js';
 import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
-import { supervisorCommand } from '../deploy/supervisor-command.js';
+import { libvirtdCommand, needsLibvirtd, supervisorCommand } from '../deploy/supervisor-command.js';
 import type { Operator } from '../operators/operator.js';
+import type { InstalledCloud } from './installed-cloud.js';
 import type { SupervisedDaemon } from '../supervisor/supervisor-config.js';
 import { CliError } from '../cli/cli-error.js';
 import {
@@ -23,15 +24,20 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Stops, starts or restarts daemons of one host. Under systemd: systemctl. Under Mallee's supervisor, from the outside:
  * a stopped daemon leaves supervisor.json (its entry is held in supervisor-held.json) and a SIGHUP makes the
  * supervisor stop it; start puts the same entry back and signals again, so the daemon runs at the revision the
- * installer gave it and a later `faststart install` sees nothing to redo. Restart is stop then start.
+ * installer gave it and a later `faststart install` sees nothing to redo. Restart is stop then start. A supervisor
+ * that is not running (the host rebooted: without systemd nothing starts it) is started, after libvirtd when any
+ * daemon of the host (the supervisor runs them all) is a node controller on qemu, as the installer's start step does.
  */
 export async function controlServices(
   operator: Operator,
-  layout: HostLayout,
+  installed: Pick<InstalledCloud, 'layout' | 'daemons'>,
   daemons: readonly PlannedDaemon[],
   action: ServiceAction,
 ): Promise<Map<string, DaemonProcess>> {
+  const { layout } = installed;
   const names = daemons.map((daemon) => daemon.name);
+  const hosts = new Set(daemons.map((daemon) => daemon.host.name));
+  const hostDaemons = installed.daemons.filter((daemon) => hosts.has(daemon.host.name));
   if ((await probeHost(operator)).systemd) {
     const units = names.map((name) => q(layout.unitName(name))).join(' ');
     const commands = {
@@ -41,18 +47,20 @@ export async function controlServices(
     };
     await operator.check(commands[action], { sudo: true });
   } else {
-    if (action !== 'start') await holdDaemons(operator, layout, names);
-    if (action !== 'stop') await releaseDaemons(operator, layout, names);
+    const withLibvirtd = needsLibvirtd(hostDaemons);
+    if (action !== 'start') await holdDaemons(operator, layout, names, withLibvirtd);
+    if (action !== 'stop') await releaseDaemons(operator, layout, names, withLibvirtd);
   }
   return (await readHostProcesses(operator, layout, daemons)).daemons;
 }
 
-async function signalSupervisor(operator: Operator, layout: HostLayout): Promise<void> {
+async function signalSupervisor(operator: Operator, layout: HostLayout, withLibvirtd: boolean): Promise<void> {
   // The release the supervisor runs, as `current` resolves now: the one the last deploy or upgrade put in place.
   const current = (await operator.check(`readlink ${q(layout.current)}`, { sudo: true })).stdout.trim();
   const release = basename(current);
   const program = { node: layout.releaseNode(release), script: layout.releaseSupervisorScript(release) };
-  await operator.check(supervisorCommand(layout, program), { sudo: true });
+  const libvirtd = withLibvirtd ? [libvirtdCommand()] : [];
+  await operator.check([...libvirtd, supervisorCommand(layout, program)].join('\n'), { sudo: true });
 }
 
 async function waitFor(
@@ -79,7 +87,12 @@ async function writeJson(operator: Operator, path: string, value: unknown, mode:
 }
 
 /** Takes the daemons out of supervisor.json (keeping their entries), signals, and waits until each has exited. */
-async function holdDaemons(operator: Operator, layout: HostLayout, names: string[]): Promise<void> {
+async function holdDaemons(
+  operator: Operator,
+  layout: HostLayout,
+  names: string[],
+  withLibvirtd: boolean,
+): Promise<void> {
   const config = await readSupervisorConfig(operator, layout);
   if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
   const held = await readHeldDaemons(operator, layout);
@@ -94,7 +107,7 @@ async function holdDaemons(operator: Operator, layout: HostLayout, names: string
     { ...config, daemons: config.daemons.filter((d) => !names.includes(d.name)) },
     0o644,
   );
-  await signalSupervisor(operator, layout);
+  await signalSupervisor(operator, layout, withLibvirtd);
   await waitFor(operator, layout, `stop ${names.join(', ')}`, async () => {
     const processes = await readHostProcesses(
       operator,
@@ -106,7 +119,12 @@ async function holdDaemons(operator: Operator, layout: HostLayout, names: string
 }
 
 /** Puts held daemons back into supervisor.json in the installer's order, signals, and waits until each runs. */
-async function releaseDaemons(operator: Operator, layout: HostLayout, names: string[]): Promise<void> {
+async function releaseDaemons(
+  operator: Operator,
+  layout: HostLayout,
+  names: string[],
+  withLibvirtd: boolean,
+): Promise<void> {
   const config = await readSupervisorConfig(operator, layout);
   if (!config) throw new Error(`${layout.supervisorConfig} is missing on ${operator.hostName}`);
   const held = await readHeldDaemons(operator, layout);
@@ -118,7 +136,7 @@ async function releaseDaemons(operator: Operator, layout: HostLayout, names: str
   for (const name of names) delete held[name];
   await writeJson(operator, layout.supervisorConfig, { ...config, daemons }, 0o644);
   await writeJson(operator, heldDaemonsPath(layout), held, 0o644);
-  await signalSupervisor(operator, layout);
+  await signalSupervisor(operator, layout, withLibvirtd);
   await waitFor(operator, layout, `start ${names.join(', ')}`, async () => {
     const processes = await readHostProcesses(
       operator,

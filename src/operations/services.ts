@@ -103,7 +103,7 @@ export async function changeServices(
   for (const host of installed.config.hosts) {
     const onThisHost = daemons.filter((d) => d.host.name === host.name);
     if (onThisHost.length === 0) continue;
-    await onHost(installed.open, host, (operator) => controlServices(operator, installed.layout, onThisHost, action));
+    await onHost(installed.open, host, (operator) => controlServices(operator, installed, onThisHost, action));
     for (const daemon of onThisHost) {
       const status =
         action === 'stop' ? (await componentStatuses(installed, [daemon]))[0]! : await waitHealthy(installed, daemon);

@@ -12,7 +12,7 @@ export default class ServicesStart extends MalleeCommand {
   static override examples = ['<%= config.bin %> <%= command.id %> walrus'];
   static override args = {
     name: Args.string({
-      description: 'a daemon (clc, walrus, cc-ZONE, nc-HOST) or a component (every nc)',
+      description: 'a daemon (clc, walrus, cc-ZONE, nc-HOST), a component (every nc), or all (every daemon)',
       required: true,
     }),
   };

@@ -4,7 +4,7 @@ import type { SupervisorConfig, SupervisorState } from '../../supervisor/supervi
 import { releaseOf, type HostDeployment } from '../host-deployment.js';
 import { shellQuote as q } from '../host-layout.js';
 import { hashOf, type DeployStep } from '../step.js';
-import { supervisorCommand } from '../supervisor-command.js';
+import { libvirtdCommand, needsLibvirtd, supervisorCommand } from '../supervisor-command.js';
 import { renderTemplate } from '../templates.js';
 import { filesInPlace, type HostFile } from './config.js';
 
@@ -50,21 +50,6 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       revision: revisionOf.get(daemon.name)!,
     })),
   };
-  // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1 (virtlogd first: domains need it).
-  const needsLibvirtd = deployment.daemons.some(
-    (daemon) => 'hypervisor' in daemon.component && daemon.component.hypervisor.startsWith('qemu'),
-  );
-  const libvirtd = needsLibvirtd
-    ? [
-        // udev's rule for /dev/kvm where udev does not run (see src/local/libvirtd.ts).
-        `if [ -c /dev/kvm ] && getent group kvm >/dev/null; then chgrp kvm /dev/kvm && chmod g+rw /dev/kvm; fi`,
-        `if ! virsh -c qemu:///system version >/dev/null 2>&1; then`,
-        `  pgrep -x virtlogd >/dev/null || virtlogd -d; pgrep -x libvirtd >/dev/null || libvirtd -d`,
-        `  end=$(($(date +%s) + 60)); until virsh -c qemu:///system version >/dev/null 2>&1; do`,
-        `    [ $(date +%s) -lt $end ] || { echo "libvirtd does not answer at qemu:///system" >&2; exit 1; }; sleep 0.2; done`,
-        `fi`,
-      ]
-    : [];
   const file: HostFile = {
     path: layout.supervisorConfig,
     content: JSON.stringify(config, null, 2) + '\n',
@@ -75,6 +60,8 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
     node: layout.releaseNode(supervisorRelease),
     script: layout.releaseSupervisorScript(supervisorRelease),
   };
+  // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1.
+  const libvirtd = needsLibvirtd(deployment.daemons) ? [libvirtdCommand()] : [];
   const command = [...libvirtd, supervisorCommand(layout, program)].join('\n');
 
   /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
@@ -130,9 +117,6 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
 
 function systemdStart(deployment: HostDeployment): DeployStep {
   const { layout, cloud } = deployment;
-  const needsLibvirtd = deployment.daemons.some(
-    (daemon) => 'hypervisor' in daemon.component && daemon.component.hypervisor.startsWith('qemu'),
-  );
   const revisionOf = revisions(deployment);
   const units = deployment.daemons.map((daemon) => ({
     unit: layout.unitName(daemon.name),
@@ -175,7 +159,7 @@ function systemdStart(deployment: HostDeployment): DeployStep {
         changed.push(unit);
       }
       await operator.check(
-        `mkdir -p ${q(layout.logDir)} && systemctl daemon-reload && systemctl enable --quiet ${names}${needsLibvirtd ? ' && systemctl enable --now --quiet libvirtd' : ''}`,
+        `mkdir -p ${q(layout.logDir)} && systemctl daemon-reload && systemctl enable --quiet ${names}${needsLibvirtd(deployment.daemons) ? ' && systemctl enable --now --quiet libvirtd' : ''}`,
         {
           sudo: true,
         },

@@ -69,7 +69,8 @@ t.test('judge: what makes a cloud unhealthy and what is only a warning', async (
   });
   t.same(sick.problems, [
     'host h1 clock is 7.5 s off',
-    'host h1: the supervisor is not running (crashed daemons will not be restarted)',
+    "host h1: the supervisor is not running (crashed daemons will not be restarted); start it and the host's " +
+      'daemons with `cloudctl services start all --host h1 --cloud c`',
     'clc on h1 is down: not running (last exit: SIGKILL)',
   ]);
 });
