@@ -11,8 +11,17 @@ export abstract class MalleeCommand extends Command {
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (!(error instanceof CliError)) {
-      if (error.oclif?.exit !== undefined) return super.catch(error);
-      error = new CliError('failure', error.message);
+      // A command line oclif could not parse (exit 2): with --json, the same {"error": ...} as every other error,
+      // not oclif's own serialisation of the error (its whole parse context and config, hundreds of kilobytes).
+      if (error.oclif?.exit === ExitCode.usage && this.jsonEnabled()) {
+        const lines = error.message.split('\n').map((line) => line.replace(/\s+/g, ' ').trim());
+        const hint = lines.at(-1)?.startsWith('See more help') ? lines.pop() : undefined;
+        error = new CliError('usage', lines.filter((line) => line !== '').join(' '), hint);
+      } else if (error.oclif?.exit !== undefined) {
+        return super.catch(error);
+      } else {
+        error = new CliError('failure', error.message);
+      }
     }
     const cliError = error as CliError;
     if (this.jsonEnabled()) {
