@@ -1,4 +1,5 @@
 import type { InstallResult } from './install.js';
+import { installMessages } from './install-messages.js';
 import type { PlannedAction } from './step.js';
 
 const mode = (value: number) => `0${value.toString(8)}`;
@@ -47,6 +48,8 @@ export function formatInstall(result: InstallResult): string {
       `Smoke test: ${result.smokeTest.instanceId} reached ${result.smokeTest.state}${result.smokeTest.consoleMarker ? ' and printed its ready marker' : ''} in ${result.smokeTest.seconds.toFixed(1)} s, then was terminated.`,
     );
   }
+  const supervised = result.hosts.filter((host) => host.starter === 'supervisor').map((host) => host.name);
+  if (supervised.length > 0) lines.push('', installMessages.afterReboot(supervised, result.cloud));
   lines.push(
     '',
     'Time per phase:',

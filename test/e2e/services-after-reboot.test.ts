@@ -59,6 +59,12 @@ t.test('installed: the start step ran libvirtd on the host, every daemon is heal
     { env },
   );
   t.equal(installed.code, 0, installed.stderr + installed.stdout);
+  t.match(
+    installed.stdout,
+    `After a reboot: on ${host.name} (no systemd: Mallee's supervisor runs the daemons) nothing starts Mallee at boot; ` +
+      `\`cloudctl services start all --cloud ${name}\``,
+    'the last screen says how to bring the host back after a reboot',
+  );
   t.ok(await libvirtdRuns(), 'libvirtd runs on the host');
   const before = await status();
   t.equal(before.code, 0, before.problems.join('\n'));
