@@ -11,13 +11,19 @@ export interface SupervisorProgram {
  * Shell that brings the cloud's supervisor on a host to `program` with its current config: a running one (its pid
  * file names a process started with this config) that runs `program` reloads (SIGHUP); one that runs another program
  * hands over (SIGUSR2: it saves its state and exits, its daemons keep running) and a new one from `program` adopts
- * the daemons; with none running, one is started.
+ * the daemons; with none running, one is started. With `libvirtd` (the host runs an nc on qemu), libvirtd is made to
+ * answer first: where systemd is not PID 1 nothing else starts it, not even at boot.
  */
-export function supervisorCommand(layout: HostLayout, program: SupervisorProgram): string {
+export function supervisorCommand(
+  layout: HostLayout,
+  program: SupervisorProgram,
+  options: { libvirtd?: boolean } = {},
+): string {
   const runsConfig = (pid: string, text: string) =>
     `tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null | grep -qF ${q(text)}`;
   const start = `mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(program.node)} ${q(program.script)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1`;
   return [
+    ...(options.libvirtd ? [libvirtdCommand()] : []),
     `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
     `if [ -n "$pid" ] && ${runsConfig('$pid', layout.supervisorConfig)}; then`,
     `  if ${runsConfig('$pid', program.script)}; then kill -HUP "$pid"; exit 0; fi`,
@@ -38,9 +44,9 @@ export function needsLibvirtd(daemons: readonly PlannedDaemon[]): boolean {
 /**
  * Shell that makes libvirtd answer at qemu:///system where nothing else starts it (systemd is not PID 1, so after a
  * reboot nothing has): virtlogd first (domains need it), then libvirtd, waiting up to 60 s for it to answer. Safe to
- * repeat: it does nothing when libvirtd already answers. Run before a supervisor starts a node controller on qemu.
+ * repeat: it does nothing when libvirtd already answers.
  */
-export function libvirtdCommand(): string {
+function libvirtdCommand(): string {
   return [
     // udev's rule for /dev/kvm where udev does not run (see src/local/libvirtd.ts).
     `if [ -c /dev/kvm ] && getent group kvm >/dev/null; then chgrp kvm /dev/kvm && chmod g+rw /dev/kvm; fi`,

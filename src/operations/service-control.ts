@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
 import { probeHost } from '../deploy/host-deployment.js';
 import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
-import { libvirtdCommand, needsLibvirtd, supervisorCommand } from '../deploy/supervisor-command.js';
+import { needsLibvirtd, supervisorCommand } from '../deploy/supervisor-command.js';
 import type { Operator } from '../operators/operator.js';
 import type { InstalledCloud } from './installed-cloud.js';
 import type { SupervisedDaemon } from '../supervisor/supervisor-config.js';
@@ -59,8 +59,7 @@ async function signalSupervisor(operator: Operator, layout: HostLayout, withLibv
   const current = (await operator.check(`readlink ${q(layout.current)}`, { sudo: true })).stdout.trim();
   const release = basename(current);
   const program = { node: layout.releaseNode(release), script: layout.releaseSupervisorScript(release) };
-  const libvirtd = withLibvirtd ? [libvirtdCommand()] : [];
-  await operator.check([...libvirtd, supervisorCommand(layout, program)].join('\n'), { sudo: true });
+  await operator.check(supervisorCommand(layout, program, { libvirtd: withLibvirtd }), { sudo: true });
 }
 
 async function waitFor(

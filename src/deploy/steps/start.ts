@@ -4,7 +4,7 @@ import type { SupervisorConfig, SupervisorState } from '../../supervisor/supervi
 import { releaseOf, type HostDeployment } from '../host-deployment.js';
 import { shellQuote as q } from '../host-layout.js';
 import { hashOf, type DeployStep } from '../step.js';
-import { libvirtdCommand, needsLibvirtd, supervisorCommand } from '../supervisor-command.js';
+import { needsLibvirtd, supervisorCommand } from '../supervisor-command.js';
 import { renderTemplate } from '../templates.js';
 import { filesInPlace, type HostFile } from './config.js';
 
@@ -61,8 +61,7 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
     script: layout.releaseSupervisorScript(supervisorRelease),
   };
   // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1.
-  const libvirtd = needsLibvirtd(deployment.daemons) ? [libvirtdCommand()] : [];
-  const command = [...libvirtd, supervisorCommand(layout, program)].join('\n');
+  const command = supervisorCommand(layout, program, { libvirtd: needsLibvirtd(deployment.daemons) });
 
   /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
   const converged = async (operator: Operator): Promise<boolean> => {
