@@ -97,7 +97,7 @@ export function openInstalledCloud(options: InstalledCloudOptions): InstalledClo
  * to one host with `--host`.
  */
 /** The service name that means every daemon (of a host, with `--host`). */
-export const allServices = 'all';
+const allServices = 'all';
 
 export function selectDaemons(installed: InstalledCloud, service: string, host?: string): PlannedDaemon[] {
   if (host !== undefined && !installed.config.hosts.some((entry) => entry.name === host)) {
