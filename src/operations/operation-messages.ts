@@ -23,6 +23,10 @@ export const operationMessages = {
   supervisorNotRunning: (host: string, cloud: string) =>
     `host ${host}: the supervisor is not running (crashed daemons will not be restarted); ` +
     `start it and the host's daemons with \`cloudctl services start all --host ${host} --cloud ${cloud}\``,
+  servicesFailed: (action: string, failures: string[]) =>
+    `services ${action}: ${failures.length} did not succeed (everything else did):\n  ${failures.join('\n  ')}`,
+  servicesFailedHint:
+    'Once a host answers, run the same command again (with --host HOST for it alone); a daemon that is not healthy: `cloudctl logs NAME`.',
   supervisorNeedsHost: 'Every host has its own supervisor: name one with --host.',
   cannotReachHost: (host: string, detail: string) => `Cannot reach ${host}: ${detail}`,
   cannotReachHostHint: 'Check the SSH flags (--ssh-user, --ssh-key, --known-hosts) and that the host is up.',

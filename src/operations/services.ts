@@ -85,8 +85,11 @@ export async function waitHealthy(installed: InstalledCloud, daemon: PlannedDaem
 }
 
 /**
- * `cloudctl services stop|start|restart`: host by host, then (start, restart) waits until each answers /healthz.
- * Stop and restart ask first unless `yes`.
+ * `cloudctl services stop|start|restart`. Every host's daemons are changed first, the hosts at once; then (start,
+ * restart) each daemon is waited for until it answers /healthz. So daemons that need one another come up together
+ * whatever order the hosts are in (walrus is healthy only once the clc answers), and a host that cannot be reached,
+ * or a daemon that does not come up, holds up nobody else: after everything else is done, the command fails naming
+ * each, with what it did in `details.changes`. Stop and restart ask first unless `yes`.
  */
 export async function changeServices(
   installed: InstalledCloud,
@@ -99,23 +102,56 @@ export async function changeServices(
   if (action === 'stop') await confirmOrRefuse(operationMessages.confirmStop(names), options.yes);
   if (action === 'restart') await confirmOrRefuse(operationMessages.confirmRestart(names), options.yes);
   const before = await componentStatuses(installed, daemons);
-  const changes: ServiceChange[] = [];
-  for (const host of installed.config.hosts) {
-    const onThisHost = daemons.filter((d) => d.host.name === host.name);
-    if (onThisHost.length === 0) continue;
-    await onHost(installed.open, host, (operator) => controlServices(operator, installed, onThisHost, action));
-    for (const daemon of onThisHost) {
-      const status =
-        action === 'stop' ? (await componentStatuses(installed, [daemon]))[0]! : await waitHealthy(installed, daemon);
-      changes.push({
-        action,
-        name: daemon.name,
-        host: host.name,
-        pidBefore: before.find((s) => s.name === daemon.name)?.process?.pid,
-        pidAfter: status.process?.pid,
-        status,
-      });
+  /** What did not succeed: each message names its host or daemon. */
+  const failures: { message: string; error: CliError }[] = [];
+  const hosts = installed.config.hosts.filter((host) => daemons.some((d) => d.host.name === host.name));
+  const changed = await Promise.all(
+    hosts.map(async (host) => {
+      const onThisHost = daemons.filter((d) => d.host.name === host.name);
+      try {
+        await onHost(installed.open, host, (operator) => controlServices(operator, installed, onThisHost, action));
+        return onThisHost;
+      } catch (error) {
+        const cliError = asCliError(error);
+        failures.push({ message: `${host.name}: ${cliError.message}`, error: cliError });
+        return [];
+      }
+    }),
+  );
+  const changes = await Promise.all(
+    changed.flat().map(async (daemon): Promise<ServiceChange | undefined> => {
+      try {
+        const status =
+          action === 'stop' ? (await componentStatuses(installed, [daemon]))[0]! : await waitHealthy(installed, daemon);
+        const pidBefore = before.find((s) => s.name === daemon.name)?.process?.pid;
+        return { action, name: daemon.name, host: daemon.host.name, pidBefore, pidAfter: status.process?.pid, status };
+      } catch (error) {
+        const cliError = asCliError(error);
+        failures.push({ message: `${daemon.host.name}: ${cliError.message}`, error: cliError });
+        return undefined;
+      }
+    }),
+  );
+  const done = changes.filter((change) => change !== undefined);
+  if (failures.length > 0) {
+    // One failure keeps its own message, hint and exit code; several are listed, and unhealthy only if all are.
+    if (failures.length === 1) {
+      const { message, error } = failures[0]!;
+      throw new CliError(error.kind, message, error.hint, { changes: done, failed: error.details });
     }
+    throw new CliError(
+      failures.every(({ error }) => error.kind === 'unhealthy') ? 'unhealthy' : 'failure',
+      operationMessages.servicesFailed(
+        action,
+        failures.map(({ message }) => message),
+      ),
+      operationMessages.servicesFailedHint,
+      { changes: done },
+    );
   }
-  return changes;
+  return done;
+}
+
+function asCliError(error: unknown): CliError {
+  return error instanceof CliError ? error : new CliError('failure', (error as Error).message);
 }

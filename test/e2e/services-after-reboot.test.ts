@@ -1,40 +1,47 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli, temporaryDir } from '../helpers/cli.js';
+import { runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { installerEnv } from '../helpers/installer.js';
 import { startTestbed } from '../helpers/testbed.js';
 
-// A host without systemd, after a power cycle: nothing there starts Mallee's supervisor, nor libvirtd. `cloudctl
-// services start` brings the host back as the installer's start step does: libvirtd first (an nc on qemu needs it),
-// then the supervisor, which runs every daemon of the host. The test-bed host has its own /run and pid namespace, so
-// the libvirtd it runs is its own (no guest is booted: the nc only has to reach libvirt to be healthy).
-t.setTimeout(5 * 60_000);
+// Hosts without systemd, after a power cycle: nothing there starts Mallee's supervisor, nor libvirtd. `cloudctl
+// services start all` brings them back as the installer's start step does: libvirtd first (an nc on qemu needs it),
+// then the supervisor, which runs every daemon of its host. h1 (walrus, the zone's cc and an nc on qemu) is listed
+// before h2 (the clc): walrus is healthy only once the clc answers, so the hosts must all be started before any
+// daemon is waited for. Each test-bed host has its own /run and pid namespace, so the libvirtd it runs is its own (no
+// guest is booted: the nc only has to reach libvirt to be healthy).
+t.setTimeout(6 * 60_000);
 
-const bed = await startTestbed(t, { hosts: 1 });
-const host = bed.hosts[0]!;
+const bed = await startTestbed(t, { hosts: 2 });
+const [h1, h2] = bed.hosts as [(typeof bed.hosts)[0], (typeof bed.hosts)[0]];
 const dir = temporaryDir('services-reboot');
 const name = `r${process.pid}`;
 const env = installerEnv(join(dir, 'home'));
 const configFile = join(dir, 'cloud.yaml');
+const hostLine = (host: typeof h1) =>
+  `  - { name: ${host.name}, address: ${host.address}, ssh: { user: root, key: ${bed.clientKey} } }`;
 writeFileSync(
   configFile,
-  `name: ${name}
-dataDir: /var/lib/mallee-test
-hosts:
-  - { name: ${host.name}, address: ${host.address}, ssh: { user: root, key: ${bed.clientKey} } }
-zones:
-  - name: zone-a
-components:
-  - { component: clc, host: ${host.name} }
-  - { component: walrus, host: ${host.name} }
-  - { component: cc, host: ${host.name}, zone: zone-a }
-  - { component: nc, host: ${host.name}, zone: zone-a, hypervisor: 'qemu:///system' }
-`,
+  [
+    `name: ${name}`,
+    'dataDir: /var/lib/mallee-test',
+    'hosts:',
+    hostLine(h1),
+    hostLine(h2),
+    'zones: [{ name: zone-a }]',
+    'components:',
+    `  - { component: walrus, host: ${h1.name} }`,
+    `  - { component: cc, host: ${h1.name}, zone: zone-a }`,
+    `  - { component: nc, host: ${h1.name}, zone: zone-a, hypervisor: 'qemu:///system' }`,
+    `  - { component: clc, host: ${h2.name} }`,
+    '',
+  ].join('\n'),
 );
+const everyDaemon = ['cc-zone-a', 'clc', `nc-${h1.name}`, 'walrus'];
 const cloudctl = (...args: string[]) =>
   runCli('cloudctl', [...args, '--cloud', name, '--known-hosts', bed.knownHosts], { env });
-const libvirtdRuns = async () => (await bed.exec(host, 'pgrep -x libvirtd')).code === 0;
+const libvirtdRuns = async () => (await bed.exec(h1, 'pgrep -x libvirtd')).code === 0;
 
 interface Status {
   healthy: boolean;
@@ -45,6 +52,11 @@ const status = async () => {
   const result = await cloudctl('status', '--json');
   return { code: result.code, ...(JSON.parse(result.stdout) as Status) };
 };
+interface Change {
+  name: string;
+  host: string;
+  status: { state: string };
+}
 
 t.teardown(async () => {
   await runCli('faststart', ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts], {
@@ -52,7 +64,7 @@ t.teardown(async () => {
   });
 });
 
-t.test('installed: the start step ran libvirtd on the host, every daemon is healthy', async (t) => {
+t.test('installed: the start step ran libvirtd on h1, every daemon is healthy', async (t) => {
   const installed = await runCli(
     'faststart',
     ['install', '--config', configFile, '--yes', '--no-smoke-test', '--known-hosts', bed.knownHosts],
@@ -61,43 +73,71 @@ t.test('installed: the start step ran libvirtd on the host, every daemon is heal
   t.equal(installed.code, 0, installed.stderr + installed.stdout);
   t.match(
     installed.stdout,
-    `After a reboot: on ${host.name} (no systemd: Mallee's supervisor runs the daemons) nothing starts Mallee at boot; ` +
-      `\`cloudctl services start all --cloud ${name}\``,
-    'the last screen says how to bring the host back after a reboot',
+    `After a reboot: on ${h1.name}, ${h2.name} (no systemd: Mallee's supervisor runs the daemons) nothing starts ` +
+      `Mallee at boot; \`cloudctl services start all --cloud ${name}\``,
+    'the last screen says how to bring the hosts back after a reboot',
   );
-  t.ok(await libvirtdRuns(), 'libvirtd runs on the host');
+  t.ok(await libvirtdRuns(), 'libvirtd runs on h1');
   const before = await status();
   t.equal(before.code, 0, before.problems.join('\n'));
 });
 
-t.test('after a power cycle: status says how to bring the host back', async (t) => {
-  await bed.reboot(host);
+t.test('after a power cycle: status says how to bring each host back', async (t) => {
+  await Promise.all([bed.reboot(h1), bed.reboot(h2)]);
   t.notOk(await libvirtdRuns(), 'libvirtd is gone with the reboot');
   const after = await status();
   t.equal(after.code, 5, 'unhealthy');
-  const supervisorProblem = after.problems.find((problem) => problem.includes('supervisor is not running'));
-  t.ok(supervisorProblem, after.problems.join('\n'));
-  t.match(supervisorProblem, `cloudctl services start all --host ${host.name} --cloud ${name}`);
+  for (const host of [h1, h2]) {
+    const problem = after.problems.find((line) => line.startsWith(`host ${host.name}: the supervisor is not running`));
+    t.ok(problem, after.problems.join('\n'));
+    t.match(problem, `cloudctl services start all --host ${host.name} --cloud ${name}`);
+  }
   t.ok(
     after.components.every((component) => component.state === 'down'),
     after.components.map((c) => `${c.name} ${c.state}`).join(', '),
   );
 });
 
-t.test('services start all --host: libvirtd, then the supervisor and every daemon, healthy', async (t) => {
-  const started = await cloudctl('services', 'start', 'all', '--host', host.name, '--json');
+t.test('services start all: libvirtd, then each supervisor and every daemon, healthy', async (t) => {
+  const started = await cloudctl('services', 'start', 'all', '--json');
   t.equal(started.code, 0, started.stderr + started.stdout);
-  const changes = JSON.parse(started.stdout) as { name: string; status: { state: string } }[];
-  t.same(changes.map((change) => change.name).sort(), ['cc-zone-a', 'clc', `nc-${host.name}`, 'walrus']);
+  const changes = JSON.parse(started.stdout) as Change[];
+  t.same(changes.map((change) => change.name).sort(), everyDaemon);
   t.ok(
     changes.every((change) => change.status.state === 'healthy'),
     changes.map((c) => `${c.name} ${c.status.state}`).join(', '),
   );
-  t.ok(await libvirtdRuns(), 'libvirtd runs on the host again');
+  t.ok(await libvirtdRuns(), 'libvirtd runs on h1 again');
   const after = await status();
   t.equal(after.code, 0, after.problems.join('\n'));
   t.ok(
     after.components.every((component) => component.state === 'healthy' && component.process?.pid),
-    'every daemon healthy under the new supervisor',
+    'every daemon healthy under the new supervisors',
   );
+});
+
+t.test('a host that cannot be reached holds up nobody else, and is named', async (t) => {
+  // h1 loses its link; h2 (the clc) is power-cycled, so its daemon needs starting.
+  const veth = `${bed.bridge}v1`;
+  await runCommand('ip', ['link', 'set', veth, 'down']);
+  t.teardown(() => runCommand('ip', ['link', 'set', veth, 'up']).then(() => undefined));
+  await bed.reboot(h2);
+  const started = await cloudctl('services', 'start', 'all', '--json');
+  t.equal(started.code, 1, 'fails: one host could not be reached');
+  const { error } = JSON.parse(started.stdout) as {
+    error: { code: string; message: string; details: { changes: Change[] } };
+  };
+  t.equal(error.code, 'failure');
+  t.match(error.message, new RegExp(`^${h1.name}: `), 'names the host first');
+  t.same(
+    error.details.changes.map((change) => [change.name, change.status.state]),
+    [['clc', 'healthy']],
+    'the clc on h2 was started all the same',
+  );
+
+  await runCommand('ip', ['link', 'set', veth, 'up']);
+  const again = await cloudctl('services', 'start', 'all', '--json');
+  t.equal(again.code, 0, again.stderr + again.stdout);
+  const after = await status();
+  t.equal(after.code, 0, after.problems.join('\n'));
 });
