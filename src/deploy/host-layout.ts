@@ -19,6 +19,13 @@ export interface HostLayout {
   runDir: string;
   /** `/etc/systemd/system`: units where systemd is PID 1. */
   unitDir: string;
+  /** `/etc/init.d/mallee-CLOUD`: where systemd is not PID 1, the init script that starts the supervisor at boot. */
+  initScript: string;
+  /**
+   * Its name for `update-rc.d` (or `chkconfig`), which links it into the runlevels; undefined for an install under a
+   * prefix, which the host's init never reads.
+   */
+  initScriptName?: string;
   daemonConfig(daemon: string): string;
   daemonLog(daemon: string): string;
   unitName(daemon: string): string;
@@ -54,6 +61,8 @@ export function hostLayout(cloud: string, prefix = '/'): HostLayout {
     logDir,
     runDir,
     unitDir: at('etc', 'systemd', 'system'),
+    initScript: at('etc', 'init.d', `mallee-${cloud}`),
+    ...(at() === '/' && { initScriptName: `mallee-${cloud}` }),
     daemonConfig: (daemon) => join(configDir, `${daemon}.json`),
     daemonLog: (daemon) => join(logDir, `${daemon}.log`),
     unitName: (daemon) => `mallee-${cloud}-${daemon}.service`,

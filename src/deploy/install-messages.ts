@@ -4,8 +4,9 @@ import type { HostReport, StepFailure } from './deploy.js';
 export const installMessages = {
   /** Hosts where Mallee's supervisor runs the daemons (systemd is not PID 1): nothing starts it at boot. */
   afterReboot: (hosts: string[], cloud: string) =>
-    `After a reboot: on ${hosts.join(', ')} (no systemd: Mallee's supervisor runs the daemons) nothing starts Mallee ` +
-    `at boot; \`cloudctl services start all --cloud ${cloud}\` brings every daemon back (libvirtd first for an nc on qemu).`,
+    `After a reboot: on ${hosts.join(', ')} (no systemd: Mallee's supervisor runs the daemons) init starts them ` +
+    `with /etc/init.d/mallee-${cloud} where it runs boot scripts (sysvinit); where nothing does (a container), ` +
+    `\`cloudctl services start all --cloud ${cloud}\` brings every daemon back (libvirtd first for an nc on qemu).`,
   needsConfigOrAllInOne: 'Nothing to install: give --config cloud.yaml or --all-in-one.',
   needsConfigOrAllInOneHint:
     'Run `faststart install --all-in-one` for this machine, or describe your servers in a cloud.yaml (see templates/cloud.example.yaml).',

@@ -1,11 +1,12 @@
 import type { PlannedDaemon } from './daemon-plan.js';
+import { relative } from 'node:path';
 import { shellQuote as q, type HostLayout } from './host-layout.js';
 
-/** The Node and the script a supervisor runs from. */
-export interface SupervisorProgram {
-  node: string;
-  script: string;
-}
+/**
+ * The Node and the script a supervisor runs from, or `current`: those of the release the `current` symlink names when
+ * the command runs (the one the last deploy or upgrade put in place), as `cloudctl services` and a boot do.
+ */
+export type SupervisorProgram = { node: string; script: string } | 'current';
 
 /**
  * Shell that brings the cloud's supervisor on a host to `program` with its current config: a running one (its pid
@@ -19,20 +20,52 @@ export function supervisorCommand(
   program: SupervisorProgram,
   options: { libvirtd?: boolean } = {},
 ): string {
-  const runsConfig = (pid: string, text: string) =>
-    `tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null | grep -qF ${q(text)}`;
-  const start = `mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f ${q(program.node)} ${q(program.script)} --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1`;
+  const start = `mkdir -p ${q(layout.logDir)} ${q(layout.runDir)} && setsid -f "$node" "$script" --config ${q(layout.supervisorConfig)} < /dev/null >> ${q(layout.supervisorLog)} 2>&1`;
   return [
     ...(options.libvirtd ? [libvirtdCommand()] : []),
-    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
-    `if [ -n "$pid" ] && ${runsConfig('$pid', layout.supervisorConfig)}; then`,
-    `  if ${runsConfig('$pid', program.script)}; then kill -HUP "$pid"; exit 0; fi`,
+    ...(program === 'current' ? currentProgram(layout) : [`node=${q(program.node)} script=${q(program.script)}`]),
+    `if ${supervisorRunning(layout)}; then`,
+    `  if ${commandLineHas('$pid', '"$script"')}; then kill -HUP "$pid"; exit 0; fi`,
     // Waits on /proc/PID/cmdline, not kill -0: an exited process nobody reaps (no init here) stays a zombie.
     `  kill -USR2 "$pid"; end=$(($(date +%s) + 30))`,
-    `  while ${runsConfig('$pid', layout.supervisorConfig)}; do`,
+    `  while ${commandLineHas('$pid', q(layout.supervisorConfig))}; do`,
     `    [ $(date +%s) -lt $end ] || { echo "the supervisor $pid did not hand over within 30 s" >&2; exit 1; }; sleep 0.1; done`,
     `fi`,
     start,
+  ].join('\n');
+}
+
+/** Shell: whether the cloud's supervisor runs (its pid file names a process started with its config); sets `pid`. */
+export function supervisorRunning(layout: HostLayout): string {
+  return `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null) && [ -n "$pid" ] && ${commandLineHas('$pid', q(layout.supervisorConfig))}`;
+}
+
+/** Shell: whether process `pid`'s command line holds `word` (a shell word, quoted already). */
+function commandLineHas(pid: string, word: string): string {
+  return `tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null | grep -qF ${word}`;
+}
+
+/** Shell setting `node` and `script` to those of the release `current` names, as the layout places them. */
+function currentProgram(layout: HostLayout): string[] {
+  const inRelease = (path: string) => relative(layout.release('HASH'), path);
+  return [
+    `target=$(readlink ${q(layout.current)}) || { echo "no release in place at ${layout.current}: run faststart install" >&2; exit 1; }`,
+    `release=${q(layout.releases)}/$(basename "$target")`,
+    `node="$release"/${q(inRelease(layout.releaseNode('HASH')))} script="$release"/${q(inRelease(layout.releaseSupervisorScript('HASH')))}`,
+  ];
+}
+
+/**
+ * Shell that stops the cloud's supervisor on a host, which stops its daemons first (SIGTERM, then up to 40 s for it
+ * to exit). Does nothing when none runs.
+ */
+export function supervisorStopCommand(layout: HostLayout): string {
+  return [
+    `if ${supervisorRunning(layout)}; then`,
+    // Waits on /proc/PID/cmdline, not kill -0: an exited process nobody reaps (no init here) stays a zombie.
+    `  kill -TERM "$pid"; end=$(($(date +%s) + 40))`,
+    `  while ${commandLineHas('$pid', q(layout.supervisorConfig))} && [ $(date +%s) -lt $end ]; do sleep 0.2; done`,
+    `fi`,
   ].join('\n');
 }
 

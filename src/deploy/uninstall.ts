@@ -10,6 +10,8 @@ import { cloudHome } from './cloud-home.js';
 import { daemonName } from './daemon-plan.js';
 import { hostLayout, shellQuote as q } from './host-layout.js';
 import { installMessages } from './install-messages.js';
+import { removeInitScript } from './init-script.js';
+import { supervisorStopCommand } from './supervisor-command.js';
 
 /** What install remembers on the installer side, so uninstall knows the hosts and paths without the cloud.yaml. */
 export interface InstallRecord {
@@ -55,12 +57,8 @@ export function uninstallCommand(cloud: CloudConfig, host: HostConfig, prefix: s
     `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then`,
     `  systemctl disable --now --quiet ${units} 2>/dev/null; (cd ${q(layout.unitDir)} && rm -f ${units}); systemctl daemon-reload`,
     `fi`,
-    `pid=$(cat ${q(layout.supervisorPid)} 2>/dev/null)`,
-    `if [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)}; then`,
-    // Waits on /proc/PID/cmdline, not kill -0: an exited process nobody reaps (no init here) stays a zombie.
-    `  kill -TERM "$pid"; end=$(($(date +%s) + 40))`,
-    `  while tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -qF ${q(layout.supervisorConfig)} && [ $(date +%s) -lt $end ]; do sleep 0.2; done`,
-    `fi`,
+    supervisorStopCommand(layout),
+    removeInitScript(layout),
     // Daemons left by a supervisor that was killed: their command line names this cloud's config folder.
     `for file in ${q(layout.runDir)}/*.pid; do [ -f "$file" ] || continue; p=$(cat "$file")`,
     `  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF ${q(`${layout.configDir}/`)} && kill -KILL "$p"; done`,

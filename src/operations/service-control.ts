@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
 import { probeHost } from '../deploy/host-deployment.js';
 import { shellQuote as q, type HostLayout } from '../deploy/host-layout.js';
@@ -56,10 +55,7 @@ export async function controlServices(
 
 async function signalSupervisor(operator: Operator, layout: HostLayout, withLibvirtd: boolean): Promise<void> {
   // The release the supervisor runs, as `current` resolves now: the one the last deploy or upgrade put in place.
-  const current = (await operator.check(`readlink ${q(layout.current)}`, { sudo: true })).stdout.trim();
-  const release = basename(current);
-  const program = { node: layout.releaseNode(release), script: layout.releaseSupervisorScript(release) };
-  await operator.check(supervisorCommand(layout, program, { libvirtd: withLibvirtd }), { sudo: true });
+  await operator.check(supervisorCommand(layout, 'current', { libvirtd: withLibvirtd }), { sudo: true });
 }
 
 async function waitFor(

@@ -73,7 +73,10 @@ t.test('--dry-run prints every command and file and changes nothing', async (t) 
   t.match(dry.stdout, /precheck: would run\n\s+\$ \[ "\$\(id -u\)" = 0 \]/);
   t.match(dry.stdout, new RegExp(`file ${configDir}/clc\\.json \\(mode 0600`));
   t.match(dry.stdout, new RegExp(`file ${configDir}/tls/host-key\\.pem \\(mode 0600\\)`));
-  t.match(dry.stdout, /setsid -f .*supervisor-main\.js --config/);
+  t.match(dry.stdout, /script=\S+\/supervisor-main\.js\n[^]*setsid -f "\$node" "\$script" --config/);
+  // Under a prefix the init script is written there, and not linked into this machine's runlevels.
+  t.match(dry.stdout, new RegExp(`file ${prefix}/etc/init\\.d/mallee-${name} \\(mode 0755`));
+  t.notMatch(dry.stdout, /update-rc\.d/);
   t.match(dry.stdout, /openssl dgst -sha256/);
   for (const path of [prefix, dataDir, home]) t.notOk(existsSync(path), `${path} was not created`);
 });

@@ -291,7 +291,7 @@ t.test('a host rebooted mid-deploy is named; a re-run brings its daemons back an
   // Make the next run redo h2's config (and so restart its daemons), then power-cycle h2 once its step line appears:
   // its supervisor and daemons die, /run starts empty, the disks keep the release and the journal.
   await bed.exec(h2, `rm -rf /etc/mallee/${name}/cc-zone-a.json`);
-  let rebooting: Promise<void> | undefined;
+  let rebooting: Promise<unknown> | undefined;
   const failed = await installWatching((output) => {
     if (!rebooting && /h2: (config|certificates|start)/.test(output)) rebooting = bed.reboot(h2);
   });

@@ -41,6 +41,7 @@ writeFileSync(
 const everyDaemon = ['cc-zone-a', 'clc', `nc-${h1.name}`, 'walrus'];
 const cloudctl = (...args: string[]) =>
   runCli('cloudctl', [...args, '--cloud', name, '--known-hosts', bed.knownHosts], { env });
+const initScript = `/etc/init.d/mallee-${name}`;
 const libvirtdRuns = async () => (await bed.exec(h1, 'pgrep -x libvirtd')).code === 0;
 
 interface Status {
@@ -73,11 +74,24 @@ t.test('installed: the start step ran libvirtd on h1, every daemon is healthy', 
   t.equal(installed.code, 0, installed.stderr + installed.stdout);
   t.match(
     installed.stdout,
-    `After a reboot: on ${h1.name}, ${h2.name} (no systemd: Mallee's supervisor runs the daemons) nothing starts ` +
-      `Mallee at boot; \`cloudctl services start all --cloud ${name}\``,
-    'the last screen says how to bring the hosts back after a reboot',
+    `After a reboot: on ${h1.name}, ${h2.name} (no systemd: Mallee's supervisor runs the daemons) init starts them ` +
+      `with ${initScript} where it runs boot scripts (sysvinit); where nothing does (a container), ` +
+      `\`cloudctl services start all --cloud ${name}\``,
+    'the last screen says how the hosts come back after a reboot',
   );
   t.ok(await libvirtdRuns(), 'libvirtd runs on h1');
+  for (const host of [h1, h2]) {
+    const installedScript = await bed.exec(
+      host,
+      `test -x ${initScript} && ls /etc/rc2.d/S??mallee-${name} /etc/rc6.d/K??mallee-${name} && ${initScript} status`,
+    );
+    t.equal(
+      installedScript.code,
+      0,
+      `${host.name}: the init script is in place, linked into the runlevels, and says the supervisor runs: ${installedScript.stderr}`,
+    );
+    t.match(installedScript.stdout, `mallee-${name}: the supervisor is running (pid `);
+  }
   const before = await status();
   t.equal(before.code, 0, before.problems.join('\n'));
 });
@@ -140,4 +154,63 @@ t.test('a host that cannot be reached holds up nobody else, and is named', async
   t.equal(again.code, 0, again.stderr + again.stdout);
   const after = await status();
   t.equal(after.code, 0, after.problems.join('\n'));
+});
+
+/** Polls `cloudctl status` (a condition, with a deadline) until every daemon answers healthy. */
+async function healthyWithin(ms: number): Promise<Awaited<ReturnType<typeof status>>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const current = await status();
+    if (current.code === 0 || Date.now() > deadline) return current;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+t.test(
+  'a sysvinit boot: the init script brings libvirtd, the supervisor and every daemon back, no command',
+  async (t) => {
+    const booted = await Promise.all([bed.reboot(h1, { bootScripts: true }), bed.reboot(h2, { bootScripts: true })]);
+    for (const boot of booted) t.equal(boot?.code, 0, `${boot?.stdout}${boot?.stderr}`);
+    t.ok(await libvirtdRuns(), 'libvirtd runs on h1 again, started by the init script');
+    const after = await healthyWithin(60_000);
+    t.equal(after.code, 0, after.problems.join('\n'));
+    t.ok(
+      after.components.every((component) => component.state === 'healthy' && component.process?.pid),
+      after.components.map((c) => `${c.name} ${c.state}`).join(', '),
+    );
+  },
+);
+
+t.test('the init script: stop stops the supervisor and its daemons, start brings them back', async (t) => {
+  const stopped = await bed.exec(h2, `${initScript} stop && ${initScript} status`);
+  t.equal(stopped.code, 3, `LSB status: not running (${stopped.stdout}${stopped.stderr})`);
+  t.match(stopped.stdout, `mallee-${name}: not running`);
+  const down = await status();
+  t.match(
+    down.components.find((component) => component.name === 'clc'),
+    { state: 'down' },
+    'the clc on h2 stopped with its supervisor',
+  );
+  const started = await bed.exec(h2, `${initScript} start`);
+  t.equal(started.code, 0, started.stderr);
+  const after = await healthyWithin(60_000);
+  t.equal(after.code, 0, after.problems.join('\n'));
+});
+
+t.test('faststart uninstall removes the init script and its runlevel links', async (t) => {
+  const removed = await runCli(
+    'faststart',
+    ['uninstall', '--name', name, '--yes', '--purge', '--known-hosts', bed.knownHosts],
+    {
+      env,
+    },
+  );
+  t.equal(removed.code, 0, removed.stderr + removed.stdout);
+  for (const host of [h1, h2]) {
+    const left = await bed.exec(
+      host,
+      `ls ${initScript} /etc/rc*.d/*mallee-${name} 2>/dev/null; pgrep -f "[/]etc/mallee/${name}/"`,
+    );
+    t.equal(left.stdout, '', `${host.name}: nothing of the cloud is left`);
+  }
 });

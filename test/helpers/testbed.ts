@@ -44,9 +44,12 @@ export interface Testbed {
   /**
    * What a power cycle does to the host: every process in it is killed, /run (a tmpfs) starts empty, the disks (/opt,
    * /etc, /var) keep what was written; its sshd (the only thing a host without systemd starts at boot) comes back with
-   * the same key.
+   * the same key. With `bootScripts`, the host boots as a sysvinit server does: once its sshd answers, the start
+   * scripts of runlevel 2 run in order (`/etc/rc2.d/S*` with `start`, as Debian's /etc/init.d/rc does), those the
+   * host's own software linked there (in its /etc's upper layer; this machine's, which every host sees, are not run:
+   * the bed starts each host's sshd itself). Their output is returned.
    */
-  reboot(host: TestbedHost): Promise<void>;
+  reboot(host: TestbedHost, options?: { bootScripts?: boolean }): Promise<CommandResult | undefined>;
   down(): void;
 }
 
@@ -291,7 +294,7 @@ export async function startTestbed(t: Test, options: TestbedOptions): Promise<Te
   writeFileSync(knownHosts, hosts.map((host) => `${hostKeyLine(host)}\n`).join(''));
   for (const host of hosts) await waitFor(`sshd on ${host.address}`, () => canConnect(host.address, 22));
 
-  return {
+  const testbed: Testbed = {
     dir,
     bridge,
     subnet: `${net}.0/24`,
@@ -317,7 +320,16 @@ export async function startTestbed(t: Test, options: TestbedOptions): Promise<Te
         rmSync(join(host.dir, 'ssh_host_ed25519_key.pub'));
         run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(host.dir, 'ssh_host_ed25519_key')]);
       }),
-    reboot: (host) => restartHost(host, () => undefined),
+    reboot: async (host, options = {}) => {
+      await restartHost(host, () => undefined);
+      if (!options.bootScripts) return undefined;
+      const hostOwn = join(host.dir, 'etc-upper', 'rc2.d');
+      return testbed.exec(
+        host,
+        `rc=0; for link in /etc/rc2.d/S*; do if [ -e ${hostOwn}/$(basename "$link") ]; then "$link" start || rc=1; fi; done; exit $rc`,
+      );
+    },
     down,
   };
+  return testbed;
 }

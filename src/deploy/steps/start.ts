@@ -7,6 +7,7 @@ import { hashOf, type DeployStep } from '../step.js';
 import { needsLibvirtd, supervisorCommand } from '../supervisor-command.js';
 import { renderTemplate } from '../templates.js';
 import { filesInPlace, type HostFile } from './config.js';
+import { initScript, initScriptRegistered, registerInitScript } from '../init-script.js';
 
 /** A daemon restarts when its release, config or certificates change, and only then. */
 function revisions(deployment: HostDeployment): Map<string, string> {
@@ -50,18 +51,20 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
       revision: revisionOf.get(daemon.name)!,
     })),
   };
-  const file: HostFile = {
-    path: layout.supervisorConfig,
-    content: JSON.stringify(config, null, 2) + '\n',
-    mode: 0o644,
-  };
+  // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1.
+  const libvirtd = needsLibvirtd(deployment.daemons);
+  const files: HostFile[] = [
+    { path: layout.supervisorConfig, content: JSON.stringify(config, null, 2) + '\n', mode: 0o644 },
+    // What brings the supervisor back at boot where init runs scripts (sysvinit); no daemon's revision depends on it.
+    { path: layout.initScript, content: initScript(layout, cloud.name, { libvirtd }), mode: 0o755 },
+  ];
+  const register = registerInitScript(layout);
   const supervisorRelease = deployment.supervisorRelease ?? deployment.bundle.hash;
   const program = {
     node: layout.releaseNode(supervisorRelease),
     script: layout.releaseSupervisorScript(supervisorRelease),
   };
-  // Real VMs need libvirtd, which nothing else starts where systemd is not PID 1.
-  const command = supervisorCommand(layout, program, { libvirtd: needsLibvirtd(deployment.daemons) });
+  const command = supervisorCommand(layout, program, { libvirtd });
 
   /** Every daemon runs at its new revision, as the supervisor's state file says and /proc confirms. */
   const converged = async (operator: Operator): Promise<boolean> => {
@@ -89,16 +92,22 @@ function supervisorStart(deployment: HostDeployment): DeployStep {
   };
   return {
     name: 'start',
-    inputs: hashOf(config),
+    inputs: hashOf(config, files),
     actions: [
-      { kind: 'file', path: file.path, mode: file.mode },
+      ...files.map((file) => ({ kind: 'file' as const, path: file.path, mode: file.mode })),
+      ...(register ? [{ kind: 'run' as const, command: register }] : []),
       { kind: 'run', command },
     ],
     async inPlace(operator) {
-      return (await filesInPlace(operator, [file])) && converged(operator);
+      return (
+        (await filesInPlace(operator, files)) &&
+        (await operator.run(initScriptRegistered(layout), { sudo: true })).exitCode === 0 &&
+        converged(operator)
+      );
     },
     async apply(operator, progress) {
-      await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
+      for (const file of files) await operator.writeFile(file.path, file.content, { mode: file.mode, sudo: true });
+      if (register) await operator.check(register, { sudo: true });
       await operator.check(command, { sudo: true });
       progress('waiting for the supervisor to run every daemon');
       const deadline = Date.now() + deployment.healthTimeoutMs;
