@@ -42,6 +42,8 @@ export interface HostReport {
   name: string;
   address: string;
   starter?: 'systemd' | 'supervisor';
+  /** Whether the host's init starts the daemons after a reboot: systemd's units, or sysvinit's init script. */
+  startsAtBoot?: boolean;
   steps: StepReport[];
   failure?: StepFailure;
   /** The step the host was at, or would have started next, when the install was interrupted. */
@@ -193,6 +195,7 @@ export async function deployCloud(options: DeployOptions): Promise<DeployResult>
       const layout = hostLayout(cloud.name, options.prefix);
       const [probe, journal] = await Promise.all([probeHost(operator), Journal.read(operator, layout.journal)]);
       report.starter = probe.systemd ? 'systemd' : 'supervisor';
+      report.startsAtBoot = probe.systemd || probe.initScripts;
       const deployment = hostDeploymentOf({
         cloud,
         host,

@@ -48,8 +48,13 @@ export function formatInstall(result: InstallResult): string {
       `Smoke test: ${result.smokeTest.instanceId} reached ${result.smokeTest.state}${result.smokeTest.consoleMarker ? ' and printed its ready marker' : ''} in ${result.smokeTest.seconds.toFixed(1)} s, then was terminated.`,
     );
   }
-  const supervised = result.hosts.filter((host) => host.starter === 'supervisor').map((host) => host.name);
-  if (supervised.length > 0) lines.push('', installMessages.afterReboot(supervised, result.cloud));
+  // Hosts under systemd come back by themselves, as anyone expects; the others are named, by what starts them.
+  const supervised = result.hosts.filter((host) => host.starter === 'supervisor');
+  const atBoot = supervised.filter((host) => host.startsAtBoot).map((host) => host.name);
+  const notAtBoot = supervised.filter((host) => !host.startsAtBoot).map((host) => host.name);
+  if (supervised.length > 0) lines.push('');
+  if (atBoot.length > 0) lines.push(installMessages.startedAtBoot(atBoot, result.cloud));
+  if (notAtBoot.length > 0) lines.push(installMessages.notStartedAtBoot(notAtBoot, result.cloud));
   lines.push(
     '',
     'Time per phase:',

@@ -9,6 +9,12 @@ import type { HostLayout } from './host-layout.js';
 /** What a short look at the host tells the steps: how daemons are started and how packages are installed. */
 export interface HostProbe {
   systemd: boolean;
+  /**
+   * Without systemd: whether PID 1 is sysvinit's init with runlevel scripts (an inittab, and update-rc.d or chkconfig
+   * to link ours), so the init script the start step installs runs at boot. Elsewhere (a container, whose PID 1 runs
+   * no boot scripts) nothing starts Mallee after a reboot.
+   */
+  initScripts: boolean;
   packageManager?: 'apt-get' | 'dnf';
 }
 
@@ -93,14 +99,22 @@ export function releaseOf(deployment: HostDeployment, daemon: PlannedDaemon): st
   return deployment.releases?.get(daemon.name) ?? deployment.bundle.hash;
 }
 
-/** One command tells whether systemd is PID 1 and which package manager the host has (read-only). */
-export const probeCommand =
-  'cat /proc/1/comm 2>/dev/null; command -v apt-get >/dev/null 2>&1 && echo apt-get; command -v dnf >/dev/null 2>&1 && echo dnf; true';
+/**
+ * One command tells what PID 1 is (and whether it is sysvinit's, with runlevel scripts) and which package manager the
+ * host has (read-only).
+ */
+export const probeCommand = [
+  'cat /proc/1/comm 2>/dev/null',
+  '[ -f /etc/inittab ] && echo inittab',
+  'for tool in apt-get dnf update-rc.d chkconfig; do command -v $tool >/dev/null 2>&1 && echo $tool; done; true',
+].join('; ');
 
 export async function probeHost(operator: Operator): Promise<HostProbe> {
   const lines = (await operator.check(probeCommand)).stdout.split('\n').map((line) => line.trim());
+  const has = (word: string) => lines.slice(1).includes(word);
   return {
     systemd: lines[0] === 'systemd',
-    packageManager: lines.includes('apt-get') ? 'apt-get' : lines.includes('dnf') ? 'dnf' : undefined,
+    initScripts: lines[0] === 'init' && has('inittab') && (has('update-rc.d') || has('chkconfig')),
+    packageManager: has('apt-get') ? 'apt-get' : has('dnf') ? 'dnf' : undefined,
   };
 }

@@ -3,10 +3,13 @@ import type { HostReport, StepFailure } from './deploy.js';
 /** Wording of `faststart install` and `faststart uninstall`. */
 export const installMessages = {
   /** Hosts where Mallee's supervisor runs the daemons (systemd is not PID 1): nothing starts it at boot. */
-  afterReboot: (hosts: string[], cloud: string) =>
-    `After a reboot: on ${hosts.join(', ')} (no systemd: Mallee's supervisor runs the daemons) init starts them ` +
-    `with /etc/init.d/mallee-${cloud} where it runs boot scripts (sysvinit); where nothing does (a container), ` +
-    `\`cloudctl services start all --cloud ${cloud}\` brings every daemon back (libvirtd first for an nc on qemu).`,
+  startedAtBoot: (hosts: string[], cloud: string) =>
+    `After a reboot: on ${hosts.join(', ')} (sysvinit) init starts Mallee's supervisor and every daemon with ` +
+    `/etc/init.d/mallee-${cloud}.`,
+  notStartedAtBoot: (hosts: string[], cloud: string) =>
+    `After a reboot: on ${hosts.join(', ')} (neither systemd nor sysvinit is PID 1) nothing starts Mallee at boot; ` +
+    `\`cloudctl services start all --cloud ${cloud}\` (or \`service mallee-${cloud} start\` there) brings every ` +
+    `daemon back (libvirtd first for an nc on qemu).`,
   needsConfigOrAllInOne: 'Nothing to install: give --config cloud.yaml or --all-in-one.',
   needsConfigOrAllInOneHint:
     'Run `faststart install --all-in-one` for this machine, or describe your servers in a cloud.yaml (see templates/cloud.example.yaml).',
