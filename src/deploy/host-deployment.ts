@@ -5,6 +5,7 @@ import type { Bundle } from './bundle.js';
 import type { HostCredentials, PkiStore } from '../pki/pki-store.js';
 import { renderServiceConfig, type AdminCredentials, type PlannedDaemon } from './daemon-plan.js';
 import type { HostLayout } from './host-layout.js';
+import { classifyInit, initProbe } from '../discovery/init-system.js';
 
 /** What a short look at the host tells the steps: how daemons are started and how packages are installed. */
 export interface HostProbe {
@@ -103,18 +104,14 @@ export function releaseOf(deployment: HostDeployment, daemon: PlannedDaemon): st
  * One command tells what PID 1 is (and whether it is sysvinit's, with runlevel scripts) and which package manager the
  * host has (read-only).
  */
-export const probeCommand = [
-  'cat /proc/1/comm 2>/dev/null',
-  '[ -f /etc/inittab ] && echo inittab',
-  'for tool in apt-get dnf update-rc.d chkconfig; do command -v $tool >/dev/null 2>&1 && echo $tool; done; true',
-].join('; ');
+export const probeCommand = `${initProbe}; for tool in apt-get dnf; do command -v $tool >/dev/null 2>&1 && echo $tool; done; true`;
 
 export async function probeHost(operator: Operator): Promise<HostProbe> {
   const lines = (await operator.check(probeCommand)).stdout.split('\n').map((line) => line.trim());
-  const has = (word: string) => lines.slice(1).includes(word);
+  const { bootStarter } = classifyInit(lines);
   return {
-    systemd: lines[0] === 'systemd',
-    initScripts: lines[0] === 'init' && has('inittab') && (has('update-rc.d') || has('chkconfig')),
-    packageManager: has('apt-get') ? 'apt-get' : has('dnf') ? 'dnf' : undefined,
+    systemd: bootStarter === 'systemd',
+    initScripts: bootStarter === 'sysvinit',
+    packageManager: lines.includes('apt-get') ? 'apt-get' : lines.includes('dnf') ? 'dnf' : undefined,
   };
 }

@@ -37,6 +37,12 @@ function gib(mib: number): string {
   return `${(mib / 1024).toFixed(1)} GiB`;
 }
 
+/** What starts Mallee at boot: systemd, sysvinit, or nothing (PID 1 named). */
+function bootColumn(facts: HostFacts): string {
+  if (!facts.bootStarter) return '?';
+  return facts.bootStarter === 'none' ? `nothing (PID 1: ${facts.pid1 ?? '?'})` : facts.bootStarter;
+}
+
 function row(facts: HostFacts): string[] {
   const host = facts.name === facts.address ? facts.address : `${facts.name} (${facts.address})`;
   if (!facts.reachable) return [host, '-', '-', '-', '-', '-', '-', '-', '-', '-', hostProblems(facts).join('; ')];
@@ -56,7 +62,7 @@ function row(facts: HostFacts): string[] {
     subnets.join(' ') || '-',
     facts.clockOffsetSeconds === undefined ? '?' : `${facts.clockOffsetSeconds.toFixed(3)} s`,
     libvirt,
-    facts.systemdIsPid1 === undefined ? '?' : facts.systemdIsPid1 ? 'PID 1' : 'no',
+    bootColumn(facts),
     hostProblems(facts).join('; ') || '-',
   ];
 }
@@ -64,7 +70,7 @@ function row(facts: HostFacts): string[] {
 /** One table of every host, then the full reason (and the fix) for each host that could not be inspected. */
 export function formatDiscovery(facts: HostFacts[]): string {
   const table = renderTable(
-    ['HOST', 'OS', 'CORES', 'MEMORY', 'VIRT', 'FREE DISK', 'ADDRESSES', 'CLOCK SKEW', 'LIBVIRT', 'SYSTEMD', 'PROBLEMS'],
+    ['HOST', 'OS', 'CORES', 'MEMORY', 'VIRT', 'FREE DISK', 'ADDRESSES', 'CLOCK SKEW', 'LIBVIRT', 'AT BOOT', 'PROBLEMS'],
     facts.map(row),
   );
   const details = facts

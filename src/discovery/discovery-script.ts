@@ -1,3 +1,4 @@
+import { initProbe } from './init-system.js';
 import { shellQuote } from '../operators/shell-quote.js';
 
 /**
@@ -53,7 +54,7 @@ export function discoveryScript(dataDir: string): string {
     qemu:
       'for q in "qemu-system-$(uname -m)" qemu-kvm /usr/libexec/qemu-kvm; do ' +
       'if command -v "$q" >/dev/null 2>&1; then "$q" --version 2>/dev/null | head -n 1; break; fi; done',
-    pid1: 'cat /proc/1/comm 2>/dev/null',
+    pid1: initProbe,
     user: 'id -un; id -u',
     // -n: a sudo that wants a password or a terminal fails at once instead of waiting.
     sudo: 'if [ "$(id -u)" != 0 ]; then sudo -n true 2>&1 </dev/null; echo "exit=$?"; fi',

@@ -1,3 +1,5 @@
+import type { BootStarter } from './init-system.js';
+
 /** What discovery learns about one host; placement is a pure function of these. */
 export interface HostFacts {
   /** The host's name in the inventory (cloud.yaml `hosts[].name`). */
@@ -27,6 +29,10 @@ export interface HostFacts {
   libvirt?: { installed: boolean; version?: string; running: boolean };
   qemu?: { installed: boolean; version?: string };
   systemdIsPid1?: boolean;
+  /** PID 1's command name (`systemd`, `init`, `sshd` in a container...). */
+  pid1?: string;
+  /** What starts Mallee's daemons at boot (see BootStarter). */
+  bootStarter?: BootStarter;
   /** The SSH user is root, or sudo works without a password or terminal. */
   root?: { user: string; viaSudo: boolean; works: boolean; problem?: string };
   packageManager?: 'apt-get' | 'dnf';

@@ -1,3 +1,4 @@
+import { classifyInit } from './init-system.js';
 import { formatIpv4, parseIpv4 } from '../config/net-formats.js';
 import { classifySudoFailure, SudoError } from '../operators/sudo.js';
 import type { Sections } from './discovery-script.js';
@@ -272,8 +273,15 @@ export function factsFromSections(
     listeningPorts: parseListeningPorts(text('listening')),
     libvirt: parseLibvirt(text('libvirtd'), text('libvirt-running')),
     qemu: parseQemu(text('qemu')),
-    systemdIsPid1: text('pid1') ? text('pid1') === 'systemd' : undefined,
+    ...bootOf(text('pid1')),
     root: parseRoot(host.name, text('user'), text('sudo')),
     packageManager: parsePackageManager(text('package-manager')),
   };
+}
+
+/** PID 1, whether it is systemd, and what starts Mallee at boot; nothing when the section is empty. */
+function bootOf(section: string | undefined): Pick<HostFacts, 'pid1' | 'systemdIsPid1' | 'bootStarter'> {
+  if (!section) return {};
+  const { pid1, bootStarter } = classifyInit(section.split('\n'));
+  return { ...(pid1 && { pid1 }), systemdIsPid1: bootStarter === 'systemd', bootStarter };
 }

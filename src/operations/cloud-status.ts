@@ -34,6 +34,8 @@ export interface HostStatus {
   address: string;
   reachable: boolean;
   starter?: 'systemd' | 'supervisor';
+  /** Whether the host's init starts the daemons after a reboot (systemd, or sysvinit through the init script). */
+  startsAtBoot?: boolean;
   supervisorPid?: number;
   clockOffsetSeconds?: number;
   error?: string;
@@ -121,6 +123,7 @@ async function lookAtHost(installed: InstalledCloud, host: HostConfig): Promise<
         ...base,
         reachable: true,
         starter: processes.starter,
+        startsAtBoot: processes.startsAtBoot,
         ...(processes.supervisorPid && { supervisorPid: processes.supervisorPid }),
         ...(offset !== undefined && { clockOffsetSeconds: offset }),
       },

@@ -45,12 +45,13 @@ export function formatCloudStatus(status: CloudStatus): string {
       ]),
     ),
     renderTable(
-      ['HOST', 'ADDRESS', 'REACHABLE', 'STARTER', 'CLOCK OFFSET'],
+      ['HOST', 'ADDRESS', 'REACHABLE', 'STARTER', 'AT BOOT', 'CLOCK OFFSET'],
       status.hosts.map((host) => [
         host.name,
         host.address,
         host.reachable ? 'yes' : 'no',
         host.starter ?? '',
+        host.startsAtBoot === undefined ? '' : host.startsAtBoot ? 'starts' : 'nothing starts it',
         host.clockOffsetSeconds === undefined ? '' : `${host.clockOffsetSeconds.toFixed(2)} s`,
       ]),
     ),

@@ -16,6 +16,8 @@ export interface DaemonProcess {
 
 export interface HostProcesses {
   starter: 'systemd' | 'supervisor';
+  /** Whether the host's init starts the daemons after a reboot: systemd, or sysvinit through the init script. */
+  startsAtBoot: boolean;
   /** The supervisor's own pid when it runs (supervisor hosts only). */
   supervisorPid?: number;
   daemons: Map<string, DaemonProcess>;
@@ -71,14 +73,15 @@ export async function readHostProcesses(
   daemons: readonly PlannedDaemon[],
 ): Promise<HostProcesses> {
   const probe = await probeHost(operator);
-  return probe.systemd ? systemdProcesses(operator, layout, daemons) : supervisorProcesses(operator, layout, daemons);
+  if (probe.systemd) return { ...(await systemdProcesses(operator, layout, daemons)), startsAtBoot: true };
+  return { ...(await supervisorProcesses(operator, layout, daemons)), startsAtBoot: probe.initScripts };
 }
 
 async function supervisorProcesses(
   operator: Operator,
   layout: HostLayout,
   daemons: readonly PlannedDaemon[],
-): Promise<HostProcesses> {
+): Promise<Omit<HostProcesses, 'startsAtBoot'>> {
   const [state, held, supervisorPidText] = await Promise.all([
     readSupervisorState(operator, layout),
     readHeldDaemons(operator, layout),
@@ -113,7 +116,7 @@ async function systemdProcesses(
   operator: Operator,
   layout: HostLayout,
   daemons: readonly PlannedDaemon[],
-): Promise<HostProcesses> {
+): Promise<Omit<HostProcesses, 'startsAtBoot'>> {
   const processes = new Map<string, DaemonProcess>();
   for (const daemon of daemons) {
     const unit = layout.unitName(daemon.name);

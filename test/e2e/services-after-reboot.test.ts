@@ -46,6 +46,7 @@ const libvirtdRuns = async () => (await bed.exec(h1, 'pgrep -x libvirtd')).code 
 
 interface Status {
   healthy: boolean;
+  hosts: { name: string; starter?: string; startsAtBoot?: boolean }[];
   problems: string[];
   components: { name: string; state: string; process?: { pid?: number } }[];
 }
@@ -93,6 +94,19 @@ t.test('installed: the start step ran libvirtd on h1, every daemon is healthy', 
   }
   const before = await status();
   t.equal(before.code, 0, before.problems.join('\n'));
+  t.same(
+    before.hosts.map((host) => [host.name, host.starter, host.startsAtBoot]),
+    [
+      [h1.name, 'supervisor', false],
+      [h2.name, 'supervisor', false],
+    ],
+    "status: the supervisor runs the daemons, and nothing starts it at boot (each host's PID 1 is its sshd)",
+  );
+  const table = await cloudctl('status');
+  t.match(
+    table.stdout,
+    new RegExp(`${h1.name}\\s+${h1.address.replace(/\./g, '\\.')}\\s+yes\\s+supervisor\\s+nothing starts it`),
+  );
 });
 
 t.test('after a power cycle: status says how to bring each host back', async (t) => {

@@ -82,6 +82,7 @@ t.test('discover --json: three hosts, each fact checked against this machine', a
     t.same(host.defaultRoute, { gateway: bed.gateway, interface: 'eth0' });
     t.ok(host.listeningPorts?.includes(22), 'sshd listens on 22');
     t.equal(host.systemdIsPid1, false, 'PID 1 in the host is sshd, not systemd');
+    t.match(host, { pid1: 'sshd', bootStarter: 'none' }, 'and nothing there runs boot scripts');
     t.same(host.root, { user: 'root', viaSudo: false, works: true });
     t.ok(Math.abs(host.clockOffsetSeconds ?? 99) < 0.5, `same clock: offset ${host.clockOffsetSeconds} s`);
     t.ok((host.dataDirFreeGiB ?? 0) > 0, 'free space where the data will go');
@@ -125,9 +126,9 @@ t.test('an unreachable address is reported while the other hosts are still disco
   const lines = result.stdout.split('\n');
   t.match(
     lines[0],
-    /^HOST\s+OS\s+CORES\s+MEMORY\s+VIRT\s+FREE DISK\s+ADDRESSES\s+CLOCK SKEW\s+LIBVIRT\s+SYSTEMD\s+PROBLEMS/,
+    /^HOST\s+OS\s+CORES\s+MEMORY\s+VIRT\s+FREE DISK\s+ADDRESSES\s+CLOCK SKEW\s+LIBVIRT\s+AT BOOT\s+PROBLEMS/,
   );
-  t.match(lines[1], new RegExp(`^${h1.address}\\s+Debian.*${h1.address}/24`));
+  t.match(lines[1], new RegExp(`^${h1.address}\\s+Debian.*${h1.address}/24.*nothing \\(PID 1: sshd\\)`));
   t.match(lines[2], new RegExp(`^${bed.unusedAddress}\\s+-.*unreachable$`));
   t.match(lines[3], new RegExp(`^${h3.address}\\s+Debian.*${h3.address}/24`));
   t.match(result.stdout, new RegExp(`${bed.unusedAddress}: Could not connect to ${bed.unusedAddress}: .*Check`));

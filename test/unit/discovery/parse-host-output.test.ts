@@ -45,6 +45,8 @@ t.test('a whole captured run on a Debian 12 machine (2 cores, no KVM, not system
     libvirt: { installed: true, version: '9.0.0', running: false },
     qemu: { installed: true, version: '7.2.22' },
     systemdIsPid1: false,
+    pid1: 'process_api',
+    bootStarter: 'none',
     root: { user: 'root', viaSudo: false, works: true },
     packageManager: 'apt-get',
   });
@@ -269,10 +271,27 @@ t.test('problems and the table', async (t) => {
   const table = formatDiscovery([good, down]).split('\n');
   t.match(
     table[0],
-    /^HOST\s+OS\s+CORES\s+MEMORY\s+VIRT\s+FREE DISK\s+ADDRESSES\s+CLOCK SKEW\s+LIBVIRT\s+SYSTEMD\s+PROBLEMS$/,
+    /^HOST\s+OS\s+CORES\s+MEMORY\s+VIRT\s+FREE DISK\s+ADDRESSES\s+CLOCK SKEW\s+LIBVIRT\s+AT BOOT\s+PROBLEMS$/,
   );
   t.match(table[1], /^h1 \(10\.0\.0\.5\)\s+Debian GNU\/Linux 12 \(bookworm\)\s+8\s+32\.0 GiB\s+kvm\s+400 GiB/);
   t.match(table[2], /^h3 \(10\.0\.0\.7\)\s+-.*unreachable$/);
   t.ok(table.includes('h3: refused. Start sshd.'), 'the reason and fix follow the table');
   t.equal(table.at(-1), '1 of 2 hosts reachable.');
+});
+
+t.test('what starts Mallee at boot: systemd, sysvinit with runlevel tools, or nothing', async (t) => {
+  const boot = (pid1: string) =>
+    factsFromSections({ name: 'h1', address: '192.0.2.9' }, { pid1, 'os-release': 'ID=debian' });
+  t.match(boot('systemd'), { pid1: 'systemd', systemdIsPid1: true, bootStarter: 'systemd' });
+  t.match(boot('init\ninittab\nupdate-rc.d'), { pid1: 'init', systemdIsPid1: false, bootStarter: 'sysvinit' });
+  t.match(boot('init\ninittab\nchkconfig'), { bootStarter: 'sysvinit' });
+  t.match(boot('init\ninittab'), { bootStarter: 'none' }, 'busybox init: nothing links the script');
+  t.match(boot('tini\nupdate-rc.d'), { pid1: 'tini', bootStarter: 'none' }, 'a container');
+  const table = formatDiscovery([
+    { ...boot('init\ninittab\nupdate-rc.d'), name: 'h1' },
+    { ...boot('tini\nupdate-rc.d'), name: 'h2', address: '192.0.2.10' },
+  ]);
+  t.match(table, /AT BOOT/);
+  t.match(table, /h1 \(192\.0\.2\.9\).*sysvinit/);
+  t.match(table, /h2 \(192\.0\.2\.10\).*nothing \(PID 1: tini\)/);
 });
