@@ -22,6 +22,7 @@ import { bucketHandlers } from './handlers/buckets.js';
 import type { WalrusContext } from './handlers/context.js';
 import { listingHandlers } from './handlers/listing.js';
 import { multipartHandlers } from './handlers/multipart.js';
+import { bucketSettingHandlers } from './handlers/bucket-settings.js';
 import { objectHandlers } from './handlers/objects.js';
 import type { Caller } from './models/acl.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
@@ -50,6 +51,7 @@ export const walrusHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   ...objectHandlers,
   ...listingHandlers,
   ...multipartHandlers,
+  ...bucketSettingHandlers,
 };
 
 const s3Namespace = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -70,6 +72,16 @@ const rootElements: Readonly<Record<string, string>> = {
   GetBucketLocation: 'LocationConstraint',
   GetBucketVersioning: 'VersioningConfiguration',
   GetObjectTagging: 'Tagging',
+  GetBucketTagging: 'Tagging',
+  GetBucketLogging: 'BucketLoggingStatus',
+  GetBucketNotification: 'NotificationConfiguration',
+  GetBucketNotificationConfiguration: 'NotificationConfiguration',
+  GetBucketAccelerateConfiguration: 'AccelerateConfiguration',
+  GetBucketRequestPayment: 'RequestPaymentConfiguration',
+  ListBucketAnalyticsConfigurations: 'ListBucketAnalyticsConfigurationResult',
+  ListBucketMetricsConfigurations: 'ListMetricsConfigurationsResult',
+  ListBucketInventoryConfigurations: 'ListInventoryConfigurationsResult',
+  ListBucketIntelligentTieringConfigurations: 'ListBucketIntelligentTieringConfigurationsOutput',
   CopyObject: 'CopyObjectResult',
   UploadPartCopy: 'CopyPartResult',
 };

@@ -134,5 +134,23 @@ export const s3Errors = {
       507,
     ),
   tooManyTags: () => e('BadRequest', 'Object tags cannot be greater than 10', 400),
+  tooManyBucketTags: () => e('InvalidTag', 'Bucket tag count cannot be greater than 50', 400),
+  // What S3 answers for a bucket setting that is not configured (every bucket here: see handlers/bucket-settings.ts).
+  noSuchBucketPolicy: () => e('NoSuchBucketPolicy', 'The bucket policy does not exist', 404),
+  noSuchCorsConfiguration: () => e('NoSuchCORSConfiguration', 'The CORS configuration does not exist', 404),
+  noSuchLifecycleConfiguration: () =>
+    e('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404),
+  noSuchWebsiteConfiguration: () =>
+    e('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404),
+  noEncryptionConfiguration: () =>
+    e('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found', 404),
+  noPublicAccessBlock: () =>
+    e('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404),
+  noOwnershipControls: () => e('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', 404),
+  noReplicationConfiguration: () =>
+    e('ReplicationConfigurationNotFoundError', 'The replication configuration was not found', 404),
+  noObjectLockConfiguration: () =>
+    e('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket', 404),
+  noSuchConfiguration: () => e('NoSuchConfiguration', 'The specified configuration does not exist.', 404),
   invalidTag: (message: string) => e('InvalidTag', message, 400),
 } as const;

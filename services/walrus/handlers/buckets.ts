@@ -2,6 +2,7 @@ import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { aclFromHeaders, aclFromPolicy, aclToWire, cannedAcl, requireAllowed } from '../models/acl.js';
 import { s3Errors } from '../s3-errors.js';
+import { checkTags } from './objects.js';
 import { requireBucket, requireBucketOwner, requireCaller, type WalrusContext } from './context.js';
 
 /** Names the runtime serves itself on the same port (health, version, component routes): no bucket may take them. */
@@ -53,6 +54,7 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       region: context.region,
       acl,
       versioning: '',
+      tags: [],
     });
     if (existing) {
       throw existing.owner.id === caller.id
@@ -111,5 +113,22 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       throw s3Errors.notImplemented();
     }
     context.meta.updateBucket(bucket.name, { versioning: status });
+  },
+
+  async GetBucketTagging(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    if (bucket.tags.length === 0) throw s3Errors.noSuchTagSet();
+    return { TagSet: bucket.tags };
+  },
+
+  async PutBucketTagging(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    const tags = checkTags(input.Tagging?.TagSet ?? [], 'bucket');
+    context.meta.updateBucket(bucket.name, { tags });
+  },
+
+  async DeleteBucketTagging(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { tags: [] });
   },
 };

@@ -68,8 +68,10 @@ export function parseTagging(header: string | undefined): Tag[] {
   return checkTags(tags);
 }
 
-export function checkTags(tags: Tag[]): Tag[] {
-  if (tags.length > 10) throw s3Errors.tooManyTags();
+/** S3's rules for a tag set: an object's (10 tags at most), or a bucket's (50). */
+export function checkTags(tags: Tag[], of: 'object' | 'bucket' = 'object'): Tag[] {
+  if (of === 'object' && tags.length > 10) throw s3Errors.tooManyTags();
+  if (of === 'bucket' && tags.length > 50) throw s3Errors.tooManyBucketTags();
   const keys = new Set<string>();
   for (const tag of tags) {
     if (tag.Key.length === 0 || tag.Key.length > 128)

@@ -60,6 +60,8 @@ export interface BucketRecord {
   region: string;
   acl: Acl;
   versioning: Versioning;
+  /** The bucket's tag set (PutBucketTagging); empty when none is set. */
+  tags: Tag[];
 }
 
 /** Representation headers stored with an object and returned on GET. */
@@ -162,6 +164,7 @@ interface BucketRow {
   region: string;
   acl: string;
   versioning: string;
+  tags: string;
 }
 
 interface UploadRow {
@@ -203,6 +206,7 @@ function toBucket(row: BucketRow): BucketRecord {
     region: row.region,
     acl: JSON.parse(row.acl) as Acl,
     versioning: row.versioning as Versioning,
+    tags: JSON.parse(row.tags) as Tag[],
   };
 }
 
@@ -523,8 +527,8 @@ export class MetadataStore {
       const existing = this.getBucket(bucket.name);
       if (existing) return existing;
       this.sql(
-        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning, tags)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         bucket.name,
         bucket.owner.id,
@@ -533,6 +537,7 @@ export class MetadataStore {
         bucket.region,
         JSON.stringify(bucket.acl),
         bucket.versioning,
+        JSON.stringify(bucket.tags),
       );
       return undefined;
     });
@@ -555,7 +560,7 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  updateBucket(name: string, change: { acl?: Acl; versioning?: Versioning }): void {
+  updateBucket(name: string, change: { acl?: Acl; versioning?: Versioning; tags?: Tag[] }): void {
     this.write(() => {
       this.buckets.delete(name);
       if (change.acl) {
@@ -564,6 +569,7 @@ export class MetadataStore {
       if (change.versioning !== undefined) {
         this.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
       }
+      if (change.tags) this.sql('UPDATE buckets SET tags = ? WHERE name = ?').run(JSON.stringify(change.tags), name);
     });
   }
 

@@ -81,6 +81,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
       );
     `,
   },
+  {
+    // A bucket's tag set (PutBucketTagging), as JSON like an object's.
+    id: '0003-bucket-tags',
+    sql: `ALTER TABLE buckets ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {

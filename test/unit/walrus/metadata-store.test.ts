@@ -22,6 +22,7 @@ function bucketRecord(name: string): Parameters<MetadataStoreType['createBucket'
     region: 'test-1',
     acl: { owner, grants: [] },
     versioning: '',
+    tags: [],
   };
 }
 
