@@ -73,6 +73,7 @@ const rootElements: Readonly<Record<string, string>> = {
   GetBucketVersioning: 'VersioningConfiguration',
   GetObjectTagging: 'Tagging',
   GetBucketTagging: 'Tagging',
+  GetObjectAttributes: 'GetObjectAttributesResponse',
   GetBucketLogging: 'BucketLoggingStatus',
   GetBucketNotification: 'NotificationConfiguration',
   GetBucketNotificationConfiguration: 'NotificationConfiguration',

@@ -1,12 +1,15 @@
 import { GetBucketTaggingCommand, GetBucketPolicyCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { runCommand } from '../helpers/cli.js';
 import { startWalrus } from '../helpers/walrus.js';
 
 // Bucket settings Walrus does not keep (policy, CORS, lifecycle, website, encryption ...) read as S3 answers for a
 // bucket with none configured, so tools that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work; bucket
-// tags are kept. Driven by boto3 (every setting, one process), the aws CLI and the JS SDK.
-const cloud = await startWalrus(t);
+// tags are kept; GetObjectAttributes describes an object. Driven by boto3 (many calls in one process), the aws CLI
+// and the JS SDK.
+// Parts of 1 KiB may be uploaded (S3's 5 MiB least part is a setting), for a small multipart object.
+const cloud = await startWalrus(t, { minPartSize: 1024 });
 const s3 = cloud.s3();
 const other = await cloud.newAccount('settings-other');
 
@@ -182,3 +185,116 @@ t.test('bucket tags: the aws CLI v1 and v2 set, read and delete them; the JS SDK
   const refused = await s3.send(new GetBucketPolicyCommand({ Bucket: 'settings' })).catch((error: unknown) => error);
   t.ok(refused instanceof S3ServiceException && refused.name === 'NoSuchBucketPolicy', 'the JS SDK sees S3 error');
 });
+
+t.test(
+  "GetObjectAttributes: ETag, checksum, size, storage class and a multipart object's parts, a page at a time",
+  async (t) => {
+    const body = 'attributes of a small object';
+    const answers = await boto3Calls(cloud.admin, [
+      ['put_object', { Bucket: 'settings', Key: 'small', Body: body, ChecksumAlgorithm: 'SHA256' }],
+      [
+        'get_object_attributes',
+        { Bucket: 'settings', Key: 'small', ObjectAttributes: ['ETag', 'Checksum', 'ObjectSize', 'StorageClass'] },
+      ],
+      ['get_object_attributes', { Bucket: 'settings', Key: 'small', ObjectAttributes: ['Bogus'] }],
+      ['get_object_attributes', { Bucket: 'settings', Key: 'none', ObjectAttributes: ['ETag'] }],
+    ]);
+    t.equal(answers[0]?.status, 200, JSON.stringify(answers[0]));
+    t.match(answers[1], {
+      status: 200,
+      body: {
+        ETag: createHash('md5').update(body).digest('hex'),
+        Checksum: { ChecksumSHA256: createHash('sha256').update(body).digest('base64') },
+        ObjectSize: body.length,
+        StorageClass: 'STANDARD',
+      },
+    });
+    t.notMatch(answers[1]?.body, { ObjectParts: {} }, 'a single-part object has no parts to list');
+    t.match(answers[2], { status: 400, code: 'InvalidArgument' }, 'an attribute S3 does not know');
+    t.match(answers[3], { status: 404, code: 'NoSuchKey' });
+
+    const script = `
+import boto3, botocore.config, json, sys
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name=sys.argv[2], verify=sys.argv[3],
+    config=botocore.config.Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
+upload = s3.create_multipart_upload(Bucket='settings', Key='parts')['UploadId']
+parts = [{'PartNumber': n, 'ETag': s3.upload_part(Bucket='settings', Key='parts', UploadId=upload, PartNumber=n,
+          Body=b'x' * size)['ETag']} for n, size in [(1, 2048), (2, 2048), (3, 1024)]]
+s3.complete_multipart_upload(Bucket='settings', Key='parts', UploadId=upload, MultipartUpload={'Parts': parts})
+for marker in [0, 2]:
+    answer = s3.get_object_attributes(Bucket='settings', Key='parts', ObjectAttributes=['ObjectParts', 'ObjectSize'],
+                                      MaxParts=2, PartNumberMarker=marker)
+    answer.pop('ResponseMetadata')
+    print(json.dumps(answer, default=str))
+`;
+    const run = await runCommand('/usr/bin/python3', ['-c', script, cloud.url, cloud.region, cloud.caBundle], {
+      env: cloud.awsEnv(),
+    });
+    t.equal(run.code, 0, run.stderr);
+    const [first, second] = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    t.match(first, {
+      ObjectSize: 5120,
+      ObjectParts: {
+        TotalPartsCount: 3,
+        MaxParts: 2,
+        IsTruncated: true,
+        NextPartNumberMarker: 2,
+        Parts: [
+          { PartNumber: 1, Size: 2048 },
+          { PartNumber: 2, Size: 2048 },
+        ],
+      },
+    });
+    t.match(second, {
+      ObjectParts: {
+        TotalPartsCount: 3,
+        PartNumberMarker: 2,
+        IsTruncated: false,
+        Parts: [{ PartNumber: 3, Size: 1024 }],
+      },
+    });
+
+    const cli = await runCommand(
+      '/usr/bin/aws',
+      [
+        '--endpoint-url',
+        cloud.url,
+        's3api',
+        'get-object-attributes',
+        '--bucket',
+        'settings',
+        '--key',
+        'parts',
+        '--object-attributes',
+        'ETag',
+        'ObjectSize',
+      ],
+      { env: cloud.awsEnv() },
+    );
+    t.equal(cli.code, 0, cli.stderr);
+    t.match(JSON.parse(cli.stdout), { ETag: /^[0-9a-f]{32}-3$/, ObjectSize: 5120 }, 'the aws CLI v2 reads them too');
+    const theirs = await boto3Calls(other, [
+      ['get_object_attributes', { Bucket: 'settings', Key: 'small', ObjectAttributes: ['ETag'] }],
+      ['get_object_retention', { Bucket: 'settings', Key: 'small' }],
+    ]);
+    t.match(theirs, [
+      { status: 403, code: 'AccessDenied' },
+      { status: 403, code: 'AccessDenied' },
+    ]);
+    const retention = await boto3Calls(cloud.admin, [
+      ['get_object_retention', { Bucket: 'settings', Key: 'small' }],
+      ['get_object_legal_hold', { Bucket: 'settings', Key: 'small' }],
+    ]);
+    t.match(
+      retention,
+      [
+        { status: 400, code: 'InvalidRequest' },
+        { status: 400, code: 'InvalidRequest' },
+      ],
+      'no Object Lock on the bucket: no retention or legal hold to read',
+    );
+  },
+);

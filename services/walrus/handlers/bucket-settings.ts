@@ -6,7 +6,7 @@ import { requireBucketOwner, type WalrusContext } from './context.js';
 /**
  * Bucket settings Walrus does not keep: policies, CORS, lifecycle rules, website hosting, default encryption, public
  * access blocks, ownership controls, replication, Object Lock, logging, notifications, acceleration, requester pays,
- * analytics, metrics, inventory and Intelligent-Tiering configurations. Each read answers as S3 does for a bucket
+ * analytics, metrics, inventory and Intelligent-Tiering configurations (and so no object's retention or legal hold). Each read answers as S3 does for a bucket
  * with none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so
  * clients that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's
  * `NotImplemented` (501): Walrus would not enforce it. Like S3, only the bucket's owner may read or delete them; a
@@ -26,6 +26,8 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketOwnershipControls: { refusal: s3Errors.noOwnershipControls },
   GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
   GetObjectLockConfiguration: { refusal: s3Errors.noObjectLockConfiguration },
+  GetObjectRetention: { refusal: s3Errors.objectLockNotEnabled },
+  GetObjectLegalHold: { refusal: s3Errors.objectLockNotEnabled },
   GetBucketAnalyticsConfiguration: { refusal: s3Errors.noSuchConfiguration },
   GetBucketMetricsConfiguration: { refusal: s3Errors.noSuchConfiguration },
   GetBucketInventoryConfiguration: { refusal: s3Errors.noSuchConfiguration },
