@@ -2,6 +2,7 @@ import type { Ec2Operations } from '../../../../src/aws/generated/ec2-types.js';
 import type { QueryHandlers } from '../../../../src/aws/protocol/query-dispatcher.js';
 import type { ClcContext } from '../context.js';
 import { addressHandlers } from './addresses.js';
+import { classicNetworkHandlers } from './classic-network.js';
 import { imageHandlers } from './images.js';
 import { instanceHandlers } from './instances.js';
 import { keyPairHandlers } from './key-pairs.js';
@@ -23,4 +24,5 @@ export const ec2Handlers: QueryHandlers<Ec2Operations, ClcContext> = {
   ...regionHandlers,
   ...addressHandlers,
   ...volumeHandlers,
+  ...classicNetworkHandlers,
 };
