@@ -209,6 +209,10 @@ export interface InstancesTable {
   public_ip_address: string | null;
   launch_time: string;
   state_changed_at: string;
+  /** 1: TerminateInstances refuses the instance (`DisableApiTermination`). */
+  disable_api_termination: number;
+  /** 1: StopInstances refuses the instance (`DisableApiStop`). */
+  disable_api_stop: number;
 }
 
 /** An Elastic IP address an account holds, and the instance it is associated with. */

@@ -38,6 +38,9 @@ export const ec2Errors = {
     ),
   insufficientCapacity: (message: string) => new ServiceError('InsufficientInstanceCapacity', message, 500),
   incorrectState: (code: string, message: string) => new ServiceError(code, message),
+  invalidParameterCombination: (message: string) => new ServiceError('InvalidParameterCombination', message),
+  operationNotPermitted: (message: string) => new ServiceError('OperationNotPermitted', message),
+  unsupportedAttribute: (message: string) => new ServiceError('UnsupportedOperation', message),
   keyPairDuplicate: (name: string) =>
     new ServiceError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`),
   invalidKeyFormat: (message: string) => new ServiceError('InvalidKey.Format', message),

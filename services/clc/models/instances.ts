@@ -62,6 +62,8 @@ export interface LaunchPlan {
   groupIds: readonly string[];
   clientToken?: string;
   tagSpecifications?: Parameters<typeof applyTagSpecifications>[4];
+  disableApiTermination?: boolean;
+  disableApiStop?: boolean;
 }
 
 export interface InstanceRecord extends InstanceRow {
@@ -142,6 +144,8 @@ export async function createReservation(
             public_ip_address: null,
             launch_time: now,
             state_changed_at: now,
+            disable_api_termination: plan.disableApiTermination ? 1 : 0,
+            disable_api_stop: plan.disableApiStop ? 1 : 0,
           })
           .execute();
         await registerResource(trx, accountId, 'instance', instanceId);
@@ -353,6 +357,12 @@ export async function requestAction(
         changes.push(change(id, previous, previous));
         continue;
       }
+      const protection = protectedFrom[action];
+      if (protection && record[protection.column] === 1) {
+        throw ec2Errors.operationNotPermitted(
+          `The instance '${id}' may not be ${pastTense[action]}. Modify its '${protection.attribute}' instance attribute and try again.`,
+        );
+      }
       if (!rule.from.has(previous)) {
         throw ec2Errors.incorrectState(
           'IncorrectInstanceState',
@@ -385,6 +395,27 @@ export async function requestAction(
     return changes;
   });
 }
+
+/** Turns an instance's protection from TerminateInstances or StopInstances on or off. */
+export async function setProtection(
+  db: Db,
+  instanceId: string,
+  change: { column: 'disable_api_termination' | 'disable_api_stop'; value: boolean },
+): Promise<void> {
+  await db
+    .updateTable('instances')
+    .set({ [change.column]: change.value ? 1 : 0 })
+    .where('instance_id', '=', instanceId)
+    .execute();
+}
+
+/** The actions an instance's API protection refuses (DisableApiTermination, DisableApiStop), by its column. */
+const protectedFrom: Partial<
+  Record<InstanceAction, { column: 'disable_api_termination' | 'disable_api_stop'; attribute: string }>
+> = {
+  terminate: { column: 'disable_api_termination', attribute: 'disableApiTermination' },
+  stop: { column: 'disable_api_stop', attribute: 'disableApiStop' },
+};
 
 const pastTense: Record<InstanceAction, string> = {
   terminate: 'terminated',

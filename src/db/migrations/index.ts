@@ -7,6 +7,7 @@ import { instancesMigration } from './0006-instances.js';
 import { addressesMigration } from './0007-addresses.js';
 import { volumesMigration } from './0008-volumes.js';
 import { cloudPropertiesMigration } from './0009-cloud-properties.js';
+import { instanceProtectionMigration } from './0010-instance-protection.js';
 import type { SchemaMigration } from './migration.js';
 
 /** Every migration this code knows, in the order they apply. */
@@ -20,4 +21,5 @@ export const schemaMigrations: readonly SchemaMigration[] = [
   addressesMigration,
   volumesMigration,
   cloudPropertiesMigration,
+  instanceProtectionMigration,
 ];

@@ -17,6 +17,7 @@ import {
   listInstances,
   listInstancesPage,
   requestAction,
+  setProtection,
   requireInstance,
   stateCodes,
   toReservations,
@@ -131,6 +132,8 @@ export const instanceHandlers = {
         groupIds,
         clientToken: input.ClientToken,
         tagSpecifications: input.TagSpecifications,
+        disableApiTermination: input.DisableApiTermination,
+        disableApiStop: input.DisableApiStop,
       },
       { min: input.MinCount, max: input.MaxCount },
       fits,
@@ -232,8 +235,8 @@ export const instanceHandlers = {
       kernel: () => ({ KernelId: value(record.kernel_id) }),
       ramdisk: () => ({ RamdiskId: value(record.ramdisk_id) }),
       userData: () => ({ UserData: value(record.user_data) }),
-      disableApiTermination: () => ({ DisableApiTermination: { Value: false } }),
-      disableApiStop: () => ({ DisableApiStop: { Value: false } }),
+      disableApiTermination: () => ({ DisableApiTermination: { Value: record.disable_api_termination === 1 } }),
+      disableApiStop: () => ({ DisableApiStop: { Value: record.disable_api_stop === 1 } }),
       instanceInitiatedShutdownBehavior: () => ({ InstanceInitiatedShutdownBehavior: { Value: 'stop' } }),
       rootDeviceName: () => ({ RootDeviceName: { Value: '/dev/sda1' } }),
       blockDeviceMapping: () => ({ BlockDeviceMappings: [] }),
@@ -251,6 +254,18 @@ export const instanceHandlers = {
       );
     }
     return { InstanceId: record.instance_id, ...attribute() };
+  },
+
+  async ModifyInstanceAttribute(input, { db, caller }) {
+    const record = await requireInstance(db, caller.accountId, input.InstanceId);
+    const change = protectionChange(input);
+    if (record.state === 'terminated') {
+      throw ec2Errors.incorrectState(
+        'IncorrectInstanceState',
+        `The instance '${record.instance_id}' is not in a state from which it can be modified.`,
+      );
+    }
+    await setProtection(db, record.instance_id, change);
   },
 } satisfies QueryHandlers<Ec2Operations, ClcContext>;
 
@@ -275,4 +290,42 @@ async function chooseZone(
   }
   if (best === undefined) throw ec2Errors.insufficientCapacity('This cloud has no availability zone.');
   return best;
+}
+
+/**
+ * The one protection a ModifyInstanceAttribute names (`Attribute` with `Value`, or its own member), as EC2 takes it;
+ * the other attributes are not changed here (`UnsupportedOperation`), a request naming none or two is refused.
+ */
+function protectionChange(input: Ec2Operations['ModifyInstanceAttribute']['input']): {
+  column: 'disable_api_termination' | 'disable_api_stop';
+  value: boolean;
+} {
+  const named: { attribute: string; value: boolean | string | undefined }[] = [];
+  if (input.Attribute !== undefined) named.push({ attribute: input.Attribute, value: input.Value });
+  if (input.DisableApiTermination !== undefined) {
+    named.push({ attribute: 'disableApiTermination', value: input.DisableApiTermination.Value });
+  }
+  if (input.DisableApiStop !== undefined)
+    named.push({ attribute: 'disableApiStop', value: input.DisableApiStop.Value });
+  const others = Object.keys(input).filter(
+    (member) =>
+      !['InstanceId', 'Attribute', 'Value', 'DisableApiTermination', 'DisableApiStop', 'DryRun'].includes(member),
+  );
+  if (named.length + others.length !== 1) {
+    throw ec2Errors.invalidParameterCombination('Exactly one attribute may be modified at a time.');
+  }
+  const [only] = named;
+  const columns = { disableApiTermination: 'disable_api_termination', disableApiStop: 'disable_api_stop' } as const;
+  if (!only || !(only.attribute in columns)) {
+    throw ec2Errors.unsupportedAttribute(
+      `Modifying the ${only?.attribute ?? others[0]} attribute is not supported by this cloud; disableApiTermination and disableApiStop are.`,
+    );
+  }
+  const value = typeof only.value === 'string' ? only.value.toLowerCase() : only.value;
+  if (value !== true && value !== false && value !== 'true' && value !== 'false') {
+    throw ec2Errors.invalidParameterValue(
+      `Value (${String(only.value)}) for parameter value is invalid. Expected: true or false.`,
+    );
+  }
+  return { column: columns[only.attribute as keyof typeof columns], value: value === true || value === 'true' };
 }
