@@ -305,8 +305,9 @@ function protectionChange(input: Ec2Operations['ModifyInstanceAttribute']['input
   if (input.DisableApiTermination !== undefined) {
     named.push({ attribute: 'disableApiTermination', value: input.DisableApiTermination.Value });
   }
-  if (input.DisableApiStop !== undefined)
+  if (input.DisableApiStop !== undefined) {
     named.push({ attribute: 'disableApiStop', value: input.DisableApiStop.Value });
+  }
   const others = Object.keys(input).filter(
     (member) =>
       !['InstanceId', 'Attribute', 'Value', 'DisableApiTermination', 'DisableApiStop', 'DryRun'].includes(member),
