@@ -39,11 +39,11 @@ export function initScriptRegistered(layout: HostLayout): string {
   return withRunlevelTool(`ls /etc/rc2.d/S??${name} >/dev/null 2>&1`, `ls /etc/rc.d/rc3.d/S??${name} >/dev/null 2>&1`);
 }
 
-/** Shell that unlinks the init script from the runlevels and removes it. */
+/** Shell that unlinks the init script from the runlevels and removes it; nothing where there is none (systemd). */
 export function removeInitScript(layout: HostLayout): string {
   const name = layout.initScriptName;
   const unlink = name
     ? [withRunlevelTool(`update-rc.d -f ${name} remove >/dev/null 2>&1`, `chkconfig --del ${name} 2>/dev/null`)]
     : [];
-  return [...unlink, `rm -f ${q(layout.initScript)}`].join('\n');
+  return [`if [ -e ${q(layout.initScript)} ]; then`, ...unlink, `rm -f ${q(layout.initScript)}`, 'fi'].join('\n');
 }
