@@ -158,6 +158,15 @@ export function computePlacement(facts: HostFacts[], options: PlacementOptions, 
       continue;
     }
     cloud.hosts.push(hostEntry(profile, inventory.get(profile.name)));
+    // A host whose daemons nothing restarts at boot (a container's PID 1): the cloud works until that host reboots.
+    if (profile.facts.bootStarter === 'none') {
+      report(
+        'warning',
+        'noBootStart',
+        problemTexts.noBootStart(profile.name, profile.facts.pid1 ?? '?', cloud.name),
+        profile.name,
+      );
+    }
   }
   checkPorts(cloud.components, byName, report);
   checkRoutes(cloud.components, byName, report);

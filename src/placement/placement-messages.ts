@@ -107,6 +107,10 @@ export const problemTexts = {
     message: `no KVM on ${host}: instances will run under software emulation`,
     fix: `If ${host}'s CPU has VT-x or AMD-V, enable it in the firmware and load kvm_intel or kvm_amd; otherwise instances still run, only slower.`,
   }),
+  noBootStart: (host: string, pid1: string, cloud: string): Text => ({
+    message: `nothing on ${host} will start Mallee after a reboot: its PID 1 is ${pid1}, neither systemd nor sysvinit`,
+    fix: `After ${host} reboots, run \`cloudctl services start all --host ${host}\` (or \`service mallee-${cloud} start\` on it), or use a host where systemd or sysvinit is PID 1.`,
+  }),
   noRoute: (host: string, subnet: string, peer: string, peerAddress: string, roles: readonly string[]): Text => ({
     message: `${host} cannot reach ${peer} (${peerAddress}), where the ${list(roles)} will run: it has no default route and no address on ${peer}'s subnet ${subnet}`,
     fix: `Give ${host} a route to ${subnet} (\`ip route add ${subnet} via GATEWAY\`) or a default route, or exclude ${host}.`,
@@ -130,6 +134,7 @@ export const problemCodeOf: Record<keyof typeof problemTexts, PlacementProblemCo
   portInUse: 'port-in-use',
   clockSkew: 'clock-skew',
   noKvm: 'no-kvm',
+  noBootStart: 'no-boot-start',
   noRoute: 'no-route',
   noUsableHost: 'no-usable-host',
   noVmHost: 'no-vm-host',

@@ -43,6 +43,7 @@ export const placementProblemCodes = [
   'port-in-use',
   'clock-skew',
   'no-kvm',
+  'no-boot-start',
   'no-route',
   'no-usable-host',
   'no-vm-host',

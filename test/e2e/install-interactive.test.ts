@@ -50,6 +50,13 @@ t.test(
     t.match(result.stderr, /\[2\/2\]/);
     t.match(result.stderr, /Plan for cloud "dry": 2 hosts/);
     t.match(result.stderr, /nothing was written on the hosts/);
+    for (const host of [h1, h2]) {
+      t.match(
+        result.stderr,
+        `${host.name}: nothing on ${host.name} will start Mallee after a reboot`,
+        `the plan warns that nothing restarts Mallee on ${host.name} at boot`,
+      );
+    }
     const plan = parse(readFileSync(output, 'utf8')) as CloudYaml;
     t.same(
       plan.hosts.map((host) => host.address),

@@ -38,45 +38,56 @@ function assertValid(t: Test, placement: Placement): void {
   t.strictSame(problems, [], 'the placed cloud validates');
 }
 
-t.test('one host gets everything, with the only-host reasons and the emulation warning', async (t) => {
-  const placement = placeComponents([allInOneFacts()], { cloudName: 'solo' });
-  t.strictSame(layout(placement), [
-    'clc local',
-    'walrus local',
-    'cc@zone-a local',
-    'sc@zone-a local',
-    'nc@zone-a local',
-  ]);
-  t.equal(placement.cloud.name, 'solo');
-  t.strictSame(placement.cloud.hosts, [{ name: 'local', address: '127.0.0.1' }]);
-  t.strictSame(
-    placement.cloud.zones,
-    [{ name: 'zone-a', subnet: '172.17.0.0/16' }],
-    'reached on loopback, which discovery leaves out: the zone takes the subnet of its network interface',
-  );
-  t.strictSame(
-    placement.cloud.components.map((entry) => entry.port),
-    [8773, 8776, 8774, 8777, 8775],
-    'default ports from component-defaults',
-  );
-  t.equal(reasonFor(placement, 'clc'), 'clc on local: the only host');
-  t.equal(reasonFor(placement, 'walrus'), 'walrus on local: the only host (150 GiB free at /var/lib/mallee)');
-  t.equal(reasonFor(placement, 'cc'), "cc of zone-a on local: the zone's only host");
-  t.equal(
-    reasonFor(placement, 'nc'),
-    'nc of zone-a on local: no KVM, so instances run under software emulation (2 cores, 23.4 GiB)',
-  );
-  t.strictSame(placement.problems, [
-    {
-      host: 'local',
-      severity: 'warning',
-      code: 'no-kvm',
-      message: 'no KVM on local: instances will run under software emulation',
-      fix: "If local's CPU has VT-x or AMD-V, enable it in the firmware and load kvm_intel or kvm_amd; otherwise instances still run, only slower.",
-    },
-  ]);
-  assertValid(t, placement);
-});
+t.test(
+  'one host gets everything, with the only-host reasons, the emulation warning and the boot warning',
+  async (t) => {
+    const placement = placeComponents([allInOneFacts()], { cloudName: 'solo' });
+    t.strictSame(layout(placement), [
+      'clc local',
+      'walrus local',
+      'cc@zone-a local',
+      'sc@zone-a local',
+      'nc@zone-a local',
+    ]);
+    t.equal(placement.cloud.name, 'solo');
+    t.strictSame(placement.cloud.hosts, [{ name: 'local', address: '127.0.0.1' }]);
+    t.strictSame(
+      placement.cloud.zones,
+      [{ name: 'zone-a', subnet: '172.17.0.0/16' }],
+      'reached on loopback, which discovery leaves out: the zone takes the subnet of its network interface',
+    );
+    t.strictSame(
+      placement.cloud.components.map((entry) => entry.port),
+      [8773, 8776, 8774, 8777, 8775],
+      'default ports from component-defaults',
+    );
+    t.equal(reasonFor(placement, 'clc'), 'clc on local: the only host');
+    t.equal(reasonFor(placement, 'walrus'), 'walrus on local: the only host (150 GiB free at /var/lib/mallee)');
+    t.equal(reasonFor(placement, 'cc'), "cc of zone-a on local: the zone's only host");
+    t.equal(
+      reasonFor(placement, 'nc'),
+      'nc of zone-a on local: no KVM, so instances run under software emulation (2 cores, 23.4 GiB)',
+    );
+    t.strictSame(placement.problems, [
+      {
+        host: 'local',
+        severity: 'warning',
+        code: 'no-kvm',
+        message: 'no KVM on local: instances will run under software emulation',
+        fix: "If local's CPU has VT-x or AMD-V, enable it in the firmware and load kvm_intel or kvm_amd; otherwise instances still run, only slower.",
+      },
+      {
+        host: 'local',
+        severity: 'warning',
+        code: 'no-boot-start',
+        message:
+          'nothing on local will start Mallee after a reboot: its PID 1 is process_api, neither systemd nor sysvinit',
+        fix: 'After local reboots, run `cloudctl services start all --host local` (or `service mallee-solo start` on it), or use a host where systemd or sysvinit is PID 1.',
+      },
+    ]);
+    assertValid(t, placement);
+  },
+);
 
 t.test('facts parsed from a captured discovery run place and validate', async (t) => {
   const captured = readFileSync(join(projectRoot, 'test/fixtures/discovery/debian12-root-namespace.txt'), 'utf8');
@@ -89,7 +100,7 @@ t.test('facts parsed from a captured discovery run place and validate', async (t
     'the IPv6 address is not a zone subnet',
   );
   t.equal(reasonFor(placement, 'walrus'), 'walrus on vm: the only host (78.8 GiB free at /var/lib/mallee)');
-  t.strictSame(problemSummary(placement), ['warning no-kvm vm']);
+  t.strictSame(problemSummary(placement), ['warning no-kvm vm', 'warning no-boot-start vm']);
   assertValid(t, placement);
 });
 
@@ -443,3 +454,28 @@ t.test('the inventory gives each host its ssh settings and data directory; optio
   t.equal(config?.hosts[1]?.dataDir, '/srv/mallee');
   t.equal(config?.components.find((entry) => entry.component === 'walrus')?.dataDir, '/srv/mallee/walrus');
 });
+
+t.test(
+  'a host nothing restarts Mallee on after a reboot is warned of; systemd and sysvinit hosts are not',
+  async (t) => {
+    const placement = placeComponents(
+      [
+        serverFacts('h1', '10.0.0.5'),
+        serverFacts('h2', '10.0.0.6', 24, { pid1: 'init', bootStarter: 'sysvinit', systemdIsPid1: false }),
+        serverFacts('h3', '10.0.0.7', 24, { pid1: 'tini', bootStarter: 'none', systemdIsPid1: false }),
+      ],
+      { cloudName: 'prod' },
+    );
+    t.strictSame(
+      placement.problems.map((problem) => [problem.code, problem.host, problem.message, problem.fix]),
+      [
+        [
+          'no-boot-start',
+          'h3',
+          'nothing on h3 will start Mallee after a reboot: its PID 1 is tini, neither systemd nor sysvinit',
+          'After h3 reboots, run `cloudctl services start all --host h3` (or `service mallee-prod start` on it), or use a host where systemd or sysvinit is PID 1.',
+        ],
+      ],
+    );
+  },
+);
