@@ -27,7 +27,8 @@ export function mountInternalImages(
       return;
     }
     const account = typeof request.query.account === 'string' ? request.query.account : undefined;
-    if (account !== undefined && !isAllowed(object.acl, { id: account, displayName: account }, 'READ')) {
+    const reader = account === undefined ? undefined : { id: account, displayName: account };
+    if (reader && !isAllowed(object.acl, reader, 'READ', stores.meta.getBucket(bucket) ?? {})) {
       response
         .status(403)
         .json({ error: 'AccessDenied', message: `account ${account} may not read ${bucket}/${objectKey}` });

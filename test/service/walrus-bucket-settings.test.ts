@@ -1,5 +1,8 @@
 import { GetBucketTaggingCommand, GetBucketPolicyCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import t from 'tap';
 import { runCommand } from '../helpers/cli.js';
 import { startWalrus } from '../helpers/walrus.js';
@@ -7,7 +10,7 @@ import { startWalrus } from '../helpers/walrus.js';
 // Bucket settings Walrus does not keep (policy, CORS, lifecycle, website, encryption ...) read as S3 answers for a
 // bucket with none configured, so tools that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work; bucket
 // tags are kept; GetObjectAttributes describes an object. Driven by boto3 (many calls in one process), the aws CLI
-// and the JS SDK.
+// and the JS SDK. Public access blocks are kept, and enforced on ACLs.
 // Parts of 1 KiB may be uploaded (S3's 5 MiB least part is a setting), for a small multipart object.
 const cloud = await startWalrus(t, { minPartSize: 1024 });
 const s3 = cloud.s3();
@@ -296,5 +299,182 @@ for marker in [0, 2]:
       ],
       'no Object Lock on the bucket: no retention or legal hold to read',
     );
+  },
+);
+
+/** An unsigned GET, as a browser or `curl` without keys makes it: the status only. */
+async function anonymousStatus(path: string): Promise<number> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const outgoing = httpsRequest(`${cloud.url}${path}`, { ca: readFileSync(cloud.caBundle) }, resolve);
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+  response.resume();
+  return response.statusCode ?? 0;
+}
+
+const allUsers = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"';
+const blockAll = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
+t.test('public access block: kept per bucket, read back by boto3 and both aws CLIs, owner only', async (t) => {
+  const calls = await boto3Calls(cloud.admin, [
+    ['create_bucket', { Bucket: 'guarded' }],
+    ['put_public_access_block', { Bucket: 'guarded', PublicAccessBlockConfiguration: blockAll }],
+    ['get_public_access_block', { Bucket: 'guarded' }],
+    ['get_public_access_block', { Bucket: 'settings' }],
+  ]);
+  t.match(calls, [{ status: 200 }, { status: 200 }, { status: 200 }, { status: 404 }]);
+  t.same(calls[2]!.body, { PublicAccessBlockConfiguration: blockAll }, 'the four settings read back');
+  t.equal(calls[3]!.code, 'NoSuchPublicAccessBlockConfiguration', 'another bucket has none');
+
+  const theirs = await boto3Calls(other, [
+    ['get_public_access_block', { Bucket: 'guarded' }],
+    ['delete_public_access_block', { Bucket: 'guarded' }],
+    ['put_public_access_block', { Bucket: 'guarded', PublicAccessBlockConfiguration: {} }],
+  ]);
+  t.ok(
+    theirs.every((answer) => answer.status === 403 && answer.code === 'AccessDenied'),
+    `another account can neither read nor change it: ${JSON.stringify(theirs)}`,
+  );
+
+  for (const [name, aws] of [
+    ['aws CLI v1', 'aws'],
+    ['aws CLI v2', '/usr/bin/aws'],
+  ] as const) {
+    const run = (...args: string[]) =>
+      runCommand(aws, ['--endpoint-url', cloud.url, 's3api', ...args, '--bucket', 'guarded'], { env: cloud.awsEnv() });
+    const put = await run(
+      'put-public-access-block',
+      '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=false,RestrictPublicBuckets=true',
+    );
+    t.equal(put.code, 0, `${name} put-public-access-block: ${put.stderr}`);
+    const got = await run('get-public-access-block');
+    t.same(
+      JSON.parse(got.stdout),
+      {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: true,
+        },
+      },
+      `${name} reads what it set`,
+    );
+    const deleted = await run('delete-public-access-block');
+    t.equal(deleted.code, 0, deleted.stderr);
+    const gone = await run('get-public-access-block');
+    t.match(gone.stderr, /NoSuchPublicAccessBlockConfiguration/, `${name}: none after the delete`);
+  }
+});
+
+t.test('BlockPublicAcls refuses every request that would make an ACL public, and changes nothing', async (t) => {
+  const setup = await boto3Calls(cloud.admin, [
+    ['create_bucket', { Bucket: 'blocking' }],
+    ['put_object', { Bucket: 'blocking', Key: 'public-before', Body: 'already public', ACL: 'public-read' }],
+    ['put_object', { Bucket: 'blocking', Key: 'private', Body: 'mine' }],
+    ['put_public_access_block', { Bucket: 'blocking', PublicAccessBlockConfiguration: { BlockPublicAcls: true } }],
+  ]);
+  t.ok(
+    setup.every((answer) => answer.status === 200),
+    JSON.stringify(setup),
+  );
+  const refused = await boto3Calls(cloud.admin, [
+    ['put_object', { Bucket: 'blocking', Key: 'canned', Body: 'x', ACL: 'public-read' }],
+    ['put_object', { Bucket: 'blocking', Key: 'granted', Body: 'x', GrantRead: allUsers }],
+    ['put_object_acl', { Bucket: 'blocking', Key: 'private', ACL: 'authenticated-read' }],
+    [
+      'put_object_acl',
+      {
+        Bucket: 'blocking',
+        Key: 'private',
+        AccessControlPolicy: {
+          Owner: { ID: '000000000000' },
+          Grants: [
+            { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' },
+          ],
+        },
+      },
+    ],
+    ['put_bucket_acl', { Bucket: 'blocking', ACL: 'public-read' }],
+    ['create_multipart_upload', { Bucket: 'blocking', Key: 'multi', ACL: 'public-read-write' }],
+    [
+      'copy_object',
+      { Bucket: 'blocking', Key: 'copy', CopySource: { Bucket: 'blocking', Key: 'private' }, ACL: 'public-read' },
+    ],
+  ]);
+  t.ok(
+    refused.every((answer) => answer.status === 403 && answer.code === 'AccessDenied'),
+    `each is AccessDenied: ${JSON.stringify(refused)}`,
+  );
+  const after = await boto3Calls(cloud.admin, [
+    ['head_object', { Bucket: 'blocking', Key: 'canned' }],
+    ['head_object', { Bucket: 'blocking', Key: 'granted' }],
+    ['head_object', { Bucket: 'blocking', Key: 'copy' }],
+    ['get_object_acl', { Bucket: 'blocking', Key: 'private' }],
+    ['get_bucket_acl', { Bucket: 'blocking' }],
+    ['list_multipart_uploads', { Bucket: 'blocking' }],
+    ['put_object', { Bucket: 'blocking', Key: 'still-private', Body: 'x', ACL: 'private' }],
+  ]);
+  t.match(after.slice(0, 3), [{ status: 404 }, { status: 404 }, { status: 404 }], 'no object was stored');
+  t.match(after[3]!.body, { Grants: [{ Permission: 'FULL_CONTROL' }] });
+  t.equal((after[3]!.body!.Grants as unknown[]).length, 1, 'the object ACL is unchanged');
+  t.equal((after[4]!.body!.Grants as unknown[]).length, 1, 'the bucket ACL is unchanged');
+  t.notOk(after[5]!.body!.Uploads, 'no upload was started');
+  t.equal(after[6]!.status, 200, 'a private ACL is still accepted');
+  t.equal(await anonymousStatus('/blocking/public-before'), 200, 'an ACL made public before the block still reads');
+});
+
+t.test(
+  'IgnorePublicAcls sets public grants aside for all but the owner and named accounts, until removed',
+  async (t) => {
+    const setup = await boto3Calls(cloud.admin, [
+      ['create_bucket', { Bucket: 'ignoring', ACL: 'public-read' }],
+      ['put_object', { Bucket: 'ignoring', Key: 'open', Body: 'for all', ACL: 'public-read' }],
+      ['put_object', { Bucket: 'ignoring', Key: 'signed', Body: 'for accounts', ACL: 'authenticated-read' }],
+      ['put_object', { Bucket: 'ignoring', Key: 'named', Body: 'for one', GrantRead: `id="${other.accountId}"` }],
+    ]);
+    t.ok(
+      setup.every((answer) => answer.status === 200),
+      JSON.stringify(setup),
+    );
+    const reads = (credentials: typeof other) =>
+      boto3Calls(credentials, [
+        ['get_object', { Bucket: 'ignoring', Key: 'signed' }],
+        ['get_object', { Bucket: 'ignoring', Key: 'named' }],
+        ['list_objects_v2', { Bucket: 'ignoring' }],
+      ]).then((answers) => answers.map((answer) => answer.status));
+    t.same(await reads(other), [200, 200, 200], 'before: another account reads through the public grants');
+    t.equal(await anonymousStatus('/ignoring/open'), 200);
+    t.equal(await anonymousStatus('/ignoring'), 200, 'and anyone lists the public-read bucket');
+
+    const put = await boto3Calls(cloud.admin, [
+      ['put_public_access_block', { Bucket: 'ignoring', PublicAccessBlockConfiguration: { IgnorePublicAcls: true } }],
+    ]);
+    t.equal(put[0]!.status, 200);
+    t.same(await reads(other), [403, 200, 403], 'with the block: only the grant naming the account counts');
+    t.equal(await anonymousStatus('/ignoring/open'), 403, 'an anonymous read is refused');
+    t.equal(await anonymousStatus('/ignoring'), 403, 'and so is an anonymous listing');
+    const owner = await boto3Calls(cloud.admin, [
+      ['get_object', { Bucket: 'ignoring', Key: 'open' }],
+      ['get_object_acl', { Bucket: 'ignoring', Key: 'open' }],
+    ]);
+    t.equal(owner[0]!.status, 200, 'the owner still reads');
+    t.match(
+      owner[1]!.body,
+      { Grants: [{ Permission: 'FULL_CONTROL' }, { Grantee: { Type: 'Group' }, Permission: 'READ' }] },
+      'the public grant is kept, only set aside',
+    );
+
+    const removed = await boto3Calls(cloud.admin, [['delete_public_access_block', { Bucket: 'ignoring' }]]);
+    t.equal(removed[0]!.status, 204);
+    t.same(await reads(other), [200, 200, 200], 'without the block the public grants count again');
+    t.equal(await anonymousStatus('/ignoring/open'), 200);
   },
 );

@@ -4,13 +4,13 @@ import { s3Errors, type S3Error } from '../s3-errors.js';
 import { requireBucketOwner, type WalrusContext } from './context.js';
 
 /**
- * Bucket settings Walrus does not keep: policies, CORS, lifecycle rules, website hosting, default encryption, public
- * access blocks, ownership controls, replication, Object Lock, logging, notifications, acceleration, requester pays,
- * analytics, metrics, inventory and Intelligent-Tiering configurations (and so no object's retention or legal hold). Each read answers as S3 does for a bucket
- * with none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so
- * clients that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's
- * `NotImplemented` (501): Walrus would not enforce it. Like S3, only the bucket's owner may read or delete them; a
- * missing bucket is `NoSuchBucket`.
+ * Bucket settings Walrus does not keep: policies, CORS, lifecycle rules, website hosting, default encryption,
+ * ownership controls, replication, Object Lock, logging, notifications, acceleration, requester pays, analytics,
+ * metrics, inventory and Intelligent-Tiering configurations (and so no object's retention or legal hold). Public access
+ * blocks are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
+ * Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients that read them all (Terraform's
+ * aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's `NotImplemented` (501): Walrus would not
+ * enforce it. Like S3, only the bucket's owner may read or delete them; a missing bucket is `NoSuchBucket`.
  */
 type Unconfigured = { refusal: () => S3Error } | { answer: Record<string, unknown> };
 
@@ -22,7 +22,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketLifecycleConfiguration: { refusal: s3Errors.noSuchLifecycleConfiguration },
   GetBucketWebsite: { refusal: s3Errors.noSuchWebsiteConfiguration },
   GetBucketEncryption: { refusal: s3Errors.noEncryptionConfiguration },
-  GetPublicAccessBlock: { refusal: s3Errors.noPublicAccessBlock },
   GetBucketOwnershipControls: { refusal: s3Errors.noOwnershipControls },
   GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
   GetObjectLockConfiguration: { refusal: s3Errors.noObjectLockConfiguration },
@@ -46,7 +45,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   DeleteBucketLifecycle: { answer: {} },
   DeleteBucketWebsite: { answer: {} },
   DeleteBucketEncryption: { answer: {} },
-  DeletePublicAccessBlock: { answer: {} },
   DeleteBucketOwnershipControls: { answer: {} },
   DeleteBucketReplication: { answer: {} },
   // A configuration named by its id, which cannot exist here.

@@ -123,7 +123,7 @@ function decodeToken(token: string): string {
 export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async ListObjects(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ');
+    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -154,7 +154,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListObjectsV2(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ');
+    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -183,7 +183,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListObjectVersions(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ');
+    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -248,7 +248,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListMultipartUploads(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ');
+    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = input.MaxUploads === undefined ? maxKeysCap : Math.min(Math.max(input.MaxUploads, 0), maxKeysCap);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
-import { aclFromHeaders, cannedAcl, requireAllowed } from '../models/acl.js';
+import { aclFromHeaders, cannedAcl, refusePublicAcl, requireAllowed } from '../models/acl.js';
 import { copyBytes, receiveBytes } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
 import type { BucketRecord, UploadRecord } from '../storage/metadata-store.js';
@@ -49,7 +49,7 @@ export function multipartEtag(partEtags: readonly string[]): string {
 export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async CreateMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkKey(input.Key);
     const owner = context.caller ?? bucket.owner;
     const uploadId = newOpaqueId();
@@ -61,7 +61,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       owner,
       headers: storedHeaders(input),
       metadata: Object.fromEntries(Object.entries(input.Metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-      acl: aclFromHeaders(input, owner, bucket.owner) ?? cannedAcl('private', owner),
+      acl: refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner),
       tags: parseTagging(input.Tagging),
       ...(input.ChecksumAlgorithm !== undefined && { checksumAlgorithm: input.ChecksumAlgorithm }),
     });
@@ -75,7 +75,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async UploadPart(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkPartNumber(input.PartNumber);
     requireUpload(context, bucket, input.Key, input.UploadId);
     const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
@@ -101,7 +101,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async UploadPartCopy(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkPartNumber(input.PartNumber);
     requireUpload(context, bucket, input.Key, input.UploadId);
     const source = copySourceObject(context, input);
@@ -141,7 +141,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async CompleteMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     const upload = requireUpload(context, bucket, input.Key, input.UploadId);
     const requested = input.MultipartUpload?.Parts ?? [];
     if (requested.length === 0) throw s3Errors.malformedXml();
@@ -189,7 +189,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async AbortMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     requireUpload(context, bucket, input.Key, input.UploadId);
     dropBlobs(context, context.meta.deleteUpload(input.UploadId));
     return {};
@@ -197,7 +197,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListParts(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     const upload = requireUpload(context, bucket, input.Key, input.UploadId);
     const marker = input.PartNumberMarker === undefined ? 0 : Number(input.PartNumberMarker);
     const max = Math.min(input.MaxParts ?? 1000, 1000);

@@ -1,7 +1,15 @@
 import type { GetObjectInput, GetObjectOutput, S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { percentDecode } from '../../../src/aws/auth/canonical.js';
-import { aclFromHeaders, aclFromPolicy, aclToWire, cannedAcl, isAllowed, requireAllowed } from '../models/acl.js';
+import {
+  aclFromHeaders,
+  aclFromPolicy,
+  aclToWire,
+  cannedAcl,
+  isAllowed,
+  refusePublicAcl,
+  requireAllowed,
+} from '../models/acl.js';
 import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
 import { notModified, s3Errors } from '../s3-errors.js';
 import type { StagedBlob } from '../storage/byte-store.js';
@@ -100,7 +108,7 @@ export function findObject(
   versionId: string | undefined,
 ): ObjectRecord {
   const object = context.meta.getObject(bucket.name, key, versionId);
-  const mayList = isAllowed(bucket.acl, context.caller, 'READ');
+  const mayList = isAllowed(bucket.acl, context.caller, 'READ', bucket);
   if (!object) {
     if (!mayList) throw s3Errors.accessDenied();
     throw versionId === undefined ? s3Errors.noSuchKey(key) : s3Errors.noSuchVersion(key, versionId);
@@ -257,7 +265,7 @@ export function copySourceObject(
   const source = parseCopySource(input.CopySource);
   const bucket = requireBucket(context, source.bucket);
   const object = findObject(context, bucket, source.key, source.versionId);
-  requireAllowed(object.acl, context.caller, 'READ');
+  requireAllowed(object.acl, context.caller, 'READ', bucket);
   const modified = secondsOf(object.lastModified);
   if (input.CopySourceIfMatch !== undefined && !etagMatches(input.CopySourceIfMatch, object.etag)) {
     throw s3Errors.preconditionFailed('x-amz-copy-source-If-Match');
@@ -302,12 +310,12 @@ export async function commitVersion(
 export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async PutObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkKey(input.Key);
     if (input.ContentLength !== undefined && input.ContentLength > maxPutSize)
       throw s3Errors.entityTooLarge(maxPutSize);
     const owner = context.caller ?? bucket.owner;
-    const acl = aclFromHeaders(input, owner, bucket.owner) ?? cannedAcl('private', owner);
+    const acl = refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const tags = parseTagging(input.Tagging);
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch.trim() !== '*') throw s3Errors.notImplemented();
     const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
@@ -345,7 +353,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ');
+    requireAllowed(object.acl, context.caller, 'READ', bucket);
     checkConditions(input, object);
     const range = rangeOf(input, object);
     const length = range ? range.end - range.start + 1 : object.size;
@@ -360,7 +368,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async HeadObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ');
+    requireAllowed(object.acl, context.caller, 'READ', bucket);
     checkConditions(input, object);
     const range = rangeOf(input, object);
     return {
@@ -372,7 +380,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async DeleteObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     return deleteOne(context, bucket, input.Key, input.VersionId);
   },
 
@@ -380,7 +388,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     const objects = input.Delete?.Objects ?? [];
     if (objects.length === 0 || objects.length > 1000) throw s3Errors.malformedXml();
-    const mayWrite = isAllowed(bucket.acl, context.caller, 'WRITE');
+    const mayWrite = isAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     const deleted: NonNullable<S3Operations['DeleteObjects']['output']['Deleted']> = [];
     const errors: NonNullable<S3Operations['DeleteObjects']['output']['Errors']> = [];
     for (const object of objects) {
@@ -401,7 +409,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async CopyObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE');
+    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkKey(input.Key);
     const source = copySourceObject(context, input);
     const replace = input.MetadataDirective === 'REPLACE';
@@ -410,7 +418,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       throw s3Errors.invalidCopy();
     }
     const owner = context.caller ?? bucket.owner;
-    const acl = aclFromHeaders(input, owner, bucket.owner) ?? cannedAcl('private', owner);
+    const acl = refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const copied = await copyBytes(context.bytes, source.segments);
     const versionId = versionIdFor(bucket);
     const lastModified = new Date();
@@ -440,25 +448,25 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ_ACP');
+    requireAllowed(object.acl, context.caller, 'READ_ACP', bucket);
     return aclToWire(object.acl);
   },
 
   async PutObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'WRITE_ACP');
+    requireAllowed(object.acl, context.caller, 'WRITE_ACP', bucket);
     const fromHeaders = aclFromHeaders(input, object.owner, bucket.owner);
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, object.owner));
     if (!acl) throw s3Errors.malformedAclError();
-    context.meta.updateObject(bucket.name, object.key, object.versionId, { acl });
+    context.meta.updateObject(bucket.name, object.key, object.versionId, { acl: refusePublicAcl(acl, bucket) });
     return {};
   },
 
   async GetObjectAttributes(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ');
+    requireAllowed(object.acl, context.caller, 'READ', bucket);
     const wanted = new Set<string>(input.ObjectAttributes ?? []);
     if (wanted.size === 0) {
       throw s3Errors.invalidArgument(
@@ -491,7 +499,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ');
+    requireAllowed(object.acl, context.caller, 'READ', bucket);
     return {
       TagSet: object.tags,
       ...(versionHeader(bucket, object.versionId) !== undefined && { VersionId: object.versionId }),

@@ -1,6 +1,6 @@
 import type { Grant as WireGrant, Owner as WireOwner } from '../../../src/aws/generated/s3-types.js';
 import { s3Errors } from '../s3-errors.js';
-import type { Acl, Grant, Grantee, Owner, Permission } from '../storage/metadata-store.js';
+import type { Acl, BucketRecord, Grant, Grantee, Owner, Permission } from '../storage/metadata-store.js';
 
 /**
  * Access control lists as S3 keeps them: an owner and grants to accounts (canonical ids: here the account id) and to
@@ -168,21 +168,45 @@ export function aclToWire(acl: Acl): { Owner: WireOwner; Grants: WireGrant[] } {
   };
 }
 
+/** What an access check needs of the bucket a resource is in: its public access block, if any. */
+export type BucketAccess = Pick<BucketRecord, 'publicAccessBlock'>;
+
+function isPublicGrantee(grantee: Grantee): boolean {
+  return grantee.type === 'Group' && (grantee.uri === allUsers || grantee.uri === authenticatedUsers);
+}
+
+/** Whether an ACL grants anything to everyone or to every authenticated account: what S3 calls a public ACL. */
+export function isPublicAcl(acl: Acl): boolean {
+  return acl.grants.some((grant) => isPublicGrantee(grant.grantee));
+}
+
 /**
- * Whether `caller` holds `permission` on a resource with `acl`: a grant to the caller's account, to everyone, or
- * (when signed) to every authenticated account; FULL_CONTROL holds them all. The owner may always read and change
- * the ACL itself, so an owner never locks themselves out.
+ * Whether `caller` holds `permission` on a resource with `acl` in `bucket`: a grant to the caller's account, to
+ * everyone, or (when signed) to every authenticated account; FULL_CONTROL holds them all. The owner may always read
+ * and change the ACL itself, so an owner never locks themselves out. A bucket whose public access block ignores
+ * public ACLs sets the grants to the two groups aside, on itself and on its objects, as S3 does.
  */
-export function isAllowed(acl: Acl, caller: Caller, permission: Permission): boolean {
+export function isAllowed(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): boolean {
   if (caller && caller.id === acl.owner.id && (permission === 'READ_ACP' || permission === 'WRITE_ACP')) return true;
+  const ignorePublic = bucket.publicAccessBlock?.ignorePublicAcls === true;
   return acl.grants.some((grant) => {
     if (grant.permission !== permission && grant.permission !== 'FULL_CONTROL') return false;
     const grantee = grant.grantee;
     if (grantee.type === 'CanonicalUser') return caller !== undefined && grantee.id === caller.id;
+    if (ignorePublic) return false;
     return grantee.uri === allUsers || (grantee.uri === authenticatedUsers && caller !== undefined);
   });
 }
 
-export function requireAllowed(acl: Acl, caller: Caller, permission: Permission): void {
-  if (!isAllowed(acl, caller, permission)) throw s3Errors.accessDenied();
+export function requireAllowed(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): void {
+  if (!isAllowed(acl, caller, permission, bucket)) throw s3Errors.accessDenied();
+}
+
+/**
+ * The ACL a request asks to give a bucket or object, unless the bucket's public access block refuses public ACLs and
+ * this one is public: then S3's AccessDenied, and nothing changes.
+ */
+export function refusePublicAcl<T extends Acl | undefined>(acl: T, bucket: BucketAccess): T {
+  if (acl && bucket.publicAccessBlock?.blockPublicAcls === true && isPublicAcl(acl)) throw s3Errors.accessDenied();
+  return acl;
 }

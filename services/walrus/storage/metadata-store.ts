@@ -62,6 +62,20 @@ export interface BucketRecord {
   versioning: Versioning;
   /** The bucket's tag set (PutBucketTagging); empty when none is set. */
   tags: Tag[];
+  /** The bucket's public access block (PutPublicAccessBlock); absent when none is set. */
+  publicAccessBlock?: PublicAccessBlock;
+}
+
+/** S3's four public access block settings of a bucket; each is false unless set. */
+export interface PublicAccessBlock {
+  /** Requests that would give a bucket or object a public ACL are refused. */
+  blockPublicAcls: boolean;
+  /** Grants to everyone and to every authenticated account, on the bucket and its objects, are set aside. */
+  ignorePublicAcls: boolean;
+  /** Public bucket policies are refused (Walrus keeps no policies, so none can be set). */
+  blockPublicPolicy: boolean;
+  /** A public policy grants nothing to other accounts (Walrus keeps no policies). */
+  restrictPublicBuckets: boolean;
 }
 
 /** Representation headers stored with an object and returned on GET. */
@@ -165,6 +179,7 @@ interface BucketRow {
   acl: string;
   versioning: string;
   tags: string;
+  public_access_block: string | null;
 }
 
 interface UploadRow {
@@ -207,6 +222,9 @@ function toBucket(row: BucketRow): BucketRecord {
     acl: JSON.parse(row.acl) as Acl,
     versioning: row.versioning as Versioning,
     tags: JSON.parse(row.tags) as Tag[],
+    ...(row.public_access_block !== null && {
+      publicAccessBlock: JSON.parse(row.public_access_block) as PublicAccessBlock,
+    }),
   };
 }
 
@@ -560,7 +578,11 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  updateBucket(name: string, change: { acl?: Acl; versioning?: Versioning; tags?: Tag[] }): void {
+  /** Changes what `change` names; `publicAccessBlock: null` removes the bucket's block. */
+  updateBucket(
+    name: string,
+    change: { acl?: Acl; versioning?: Versioning; tags?: Tag[]; publicAccessBlock?: PublicAccessBlock | null },
+  ): void {
     this.write(() => {
       this.buckets.delete(name);
       if (change.acl) {
@@ -570,6 +592,12 @@ export class MetadataStore {
         this.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
       }
       if (change.tags) this.sql('UPDATE buckets SET tags = ? WHERE name = ?').run(JSON.stringify(change.tags), name);
+      if (change.publicAccessBlock !== undefined) {
+        this.sql('UPDATE buckets SET public_access_block = ? WHERE name = ?').run(
+          change.publicAccessBlock && JSON.stringify(change.publicAccessBlock),
+          name,
+        );
+      }
     });
   }
 

@@ -86,6 +86,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0003-bucket-tags',
     sql: `ALTER TABLE buckets ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';`,
   },
+  {
+    // A bucket's public access block (PutPublicAccessBlock), as JSON; NULL when none is set.
+    id: '0004-public-access-block',
+    sql: `ALTER TABLE buckets ADD COLUMN public_access_block TEXT;`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {
