@@ -21,14 +21,15 @@ export function mountInternalImages(
   internal.get(`${internalImagesPath}/:bucket/*key`, (request: Request, response: Response) => {
     const { bucket, key } = request.params as { bucket: string; key: string | string[] };
     const objectKey = [key].flat().join('/');
-    const object = stores.meta.getObject(bucket, objectKey);
-    if (!object || object.isDeleteMarker) {
+    const bucketRecord = stores.meta.getBucket(bucket);
+    const object = bucketRecord && stores.meta.getObject(bucket, objectKey);
+    if (!bucketRecord || !object || object.isDeleteMarker) {
       response.status(404).json({ error: 'NoSuchKey', message: `no object ${bucket}/${objectKey}` });
       return;
     }
     const account = typeof request.query.account === 'string' ? request.query.account : undefined;
     const reader = account === undefined ? undefined : { id: account, displayName: account };
-    if (reader && !isAllowed(object.acl, reader, 'READ', stores.meta.getBucket(bucket) ?? {})) {
+    if (reader && !isAllowed(object.acl, reader, 'READ', bucketRecord)) {
       response
         .status(403)
         .json({ error: 'AccessDenied', message: `account ${account} may not read ${bucket}/${objectKey}` });

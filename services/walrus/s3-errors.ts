@@ -147,6 +147,13 @@ export const s3Errors = {
   noPublicAccessBlock: () =>
     e('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404),
   noOwnershipControls: () => e('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', 404),
+  aclNotSupported: () => e('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400),
+  aclWithOwnerEnforced: () =>
+    e(
+      'InvalidBucketAclWithObjectOwnership',
+      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+      400,
+    ),
   noReplicationConfiguration: () =>
     e('ReplicationConfigurationNotFoundError', 'The replication configuration was not found', 404),
   noObjectLockConfiguration: () =>

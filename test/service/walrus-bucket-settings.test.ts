@@ -10,7 +10,7 @@ import { startWalrus } from '../helpers/walrus.js';
 // Bucket settings Walrus does not keep (policy, CORS, lifecycle, website, encryption ...) read as S3 answers for a
 // bucket with none configured, so tools that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work; bucket
 // tags are kept; GetObjectAttributes describes an object. Driven by boto3 (many calls in one process), the aws CLI
-// and the JS SDK. Public access blocks are kept, and enforced on ACLs.
+// and the JS SDK. Public access blocks and Object Ownership are kept, and enforced on ACLs.
 // Parts of 1 KiB may be uploaded (S3's 5 MiB least part is a setting), for a small multipart object.
 const cloud = await startWalrus(t, { minPartSize: 1024 });
 const s3 = cloud.s3();
@@ -476,5 +476,192 @@ t.test(
     t.equal(removed[0]!.status, 204);
     t.same(await reads(other), [200, 200, 200], 'without the block the public grants count again');
     t.equal(await anonymousStatus('/ignoring/open'), 200);
+  },
+);
+
+const ownershipOf = (answer: { body?: Record<string, unknown> }) =>
+  (answer.body?.OwnershipControls as { Rules: { ObjectOwnership: string }[] } | undefined)?.Rules[0]?.ObjectOwnership;
+
+t.test('ownership controls: set at creation or later, read back, owner only, checked', async (t) => {
+  const calls = await boto3Calls(cloud.admin, [
+    ['create_bucket', { Bucket: 'owned-at-birth', ObjectOwnership: 'BucketOwnerPreferred' }],
+    ['get_bucket_ownership_controls', { Bucket: 'owned-at-birth' }],
+    [
+      'put_bucket_ownership_controls',
+      { Bucket: 'owned-at-birth', OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } },
+    ],
+    ['get_bucket_ownership_controls', { Bucket: 'owned-at-birth' }],
+    [
+      'put_bucket_ownership_controls',
+      { Bucket: 'owned-at-birth', OwnershipControls: { Rules: [{ ObjectOwnership: 'Nobody' }] } },
+    ],
+    ['create_bucket', { Bucket: 'owned-badly', ObjectOwnership: 'Nobody' }],
+    ['create_bucket', { Bucket: 'owned-public', ACL: 'public-read', ObjectOwnership: 'BucketOwnerEnforced' }],
+    ['head_bucket', { Bucket: 'owned-badly' }],
+    ['head_bucket', { Bucket: 'owned-public' }],
+  ]);
+  t.equal(calls[0]!.status, 200);
+  t.equal(ownershipOf(calls[1]!), 'BucketOwnerPreferred', "CreateBucket's x-amz-object-ownership is kept");
+  t.equal(ownershipOf(calls[3]!), 'ObjectWriter', 'PutBucketOwnershipControls replaces it');
+  t.match(calls.slice(4, 7), [
+    { status: 400, code: 'InvalidArgument' },
+    { status: 400, code: 'InvalidArgument' },
+    { status: 400, code: 'InvalidBucketAclWithObjectOwnership' },
+  ]);
+  t.match(calls.slice(7), [{ status: 404 }, { status: 404 }], 'a refused CreateBucket creates nothing');
+
+  const theirs = await boto3Calls(other, [
+    ['get_bucket_ownership_controls', { Bucket: 'owned-at-birth' }],
+    ['delete_bucket_ownership_controls', { Bucket: 'owned-at-birth' }],
+  ]);
+  t.ok(
+    theirs.every((answer) => answer.status === 403 && answer.code === 'AccessDenied'),
+    JSON.stringify(theirs),
+  );
+  const run = (...args: string[]) =>
+    runCommand('/usr/bin/aws', ['--endpoint-url', cloud.url, 's3api', ...args, '--bucket', 'owned-at-birth'], {
+      env: cloud.awsEnv(),
+    });
+  const cli = await run('get-bucket-ownership-controls');
+  t.same(
+    JSON.parse(cli.stdout),
+    { OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } },
+    'the aws CLI v2 reads it',
+  );
+  t.equal((await run('delete-bucket-ownership-controls')).code, 0);
+  t.match((await run('get-bucket-ownership-controls')).stderr, /OwnershipControlsNotFoundError/, 'and deletes it');
+});
+
+t.test(
+  'BucketOwnerEnforced: ACLs disabled, the bucket owner alone has access to every object; undone by delete',
+  async (t) => {
+    const setup = await boto3Calls(cloud.admin, [
+      ['create_bucket', { Bucket: 'enforced' }],
+      [
+        'put_bucket_acl',
+        { Bucket: 'enforced', GrantFullControl: 'id="000000000000"', GrantWrite: `id="${other.accountId}"` },
+      ],
+      ['put_object', { Bucket: 'enforced', Key: 'open', Body: 'for all', ACL: 'public-read' }],
+    ]);
+    t.ok(
+      setup.every((answer) => answer.status === 200),
+      JSON.stringify(setup),
+    );
+    const written = await boto3Calls(other, [
+      ['put_object', { Bucket: 'enforced', Key: 'theirs', Body: 'by another' }],
+    ]);
+    t.equal(written[0]!.status, 200, 'another account writes with its bucket grant');
+    const before = await boto3Calls(cloud.admin, [
+      ['get_object', { Bucket: 'enforced', Key: 'theirs' }],
+      [
+        'put_bucket_ownership_controls',
+        { Bucket: 'enforced', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+      ],
+      ['put_bucket_acl', { Bucket: 'enforced', ACL: 'private' }],
+      [
+        'put_bucket_ownership_controls',
+        { Bucket: 'enforced', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+      ],
+    ]);
+    t.match(
+      before,
+      [
+        { status: 403, code: 'AccessDenied' },
+        { status: 400, code: 'InvalidBucketAclWithObjectOwnership' },
+        { status: 200 },
+        { status: 200 },
+      ],
+      "the bucket owner cannot read another's object under ACLs, nor disable ACLs while its own grants another",
+    );
+
+    const owner = await boto3Calls(cloud.admin, [
+      ['get_object', { Bucket: 'enforced', Key: 'theirs' }],
+      ['get_object_acl', { Bucket: 'enforced', Key: 'theirs' }],
+      ['put_object', { Bucket: 'enforced', Key: 'public', Body: 'x', ACL: 'public-read' }],
+      ['put_object_acl', { Bucket: 'enforced', Key: 'open', ACL: 'authenticated-read' }],
+      ['put_object', { Bucket: 'enforced', Key: 'handed', Body: 'x', ACL: 'bucket-owner-full-control' }],
+      ['put_object', { Bucket: 'enforced', Key: 'plain', Body: 'x' }],
+      ['head_object', { Bucket: 'enforced', Key: 'public' }],
+    ]);
+    t.equal(owner[0]!.status, 200, "with ACLs disabled the bucket owner reads another account's object");
+    t.match(
+      owner[1]!.body,
+      { Owner: { ID: '000000000000' }, Grants: [{ Grantee: { ID: '000000000000' }, Permission: 'FULL_CONTROL' }] },
+      'and owns it',
+    );
+    t.equal((owner[1]!.body!.Grants as unknown[]).length, 1);
+    t.match(
+      owner.slice(2, 4),
+      [
+        { status: 400, code: 'AccessControlListNotSupported' },
+        { status: 400, code: 'AccessControlListNotSupported' },
+      ],
+      'ACLs cannot be set',
+    );
+    t.match(
+      owner.slice(4),
+      [{ status: 200 }, { status: 200 }, { status: 404 }],
+      'bucket-owner-full-control and no ACL can',
+    );
+    t.match(
+      await boto3Calls(other, [
+        ['get_object', { Bucket: 'enforced', Key: 'theirs' }],
+        ['put_object', { Bucket: 'enforced', Key: 'more', Body: 'x' }],
+      ]),
+      [
+        { status: 403, code: 'AccessDenied' },
+        { status: 403, code: 'AccessDenied' },
+      ],
+      'the other account lost access to its own object and its write grant',
+    );
+    t.equal(await anonymousStatus('/enforced/open'), 403, 'a public-read object is no longer public');
+
+    const removed = await boto3Calls(cloud.admin, [['delete_bucket_ownership_controls', { Bucket: 'enforced' }]]);
+    t.equal(removed[0]!.status, 204);
+    t.equal(await anonymousStatus('/enforced/open'), 200, 'ACLs count again once the setting is gone');
+    t.equal(
+      (await boto3Calls(other, [['get_object', { Bucket: 'enforced', Key: 'theirs' }]]))[0]!.status,
+      200,
+      'and the writer reads its object again',
+    );
+  },
+);
+
+t.test(
+  'BucketOwnerPreferred: an object handed over with bucket-owner-full-control belongs to the bucket owner',
+  async (t) => {
+    const setup = await boto3Calls(cloud.admin, [
+      [
+        'create_bucket',
+        {
+          Bucket: 'preferred',
+          ObjectOwnership: 'BucketOwnerPreferred',
+          GrantFullControl: 'id="000000000000"',
+          GrantWrite: `id="${other.accountId}"`,
+        },
+      ],
+    ]);
+    t.equal(setup[0]!.status, 200, JSON.stringify(setup));
+    const written = await boto3Calls(other, [
+      ['put_object', { Bucket: 'preferred', Key: 'handed', Body: 'x', ACL: 'bucket-owner-full-control' }],
+      ['put_object', { Bucket: 'preferred', Key: 'kept', Body: 'x' }],
+    ]);
+    t.ok(
+      written.every((answer) => answer.status === 200),
+      JSON.stringify(written),
+    );
+    const acls = await boto3Calls(cloud.admin, [
+      ['get_object_acl', { Bucket: 'preferred', Key: 'handed' }],
+      ['get_object_acl', { Bucket: 'preferred', Key: 'kept' }],
+    ]);
+    t.match(
+      acls[0],
+      { status: 200, body: { Owner: { ID: '000000000000' } } },
+      "the handed-over object is the bucket owner's",
+    );
+    t.match(acls[1], { status: 403, code: 'AccessDenied' }, "the other stays its writer's, private to it");
+    t.match(await boto3Calls(other, [['get_object_acl', { Bucket: 'preferred', Key: 'kept' }]]), [
+      { status: 200, body: { Owner: { ID: other.accountId } } },
+    ]);
   },
 );

@@ -5,9 +5,9 @@ import { requireBucketOwner, type WalrusContext } from './context.js';
 
 /**
  * Bucket settings Walrus does not keep: policies, CORS, lifecycle rules, website hosting, default encryption,
- * ownership controls, replication, Object Lock, logging, notifications, acceleration, requester pays, analytics,
- * metrics, inventory and Intelligent-Tiering configurations (and so no object's retention or legal hold). Public access
- * blocks are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
+ * replication, Object Lock, logging, notifications, acceleration, requester pays, analytics, metrics, inventory and
+ * Intelligent-Tiering configurations (and so no object's retention or legal hold). Public access blocks and ownership
+ * controls are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
  * Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients that read them all (Terraform's
  * aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's `NotImplemented` (501): Walrus would not
  * enforce it. Like S3, only the bucket's owner may read or delete them; a missing bucket is `NoSuchBucket`.
@@ -22,7 +22,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketLifecycleConfiguration: { refusal: s3Errors.noSuchLifecycleConfiguration },
   GetBucketWebsite: { refusal: s3Errors.noSuchWebsiteConfiguration },
   GetBucketEncryption: { refusal: s3Errors.noEncryptionConfiguration },
-  GetBucketOwnershipControls: { refusal: s3Errors.noOwnershipControls },
   GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
   GetObjectLockConfiguration: { refusal: s3Errors.noObjectLockConfiguration },
   GetObjectRetention: { refusal: s3Errors.objectLockNotEnabled },
@@ -45,7 +44,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   DeleteBucketLifecycle: { answer: {} },
   DeleteBucketWebsite: { answer: {} },
   DeleteBucketEncryption: { answer: {} },
-  DeleteBucketOwnershipControls: { answer: {} },
   DeleteBucketReplication: { answer: {} },
   // A configuration named by its id, which cannot exist here.
   DeleteBucketAnalyticsConfiguration: { refusal: s3Errors.noSuchConfiguration },

@@ -1,7 +1,17 @@
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
-import { aclFromHeaders, aclFromPolicy, aclToWire, cannedAcl, refusePublicAcl, requireAllowed } from '../models/acl.js';
+import {
+  aclAsRead,
+  aclFromHeaders,
+  aclFromPolicy,
+  aclToWire,
+  admitAcl,
+  cannedAcl,
+  grantsOnlyFullControlTo,
+  requireAllowed,
+} from '../models/acl.js';
 import { s3Errors } from '../s3-errors.js';
+import { objectOwnerships, type ObjectOwnership } from '../storage/metadata-store.js';
 import { checkTags } from './objects.js';
 import { requireBucket, requireBucketOwner, requireCaller, type WalrusContext } from './context.js';
 
@@ -20,6 +30,13 @@ export function checkBucketName(name: string): void {
     !name.endsWith('-s3alias') &&
     !reservedNames.has(name);
   if (!valid) throw s3Errors.invalidBucketName(name);
+}
+
+function checkObjectOwnership(value: string): ObjectOwnership {
+  if (!(objectOwnerships as readonly string[]).includes(value)) {
+    throw s3Errors.invalidArgument(`Invalid x-amz-object-ownership: ${value}`, 'ObjectOwnership', value);
+  }
+  return value as ObjectOwnership;
 }
 
 export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
@@ -46,7 +63,11 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
         constraint,
       );
     }
+    const objectOwnership =
+      input.ObjectOwnership === undefined ? undefined : checkObjectOwnership(input.ObjectOwnership);
     const acl = aclFromHeaders(input, caller) ?? cannedAcl('private', caller);
+    if (objectOwnership === 'BucketOwnerEnforced' && !grantsOnlyFullControlTo(acl, caller))
+      throw s3Errors.aclWithOwnerEnforced();
     const existing = context.meta.createBucket({
       name: input.Bucket,
       owner: caller,
@@ -55,6 +76,7 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       acl,
       versioning: '',
       tags: [],
+      ...(objectOwnership && { objectOwnership }),
     });
     if (existing) {
       throw existing.owner.id === caller.id
@@ -85,7 +107,7 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetBucketAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     requireAllowed(bucket.acl, context.caller, 'READ_ACP', bucket);
-    return aclToWire(bucket.acl);
+    return aclToWire(aclAsRead(bucket.acl, bucket));
   },
 
   async PutBucketAcl(input, context) {
@@ -97,7 +119,7 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     }
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, bucket.owner));
     if (!acl) throw s3Errors.malformedAclError();
-    context.meta.updateBucket(bucket.name, { acl: refusePublicAcl(acl, bucket) });
+    context.meta.updateBucket(bucket.name, { acl: admitAcl(acl, bucket) });
   },
 
   async GetBucketVersioning(input, context) {
@@ -130,6 +152,30 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteBucketTagging(input, context) {
     const bucket = requireBucketOwner(context, input.Bucket);
     context.meta.updateBucket(bucket.name, { tags: [] });
+  },
+
+  async GetBucketOwnershipControls(input, context) {
+    const ownership = requireBucketOwner(context, input.Bucket).objectOwnership;
+    if (!ownership) throw s3Errors.noOwnershipControls();
+    return { OwnershipControls: { Rules: [{ ObjectOwnership: ownership }] } };
+  },
+
+  // Enforced in models/acl.ts: who owns new objects, and (BucketOwnerEnforced) that ACLs neither grant nor can be set.
+  async PutBucketOwnershipControls(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    const rules = input.OwnershipControls.Rules;
+    if (rules.length !== 1) throw s3Errors.malformedXml();
+    const objectOwnership = checkObjectOwnership(rules[0]!.ObjectOwnership);
+    // As on S3: ACLs are disabled only once the bucket's own ACL gives nobody else anything.
+    if (objectOwnership === 'BucketOwnerEnforced' && !grantsOnlyFullControlTo(bucket.acl, bucket.owner)) {
+      throw s3Errors.aclWithOwnerEnforced();
+    }
+    context.meta.updateBucket(bucket.name, { objectOwnership });
+  },
+
+  async DeleteBucketOwnershipControls(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { objectOwnership: null });
   },
 
   async GetPublicAccessBlock(input, context) {

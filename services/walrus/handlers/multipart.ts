@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
-import { aclFromHeaders, cannedAcl, refusePublicAcl, requireAllowed } from '../models/acl.js';
+import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner, requireAllowed } from '../models/acl.js';
 import { copyBytes, receiveBytes } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
 import type { BucketRecord, UploadRecord } from '../storage/metadata-store.js';
@@ -51,7 +51,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkKey(input.Key);
-    const owner = context.caller ?? bucket.owner;
+    const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const uploadId = newOpaqueId();
     context.meta.createUpload({
       uploadId,
@@ -61,7 +61,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       owner,
       headers: storedHeaders(input),
       metadata: Object.fromEntries(Object.entries(input.Metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-      acl: refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner),
+      acl: admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner),
       tags: parseTagging(input.Tagging),
       ...(input.ChecksumAlgorithm !== undefined && { checksumAlgorithm: input.ChecksumAlgorithm }),
     });

@@ -2,12 +2,14 @@ import type { GetObjectInput, GetObjectOutput, S3Operations } from '../../../src
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { percentDecode } from '../../../src/aws/auth/canonical.js';
 import {
+  aclAsRead,
   aclFromHeaders,
   aclFromPolicy,
   aclToWire,
+  admitAcl,
   cannedAcl,
   isAllowed,
-  refusePublicAcl,
+  newObjectOwner,
   requireAllowed,
 } from '../models/acl.js';
 import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
@@ -314,8 +316,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     checkKey(input.Key);
     if (input.ContentLength !== undefined && input.ContentLength > maxPutSize)
       throw s3Errors.entityTooLarge(maxPutSize);
-    const owner = context.caller ?? bucket.owner;
-    const acl = refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
+    const owner = newObjectOwner(context.caller, bucket, input.ACL);
+    const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const tags = parseTagging(input.Tagging);
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch.trim() !== '*') throw s3Errors.notImplemented();
     const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
@@ -417,8 +419,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     if (sameObject && !replace && input.TaggingDirective !== 'REPLACE' && bucket.versioning !== 'Enabled') {
       throw s3Errors.invalidCopy();
     }
-    const owner = context.caller ?? bucket.owner;
-    const acl = refusePublicAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
+    const owner = newObjectOwner(context.caller, bucket, input.ACL);
+    const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const copied = await copyBytes(context.bytes, source.segments);
     const versionId = versionIdFor(bucket);
     const lastModified = new Date();
@@ -449,7 +451,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
     requireAllowed(object.acl, context.caller, 'READ_ACP', bucket);
-    return aclToWire(object.acl);
+    return aclToWire(aclAsRead(object.acl, bucket));
   },
 
   async PutObjectAcl(input, context) {
@@ -459,7 +461,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const fromHeaders = aclFromHeaders(input, object.owner, bucket.owner);
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, object.owner));
     if (!acl) throw s3Errors.malformedAclError();
-    context.meta.updateObject(bucket.name, object.key, object.versionId, { acl: refusePublicAcl(acl, bucket) });
+    context.meta.updateObject(bucket.name, object.key, object.versionId, { acl: admitAcl(acl, bucket) });
     return {};
   },
 

@@ -168,8 +168,8 @@ export function aclToWire(acl: Acl): { Owner: WireOwner; Grants: WireGrant[] } {
   };
 }
 
-/** What an access check needs of the bucket a resource is in: its public access block, if any. */
-export type BucketAccess = Pick<BucketRecord, 'publicAccessBlock'>;
+/** What an access check needs of the bucket a resource is in: its owner, Object Ownership and public access block. */
+export type BucketAccess = Pick<BucketRecord, 'owner' | 'objectOwnership' | 'publicAccessBlock'>;
 
 function isPublicGrantee(grantee: Grantee): boolean {
   return grantee.type === 'Group' && (grantee.uri === allUsers || grantee.uri === authenticatedUsers);
@@ -180,13 +180,28 @@ export function isPublicAcl(acl: Acl): boolean {
   return acl.grants.some((grant) => isPublicGrantee(grant.grantee));
 }
 
+/** Whether an ACL grants nothing but full control to `owner`: `bucket-owner-full-control`, or the same in XML. */
+export function grantsOnlyFullControlTo(acl: Acl, owner: Owner): boolean {
+  return acl.grants.every(
+    (grant) =>
+      grant.permission === 'FULL_CONTROL' && grant.grantee.type === 'CanonicalUser' && grant.grantee.id === owner.id,
+  );
+}
+
+/** ACLs are disabled in a bucket whose Object Ownership is `BucketOwnerEnforced`. */
+export function aclsDisabled(bucket: BucketAccess): boolean {
+  return bucket.objectOwnership === 'BucketOwnerEnforced';
+}
+
 /**
  * Whether `caller` holds `permission` on a resource with `acl` in `bucket`: a grant to the caller's account, to
  * everyone, or (when signed) to every authenticated account; FULL_CONTROL holds them all. The owner may always read
- * and change the ACL itself, so an owner never locks themselves out. A bucket whose public access block ignores
- * public ACLs sets the grants to the two groups aside, on itself and on its objects, as S3 does.
+ * and change the ACL itself, so an owner never locks themselves out. As on S3, the bucket's settings come first: where
+ * ACLs are disabled (`BucketOwnerEnforced`) the bucket's owner alone has access, to the bucket and to every object in
+ * it; a public access block that ignores public ACLs sets the grants to the two groups aside.
  */
 export function isAllowed(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): boolean {
+  if (aclsDisabled(bucket)) return caller !== undefined && caller.id === bucket.owner.id;
   if (caller && caller.id === acl.owner.id && (permission === 'READ_ACP' || permission === 'WRITE_ACP')) return true;
   const ignorePublic = bucket.publicAccessBlock?.ignorePublicAcls === true;
   return acl.grants.some((grant) => {
@@ -203,10 +218,31 @@ export function requireAllowed(acl: Acl, caller: Caller, permission: Permission,
 }
 
 /**
- * The ACL a request asks to give a bucket or object, unless the bucket's public access block refuses public ACLs and
- * this one is public: then S3's AccessDenied, and nothing changes.
+ * The ACL a request asks to give the bucket or an object, if the bucket's settings admit it. Where ACLs are disabled
+ * only full control for the bucket's owner is (`AccessControlListNotSupported` otherwise); a public access block that
+ * blocks public ACLs refuses a public one (`AccessDenied`). A refused request changes nothing.
  */
-export function refusePublicAcl<T extends Acl | undefined>(acl: T, bucket: BucketAccess): T {
-  if (acl && bucket.publicAccessBlock?.blockPublicAcls === true && isPublicAcl(acl)) throw s3Errors.accessDenied();
+export function admitAcl<T extends Acl | undefined>(acl: T, bucket: BucketAccess): T {
+  if (!acl) return acl;
+  if (aclsDisabled(bucket) && !grantsOnlyFullControlTo(acl, bucket.owner)) throw s3Errors.aclNotSupported();
+  if (bucket.publicAccessBlock?.blockPublicAcls === true && isPublicAcl(acl)) throw s3Errors.accessDenied();
   return acl;
+}
+
+/**
+ * Who owns an object a request writes into `bucket`: the account that writes it, or the bucket's owner for an
+ * unsigned write, where ACLs are disabled, and where the bucket prefers it and the writer hands the object over
+ * (`bucket-owner-full-control`).
+ */
+export function newObjectOwner(caller: Caller, bucket: BucketAccess, cannedAclName: string | undefined): Owner {
+  if (!caller || aclsDisabled(bucket)) return bucket.owner;
+  if (bucket.objectOwnership === 'BucketOwnerPreferred' && cannedAclName === 'bucket-owner-full-control') {
+    return bucket.owner;
+  }
+  return caller;
+}
+
+/** An ACL as `Get*Acl` reads it: where ACLs are disabled, full control for the bucket's owner, who owns everything. */
+export function aclAsRead(acl: Acl, bucket: BucketAccess): Acl {
+  return aclsDisabled(bucket) ? cannedAcl('private', bucket.owner) : acl;
 }

@@ -64,7 +64,18 @@ export interface BucketRecord {
   tags: Tag[];
   /** The bucket's public access block (PutPublicAccessBlock); absent when none is set. */
   publicAccessBlock?: PublicAccessBlock;
+  /** Its Object Ownership (PutBucketOwnershipControls, or CreateBucket's header); absent when none is set. */
+  objectOwnership?: ObjectOwnership;
 }
+
+/**
+ * S3 Object Ownership: who owns the objects others write into a bucket, and whether ACLs count at all. `ObjectWriter`
+ * (the writer owns them, and ACLs decide), `BucketOwnerPreferred` (the bucket's owner does when the writer gives them
+ * `bucket-owner-full-control`), `BucketOwnerEnforced` (ACLs are disabled: the bucket's owner owns every object and
+ * alone has access).
+ */
+export const objectOwnerships = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'] as const;
+export type ObjectOwnership = (typeof objectOwnerships)[number];
 
 /** S3's four public access block settings of a bucket; each is false unless set. */
 export interface PublicAccessBlock {
@@ -180,6 +191,7 @@ interface BucketRow {
   versioning: string;
   tags: string;
   public_access_block: string | null;
+  object_ownership: string | null;
 }
 
 interface UploadRow {
@@ -225,6 +237,7 @@ function toBucket(row: BucketRow): BucketRecord {
     ...(row.public_access_block !== null && {
       publicAccessBlock: JSON.parse(row.public_access_block) as PublicAccessBlock,
     }),
+    ...(row.object_ownership !== null && { objectOwnership: row.object_ownership as ObjectOwnership }),
   };
 }
 
@@ -545,8 +558,8 @@ export class MetadataStore {
       const existing = this.getBucket(bucket.name);
       if (existing) return existing;
       this.sql(
-        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning, tags)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning, tags, object_ownership)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         bucket.name,
         bucket.owner.id,
@@ -556,6 +569,7 @@ export class MetadataStore {
         JSON.stringify(bucket.acl),
         bucket.versioning,
         JSON.stringify(bucket.tags),
+        bucket.objectOwnership ?? null,
       );
       return undefined;
     });
@@ -578,10 +592,16 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  /** Changes what `change` names; `publicAccessBlock: null` removes the bucket's block. */
+  /** Changes what `change` names; `null` removes the bucket's public access block or Object Ownership. */
   updateBucket(
     name: string,
-    change: { acl?: Acl; versioning?: Versioning; tags?: Tag[]; publicAccessBlock?: PublicAccessBlock | null },
+    change: {
+      acl?: Acl;
+      versioning?: Versioning;
+      tags?: Tag[];
+      publicAccessBlock?: PublicAccessBlock | null;
+      objectOwnership?: ObjectOwnership | null;
+    },
   ): void {
     this.write(() => {
       this.buckets.delete(name);
@@ -597,6 +617,9 @@ export class MetadataStore {
           change.publicAccessBlock && JSON.stringify(change.publicAccessBlock),
           name,
         );
+      }
+      if (change.objectOwnership !== undefined) {
+        this.sql('UPDATE buckets SET object_ownership = ? WHERE name = ?').run(change.objectOwnership, name);
       }
     });
   }

@@ -91,6 +91,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0004-public-access-block',
     sql: `ALTER TABLE buckets ADD COLUMN public_access_block TEXT;`,
   },
+  {
+    // A bucket's Object Ownership (PutBucketOwnershipControls); NULL when none is set.
+    id: '0005-object-ownership',
+    sql: `ALTER TABLE buckets ADD COLUMN object_ownership TEXT;`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {

@@ -120,30 +120,37 @@ t.test('close commits what is still in the batch', async (t) => {
   t.same(committedKeys(file), ['last']);
 });
 
-t.test("a bucket's public access block is kept across a restart, and removed by null", async (t) => {
-  const file = join(temporaryDir('walrus-block'), 'walrus.sqlite');
-  const block = {
-    blockPublicAcls: true,
-    ignorePublicAcls: false,
-    blockPublicPolicy: false,
-    restrictPublicBuckets: true,
-  };
-  const first = new MetadataStore(file);
-  first.createBucket(bucketRecord('bucket'));
-  t.equal(first.getBucket('bucket')?.publicAccessBlock, undefined, 'a new bucket has none');
-  first.updateBucket('bucket', { publicAccessBlock: block });
-  t.same(first.getBucket('bucket')?.publicAccessBlock, block, 'the cached record is replaced at once');
-  first.close();
-  const second = new MetadataStore(file);
-  t.same(second.getBucket('bucket')?.publicAccessBlock, block, 'read back after a restart');
-  second.updateBucket('bucket', { tags: [{ Key: 'k', Value: 'v' }] });
-  t.same(second.getBucket('bucket')?.publicAccessBlock, block, 'other changes leave it alone');
-  second.updateBucket('bucket', { publicAccessBlock: null });
-  second.close();
-  const third = new MetadataStore(file);
-  t.equal(third.getBucket('bucket')?.publicAccessBlock, undefined, 'removed for good');
-  third.close();
-});
+t.test(
+  "a bucket's public access block and Object Ownership are kept across a restart, and removed by null",
+  async (t) => {
+    const file = join(temporaryDir('walrus-block'), 'walrus.sqlite');
+    const block = {
+      blockPublicAcls: true,
+      ignorePublicAcls: false,
+      blockPublicPolicy: false,
+      restrictPublicBuckets: true,
+    };
+    const first = new MetadataStore(file);
+    first.createBucket(bucketRecord('bucket'));
+    t.equal(first.getBucket('bucket')?.publicAccessBlock, undefined, 'a new bucket has none');
+    first.updateBucket('bucket', { publicAccessBlock: block, objectOwnership: 'BucketOwnerEnforced' });
+    t.same(first.getBucket('bucket')?.publicAccessBlock, block, 'the cached record is replaced at once');
+    first.createBucket({ ...bucketRecord('born-owned'), objectOwnership: 'BucketOwnerPreferred' });
+    first.close();
+    const second = new MetadataStore(file);
+    t.same(second.getBucket('bucket')?.publicAccessBlock, block, 'read back after a restart');
+    t.equal(second.getBucket('bucket')?.objectOwnership, 'BucketOwnerEnforced');
+    t.equal(second.getBucket('born-owned')?.objectOwnership, 'BucketOwnerPreferred', 'as created');
+    second.updateBucket('bucket', { tags: [{ Key: 'k', Value: 'v' }] });
+    t.same(second.getBucket('bucket')?.publicAccessBlock, block, 'other changes leave it alone');
+    second.updateBucket('bucket', { publicAccessBlock: null, objectOwnership: null });
+    second.close();
+    const third = new MetadataStore(file);
+    t.equal(third.getBucket('bucket')?.publicAccessBlock, undefined, 'removed for good');
+    t.equal(third.getBucket('bucket')?.objectOwnership, undefined);
+    third.close();
+  },
+);
 
 t.test('commits are checkpointed into the database by the worker thread, off the event loop', async (t) => {
   const file = join(temporaryDir('walrus-checkpoint'), 'walrus.sqlite');
