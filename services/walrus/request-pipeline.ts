@@ -25,6 +25,7 @@ import { multipartHandlers } from './handlers/multipart.js';
 import { bucketSettingHandlers } from './handlers/bucket-settings.js';
 import { objectHandlers } from './handlers/objects.js';
 import type { Caller } from './models/acl.js';
+import { checkEncryptionRequest, type EncryptionHeaders } from './models/encryption-request.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
 import { decodePayload, type PayloadForm, type PayloadTrailer } from './payload.js';
 import { S3Error, s3Errors } from './s3-errors.js';
@@ -169,6 +170,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       }
       const input = parseRestXmlInput(match, wire, document);
       if (document) checkBodyDigests(document, input as ExpectedDigests);
+      checkEncryptionRequest(operation, input as EncryptionHeaders);
       // 5. Dispatch.
       const trailer: PayloadTrailer = {};
       const context: WalrusContext = {

@@ -123,7 +123,8 @@ export const s3Errors = {
     ),
   methodNotAllowed: (method: string) =>
     e('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, { Method: method }),
-  notImplemented: () => e('NotImplemented', 'A header you provided implies functionality that is not implemented', 501),
+  notImplemented: (why = 'A header you provided implies functionality that is not implemented') =>
+    e('NotImplemented', why, 501),
   serviceUnavailable: (why: string) => e('ServiceUnavailable', why, 503),
   internalError: () => e('InternalError', 'We encountered an internal error. Please try again.', 500),
   // Not in AWS's list (S3 never fills up); the code and 507 are what S3-compatible stores answer. Not retried by SDKs.
