@@ -11,6 +11,7 @@ import {
   type CredentialLookup,
 } from '../../src/aws/auth/index.js';
 import { headerValue, percentDecode } from '../../src/aws/auth/canonical.js';
+import type { SignedRequest } from '../../src/aws/auth/types.js';
 import { s3Model } from '../../src/aws/generated/s3-model.js';
 import type { S3Operations } from '../../src/aws/generated/s3-types.js';
 import { handlerTable, type QueryHandlers } from '../../src/aws/protocol/query-dispatcher.js';
@@ -25,6 +26,7 @@ import { multipartHandlers } from './handlers/multipart.js';
 import { bucketSettingHandlers } from './handlers/bucket-settings.js';
 import { objectHandlers } from './handlers/objects.js';
 import type { Caller } from './models/acl.js';
+import { corsHeaders, matchCorsRule, requestedHeaders } from './models/cors.js';
 import { checkEncryptionRequest, type EncryptionHeaders } from './models/encryption-request.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
 import { decodePayload, type PayloadForm, type PayloadTrailer } from './payload.js';
@@ -74,6 +76,7 @@ const rootElements: Readonly<Record<string, string>> = {
   GetBucketVersioning: 'VersioningConfiguration',
   GetObjectTagging: 'Tagging',
   GetBucketTagging: 'Tagging',
+  GetBucketCors: 'CORSConfiguration',
   GetObjectAttributes: 'GetObjectAttributesResponse',
   GetBucketLogging: 'BucketLoggingStatus',
   GetBucketNotification: 'NotificationConfiguration',
@@ -131,21 +134,29 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
     let operation: string | undefined;
     options.orphans.requestStarted();
     try {
-      // 2. Who is asking.
+      // 2. Browsers: a preflight is answered from the bucket's CORS rules, unsigned; a page's request gets the
+      // Access-Control-* headers of the rule that allows it (its answer, or its error, is otherwise the same).
+      const origin = headerValue(signed, 'origin');
+      if (signed.method === 'OPTIONS') {
+        answerPreflight(options.meta, bucketOfPath(path), origin, signed, response);
+        return;
+      }
+      if (origin !== undefined) allowFromOrigin(options.meta, bucketOfPath(path), origin, signed.method, response);
+      // 3. Who is asking.
       let authenticated: Authenticated<WalrusPrincipal> | undefined;
       if (hasAuthentication(signed, serviceProfiles.s3)) authenticated = await verifier.verify(signed);
       const caller: Caller = authenticated && {
         id: authenticated.principal.accountId,
         displayName: authenticated.principal.accountName,
       };
-      // 3. What for.
+      // 4. What for.
       const wire = { method: signed.method, path, query: signed.query, headers: signed.headers };
       const match = router.match(wire);
       if (!match) throw s3Errors.methodNotAllowed(signed.method);
       operation = match.operation.name;
       const handler = table.get(operation);
       if (!handler) throw s3Errors.notImplemented();
-      // 4. The body.
+      // 5. The body.
       const form: PayloadForm = {
         signedPayload: authenticated?.signedPayload ?? anonymousPayload(headerValue(signed, 'x-amz-content-sha256')),
         headers: signed.headers,
@@ -171,7 +182,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       const input = parseRestXmlInput(match, wire, document);
       if (document) checkBodyDigests(document, input as ExpectedDigests);
       checkEncryptionRequest(operation, input as EncryptionHeaders);
-      // 5. Dispatch.
+      // 6. Dispatch.
       const trailer: PayloadTrailer = {};
       const context: WalrusContext = {
         requestId,
@@ -190,7 +201,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       // Whatever the handler committed is on disk before the client hears of it (one commit and one fsync shared by
       // many requests), or the request fails if its commit did.
       await options.meta.flush(since);
-      // 6. The answer.
+      // 7. The answer.
       const answer = serializeRestXmlResponse(match.operation, output ?? {}, {
         rootElement: rootElements[operation],
         xmlNamespace: s3Namespace,
@@ -225,6 +236,60 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       options.orphans.requestEnded();
     }
   };
+}
+
+/** The bucket a path names (path style, or the virtual host's put in front): its first segment, if any. */
+function bucketOfPath(path: string): string | undefined {
+  const name = path.split('/')[1];
+  return name === undefined || name === '' ? undefined : name;
+}
+
+/**
+ * An `OPTIONS` preflight, as S3 answers it: 200 with the Access-Control-* headers of the first CORS rule of the bucket
+ * that allows the origin, the method and every requested header; otherwise S3's errors (`BadRequest` without an
+ * origin or method, `AccessForbidden` for a bucket without CORS rules or a request none allows).
+ */
+function answerPreflight(
+  meta: MetadataStore,
+  bucketName: string | undefined,
+  origin: string | undefined,
+  signed: SignedRequest,
+  response: ServerResponse,
+): void {
+  if (origin === undefined) throw s3Errors.badRequest('Insufficient information. Origin request header needed.');
+  const method = headerValue(signed, 'access-control-request-method');
+  if (method === undefined) {
+    throw s3Errors.badRequest('Insufficient information. Access-Control-Request-Method request header needed.');
+  }
+  const bucket = bucketName === undefined ? undefined : meta.getBucket(bucketName);
+  if (!bucket) throw s3Errors.corsForbidden('Bucket not found');
+  if (!bucket.cors) throw s3Errors.corsForbidden('CORS is not enabled for this bucket.');
+  const wanted = requestedHeaders(headerValue(signed, 'access-control-request-headers'));
+  const rule = matchCorsRule(bucket.cors, origin, method, wanted);
+  if (!rule) {
+    throw s3Errors.corsForbidden(
+      "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    );
+  }
+  for (const [name, value] of Object.entries(corsHeaders(rule, origin, { requestHeaders: wanted }))) {
+    response.setHeader(name, value);
+  }
+  response.setHeader('content-length', '0');
+  response.end();
+}
+
+/** A request from a page on `origin`: the headers of the bucket's CORS rule that allows it, if one does. */
+function allowFromOrigin(
+  meta: MetadataStore,
+  bucketName: string | undefined,
+  origin: string,
+  method: string,
+  response: ServerResponse,
+): void {
+  const rules = bucketName === undefined ? undefined : meta.getBucket(bucketName)?.cors;
+  const rule = rules && matchCorsRule(rules, origin, method);
+  if (!rule) return;
+  for (const [name, value] of Object.entries(corsHeaders(rule, origin))) response.setHeader(name, value);
 }
 
 /** What an unsigned request's body is: an unsigned aws-chunked upload when it says so, else the bytes as sent. */

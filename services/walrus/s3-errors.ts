@@ -148,6 +148,8 @@ export const s3Errors = {
   noPublicAccessBlock: () =>
     e('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404),
   noOwnershipControls: () => e('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', 404),
+  badRequest: (message: string) => e('BadRequest', message, 400),
+  corsForbidden: (message: string) => e('AccessForbidden', `CORSResponse: ${message}`, 403),
   aclNotSupported: () => e('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400),
   aclWithOwnerEnforced: () =>
     e(

@@ -730,3 +730,153 @@ t.test('server-side encryption: SSE-C and SSE-KMS are refused and store nothing;
   const kms = await cli('cp', cloud.caBundle, 's3://encryption/by-cli', '--sse', 'aws:kms');
   t.match(kms.stderr, /NotImplemented.*KMS/s);
 });
+
+/** An unsigned request with these headers, as a browser sends it: the status, the headers and the body. */
+async function browserRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const outgoing = httpsRequest(
+      `${cloud.url}${path}`,
+      { method, headers, ca: readFileSync(cloud.caBundle) },
+      resolve,
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() };
+}
+
+t.test('CORS: rules kept and checked, preflights answered from them, pages get their headers', async (t) => {
+  const app = 'https://app.example';
+  const preflight = (origin: string, method: string, requestHeaders?: string) =>
+    browserRequest('OPTIONS', '/cors/upload.txt', {
+      origin,
+      'access-control-request-method': method,
+      ...(requestHeaders && { 'access-control-request-headers': requestHeaders }),
+    });
+  const created = await boto3Calls(cloud.admin, [
+    ['create_bucket', { Bucket: 'cors' }],
+    ['put_object', { Bucket: 'cors', Key: 'page.txt', Body: 'for pages', ACL: 'public-read' }],
+  ]);
+  t.ok(
+    created.every((answer) => answer.status === 200),
+    JSON.stringify(created),
+  );
+  const before = await preflight(app, 'PUT');
+  t.equal(before.status, 403);
+  t.match(before.body, /<Code>AccessForbidden<\/Code><Message>CORSResponse: CORS is not enabled for this bucket/);
+
+  const rules = [
+    {
+      ID: 'app',
+      AllowedHeaders: ['Content-*', 'x-amz-*'],
+      AllowedMethods: ['GET', 'PUT'],
+      AllowedOrigins: [app, 'https://*.app.example'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: 600,
+    },
+    { AllowedMethods: ['GET'], AllowedOrigins: ['*'] },
+  ];
+  const kept = await boto3Calls(cloud.admin, [
+    ['put_bucket_cors', { Bucket: 'cors', CORSConfiguration: { CORSRules: rules } }],
+    ['get_bucket_cors', { Bucket: 'cors' }],
+    [
+      'put_bucket_cors',
+      { Bucket: 'cors', CORSConfiguration: { CORSRules: [{ AllowedMethods: ['PATCH'], AllowedOrigins: ['*'] }] } },
+    ],
+    [
+      'put_bucket_cors',
+      {
+        Bucket: 'cors',
+        CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://*.*.example'] }] },
+      },
+    ],
+    ['get_bucket_cors', { Bucket: 'cors' }],
+  ]);
+  t.equal(kept[0]!.status, 200);
+  t.same(kept[1]!.body, { CORSRules: rules }, 'the rules read back as set');
+  t.match(
+    kept.slice(2, 4),
+    [
+      { status: 400, code: 'InvalidRequest' },
+      { status: 400, code: 'InvalidRequest' },
+    ],
+    'an unsupported method and a second wildcard are refused',
+  );
+  t.same(kept[4]!.body, { CORSRules: rules }, 'and change nothing');
+  const theirs = await boto3Calls(other, [
+    ['get_bucket_cors', { Bucket: 'cors' }],
+    ['put_bucket_cors', { Bucket: 'cors', CORSConfiguration: { CORSRules: rules } }],
+  ]);
+  t.ok(
+    theirs.every((answer) => answer.status === 403),
+    JSON.stringify(theirs),
+  );
+  const cli = await runCommand(
+    '/usr/bin/aws',
+    ['--endpoint-url', cloud.url, 's3api', 'get-bucket-cors', '--bucket', 'cors'],
+    {
+      env: cloud.awsEnv(),
+    },
+  );
+  t.same(JSON.parse(cli.stdout), { CORSRules: rules }, 'the aws CLI v2 reads them too');
+
+  const upload = await preflight(app, 'PUT', 'Content-Type, X-Amz-Date');
+  t.equal(upload.status, 200, upload.body);
+  t.match(upload.headers, {
+    'access-control-allow-origin': app,
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'GET, PUT',
+    'access-control-allow-headers': 'content-type, x-amz-date',
+    'access-control-expose-headers': 'ETag',
+    'access-control-max-age': '600',
+  });
+  t.equal(
+    (await preflight('https://eu.app.example', 'PUT')).headers['access-control-allow-origin'],
+    'https://eu.app.example',
+    'a wildcard origin',
+  );
+  const anywhere = await preflight('https://elsewhere.example', 'GET');
+  t.equal(anywhere.status, 200);
+  t.equal(anywhere.headers['access-control-allow-origin'], '*', 'the rule for every origin answers *');
+  t.notOk(anywhere.headers['access-control-allow-credentials']);
+  for (const [origin, method, headers] of [
+    ['https://elsewhere.example', 'PUT', undefined],
+    [app, 'DELETE', undefined],
+    [app, 'PUT', 'authorization'],
+  ] as const) {
+    const refused = await preflight(origin, method, headers);
+    t.equal(refused.status, 403, `${origin} ${method} ${headers ?? ''}: no rule allows it`);
+    t.match(refused.body, /<Code>AccessForbidden<\/Code><Message>CORSResponse: This CORS request is not allowed/);
+    t.notOk(refused.headers['access-control-allow-origin']);
+  }
+  const noOrigin = await browserRequest('OPTIONS', '/cors/upload.txt', { 'access-control-request-method': 'GET' });
+  t.equal(noOrigin.status, 400);
+  t.match(noOrigin.body, /<Code>BadRequest<\/Code>/);
+
+  const page = await browserRequest('GET', '/cors/page.txt', { origin: app });
+  t.equal(page.body, 'for pages');
+  t.match(
+    page.headers,
+    { 'access-control-allow-origin': app, 'access-control-expose-headers': 'ETag' },
+    "a page's GET",
+  );
+  t.notOk(page.headers['access-control-max-age'], 'max-age is for preflights only');
+  const noRule = await browserRequest('PUT', '/cors/page.txt', { origin: 'https://elsewhere.example' });
+  t.equal(noRule.status, 403, 'an unsigned PUT is refused as ever');
+  t.notOk(noRule.headers['access-control-allow-origin'], 'and no rule lets the page read that');
+  const plain = await browserRequest('GET', '/cors/page.txt', {});
+  t.notOk(plain.headers['access-control-allow-origin'], 'a request without Origin gets no CORS headers');
+
+  const removed = await boto3Calls(cloud.admin, [
+    ['delete_bucket_cors', { Bucket: 'cors' }],
+    ['get_bucket_cors', { Bucket: 'cors' }],
+  ]);
+  t.match(removed, [{ status: 204 }, { status: 404, code: 'NoSuchCORSConfiguration' }]);
+  t.equal((await preflight(app, 'GET')).status, 403, 'preflights are refused again');
+});

@@ -10,6 +10,7 @@ import {
   grantsOnlyFullControlTo,
   requireAllowed,
 } from '../models/acl.js';
+import { corsRulesFromWire, corsRulesToWire } from '../models/cors.js';
 import { s3Errors } from '../s3-errors.js';
 import { objectOwnerships, type ObjectOwnership } from '../storage/metadata-store.js';
 import { checkTags } from './objects.js';
@@ -152,6 +153,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteBucketTagging(input, context) {
     const bucket = requireBucketOwner(context, input.Bucket);
     context.meta.updateBucket(bucket.name, { tags: [] });
+  },
+
+  async GetBucketCors(input, context) {
+    const rules = requireBucketOwner(context, input.Bucket).cors;
+    if (!rules) throw s3Errors.noSuchCorsConfiguration();
+    return { CORSRules: corsRulesToWire(rules) };
+  },
+
+  // Enforced by the request pipeline: preflights are answered from these rules, and requests from pages get their
+  // Access-Control-* headers (models/cors.ts).
+  async PutBucketCors(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { cors: corsRulesFromWire(input.CORSConfiguration.CORSRules) });
+  },
+
+  async DeleteBucketCors(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { cors: null });
   },
 
   async GetBucketOwnershipControls(input, context) {

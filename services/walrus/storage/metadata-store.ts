@@ -7,6 +7,7 @@ import type { CheckpointDone, CheckpointRequest } from './checkpoint-worker.js';
 import { fsyncDir } from './blob-shelf.js';
 import { GroupSync } from './group-sync.js';
 import { migrateWalrus } from './migrations.js';
+import type { CorsRule } from '../models/cors.js';
 
 /**
  * Walrus's metadata: buckets, object versions, multipart uploads and their parts, in SQLite (better-sqlite3, WAL).
@@ -66,6 +67,8 @@ export interface BucketRecord {
   publicAccessBlock?: PublicAccessBlock;
   /** Its Object Ownership (PutBucketOwnershipControls, or CreateBucket's header); absent when none is set. */
   objectOwnership?: ObjectOwnership;
+  /** Its CORS rules (PutBucketCors); absent when none are set. */
+  cors?: CorsRule[];
 }
 
 /**
@@ -192,6 +195,7 @@ interface BucketRow {
   tags: string;
   public_access_block: string | null;
   object_ownership: string | null;
+  cors: string | null;
 }
 
 interface UploadRow {
@@ -238,6 +242,7 @@ function toBucket(row: BucketRow): BucketRecord {
       publicAccessBlock: JSON.parse(row.public_access_block) as PublicAccessBlock,
     }),
     ...(row.object_ownership !== null && { objectOwnership: row.object_ownership as ObjectOwnership }),
+    ...(row.cors !== null && { cors: JSON.parse(row.cors) as CorsRule[] }),
   };
 }
 
@@ -592,7 +597,7 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  /** Changes what `change` names; `null` removes the bucket's public access block or Object Ownership. */
+  /** Changes what `change` names; `null` removes the bucket's public access block, Object Ownership or CORS rules. */
   updateBucket(
     name: string,
     change: {
@@ -601,6 +606,7 @@ export class MetadataStore {
       tags?: Tag[];
       publicAccessBlock?: PublicAccessBlock | null;
       objectOwnership?: ObjectOwnership | null;
+      cors?: CorsRule[] | null;
     },
   ): void {
     this.write(() => {
@@ -620,6 +626,9 @@ export class MetadataStore {
       }
       if (change.objectOwnership !== undefined) {
         this.sql('UPDATE buckets SET object_ownership = ? WHERE name = ?').run(change.objectOwnership, name);
+      }
+      if (change.cors !== undefined) {
+        this.sql('UPDATE buckets SET cors = ? WHERE name = ?').run(change.cors && JSON.stringify(change.cors), name);
       }
     });
   }

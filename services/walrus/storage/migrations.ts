@@ -96,6 +96,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0005-object-ownership',
     sql: `ALTER TABLE buckets ADD COLUMN object_ownership TEXT;`,
   },
+  {
+    // A bucket's CORS rules (PutBucketCors), as JSON; NULL when none are set.
+    id: '0006-bucket-cors',
+    sql: `ALTER TABLE buckets ADD COLUMN cors TEXT;`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {
