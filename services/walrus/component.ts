@@ -7,6 +7,7 @@ import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { ClcCredentialLookup } from './credential-lookup.js';
 import { mountInternalImages } from './internal-images.js';
+import { LifecycleSchedule } from './lifecycle-pass.js';
 import { mountMetadataBackup } from './metadata-backup.js';
 import { createWalrusPipeline } from './request-pipeline.js';
 import { S3Error } from './s3-errors.js';
@@ -26,6 +27,8 @@ export interface WalrusSettings {
   credentialCacheSeconds?: number;
   /** Published objects' bytes on an S3-compatible engine instead of this host's disk (cloud.yaml `objectStore`). */
   objectStore?: S3ObjectStoreConfig;
+  /** How often buckets' lifecycle rules are carried out, in seconds (hourly by default; the first pass follows the start). */
+  lifecycleIntervalSeconds?: number;
 }
 
 function clcUrlOf(config: ServiceConfig): string {
@@ -81,6 +84,14 @@ export const walrusComponent: ComponentDefinition = {
       minPartSize: settings.minPartSize,
     });
 
+    // Lifecycle rules: objects expire and abandoned uploads are aborted by a pass soon after start, then hourly.
+    const lifecycle = new LifecycleSchedule(
+      { meta, bytes, orphans, log, caller: undefined },
+      log,
+      settings.lifecycleIntervalSeconds ?? 3600,
+    );
+    lifecycle.start();
+
     // Images for the cloud's components (node controllers, the clc), behind the cloud CA.
     mountInternalImages(internal, { meta, bytes, log });
     // A consistent copy of the metadata, for the clc's `cloudctl backup create`.
@@ -114,6 +125,7 @@ export const walrusComponent: ComponentDefinition = {
         return { clc: 'reachable', store: bytes.shelf.description };
       },
       close: async () => {
+        await lifecycle.stop();
         try {
           if (await orphans.leftNoOrphans()) await meta.recordCleanStop();
         } catch (error) {

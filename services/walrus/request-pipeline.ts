@@ -77,6 +77,7 @@ const rootElements: Readonly<Record<string, string>> = {
   GetObjectTagging: 'Tagging',
   GetBucketTagging: 'Tagging',
   GetBucketCors: 'CORSConfiguration',
+  GetBucketLifecycleConfiguration: 'LifecycleConfiguration',
   GetObjectAttributes: 'GetObjectAttributesResponse',
   GetBucketLogging: 'BucketLoggingStatus',
   GetBucketNotification: 'NotificationConfiguration',

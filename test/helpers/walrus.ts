@@ -4,6 +4,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Test } from 'tap';
 import { generateAccessKey } from '../../src/cloud/credentials.js';
+import { runCommand } from './cli.js';
 import type { WalrusSettings } from '../../services/walrus/component.js';
 import {
   awsCliEnv,
@@ -80,4 +81,45 @@ export async function startWalrus(t: Test, settings: WalrusSettings = {}): Promi
     newAccount: async (accountName) => createAccountAt(clc.url, await pki.peer('admin'), accountName),
     awsEnv: (credentials = admin) => awsCliEnv(credentials, region, pki.caBundle),
   };
+}
+
+/** One boto3 call's outcome: `{ status: 200, body: {...} }`, or `{ status: 404, code: 'NoSuchKey' }`. */
+export interface Boto3Answer {
+  status: number;
+  code?: string;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * Each call of boto3's S3 client named (method and parameters), in one Python process against `cloud` as
+ * `credentials`: many calls cost one interpreter start. Dates in answers come back as strings.
+ */
+export async function boto3Calls(
+  cloud: TestWalrus,
+  credentials: Credentials,
+  calls: [string, Record<string, unknown>][],
+): Promise<Boto3Answer[]> {
+  const script = `
+import boto3, botocore.config, botocore.exceptions, json, sys
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name=sys.argv[2], verify=sys.argv[3],
+    config=botocore.config.Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
+for name, params in json.loads(sys.argv[4]):
+    try:
+        body = getattr(s3, name)(**params)
+        status = body.pop('ResponseMetadata')['HTTPStatusCode']
+        print(json.dumps({'status': status, 'body': body}, default=str))
+    except botocore.exceptions.ClientError as error:
+        print(json.dumps({'status': error.response['ResponseMetadata']['HTTPStatusCode'],
+                          'code': error.response['Error']['Code']}))
+`;
+  const run = await runCommand(
+    '/usr/bin/python3',
+    ['-c', script, cloud.url, cloud.region, cloud.caBundle, JSON.stringify(calls)],
+    { env: cloud.awsEnv(credentials) },
+  );
+  if (run.code !== 0) throw new Error(run.stderr);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Boto3Answer);
 }

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import t from 'tap';
 import { runCommand } from '../helpers/cli.js';
-import { startWalrus } from '../helpers/walrus.js';
+import { boto3Calls as callBoto3, startWalrus } from '../helpers/walrus.js';
 
 // Bucket settings Walrus does not keep (policy, CORS, lifecycle, website, encryption ...) read as S3 answers for a
 // bucket with none configured, so tools that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work; bucket
@@ -16,35 +16,11 @@ const cloud = await startWalrus(t, { minPartSize: 1024 });
 const s3 = cloud.s3();
 const other = await cloud.newAccount('settings-other');
 
-/** Each call of the boto3 S3 client named, as `{"status": 200, "body": {...}}` or `{"status": 404, "code": "..."}`. */
-async function boto3Calls(
+/** Each call of the boto3 S3 client named, as `credentials`. */
+const boto3Calls = (
   credentials: { accessKeyId: string; secretAccessKey: string },
   calls: [string, Record<string, unknown>][],
-): Promise<{ status: number; code?: string; body?: Record<string, unknown> }[]> {
-  const script = `
-import boto3, botocore.config, botocore.exceptions, json, sys
-s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name=sys.argv[2], verify=sys.argv[3],
-    config=botocore.config.Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
-for name, params in json.loads(sys.argv[4]):
-    try:
-        body = getattr(s3, name)(**params)
-        status = body.pop('ResponseMetadata')['HTTPStatusCode']
-        print(json.dumps({'status': status, 'body': body}, default=str))
-    except botocore.exceptions.ClientError as error:
-        print(json.dumps({'status': error.response['ResponseMetadata']['HTTPStatusCode'],
-                          'code': error.response['Error']['Code']}))
-`;
-  const run = await runCommand(
-    '/usr/bin/python3',
-    ['-c', script, cloud.url, cloud.region, cloud.caBundle, JSON.stringify(calls)],
-    { env: cloud.awsEnv(credentials) },
-  );
-  if (run.code !== 0) throw new Error(run.stderr);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { status: number; code?: string; body?: Record<string, unknown> });
-}
+) => callBoto3(cloud, credentials, calls);
 
 const created = await boto3Calls(cloud.admin, [['create_bucket', { Bucket: 'settings' }]]);
 t.equal(created[0]?.status, 200, 'the bucket is created');

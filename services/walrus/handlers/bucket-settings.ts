@@ -4,10 +4,10 @@ import { s3Errors, type S3Error } from '../s3-errors.js';
 import { requireBucketOwner, type WalrusContext } from './context.js';
 
 /**
- * Bucket settings Walrus does not keep: policies, lifecycle rules, website hosting, default encryption,
+ * Bucket settings Walrus does not keep: policies, lifecycle rules in the old form (GetBucketLifecycle), website hosting, default encryption,
  * replication, Object Lock, logging, notifications, acceleration, requester pays, analytics, metrics, inventory and
  * Intelligent-Tiering configurations (and so no object's retention or legal hold). Public access blocks, ownership
- * controls and CORS rules are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
+ * controls, CORS and lifecycle rules are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
  * Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients that read them all (Terraform's
  * aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's `NotImplemented` (501): Walrus would not
  * enforce it. Like S3, only the bucket's owner may read or delete them; a missing bucket is `NoSuchBucket`.
@@ -18,7 +18,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketPolicy: { refusal: s3Errors.noSuchBucketPolicy },
   GetBucketPolicyStatus: { refusal: s3Errors.noSuchBucketPolicy },
   GetBucketLifecycle: { refusal: s3Errors.noSuchLifecycleConfiguration },
-  GetBucketLifecycleConfiguration: { refusal: s3Errors.noSuchLifecycleConfiguration },
   GetBucketWebsite: { refusal: s3Errors.noSuchWebsiteConfiguration },
   GetBucketEncryption: { refusal: s3Errors.noEncryptionConfiguration },
   GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
@@ -39,7 +38,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   ListBucketInventoryConfigurations: { answer: { IsTruncated: false } },
   ListBucketIntelligentTieringConfigurations: { answer: { IsTruncated: false } },
   DeleteBucketPolicy: { answer: {} },
-  DeleteBucketLifecycle: { answer: {} },
   DeleteBucketWebsite: { answer: {} },
   DeleteBucketEncryption: { answer: {} },
   DeleteBucketReplication: { answer: {} },

@@ -11,6 +11,7 @@ import {
   requireAllowed,
 } from '../models/acl.js';
 import { corsRulesFromWire, corsRulesToWire } from '../models/cors.js';
+import { lifecycleRulesFromWire, lifecycleRulesToWire } from '../models/lifecycle.js';
 import { s3Errors } from '../s3-errors.js';
 import { objectOwnerships, type ObjectOwnership } from '../storage/metadata-store.js';
 import { checkTags } from './objects.js';
@@ -171,6 +172,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteBucketCors(input, context) {
     const bucket = requireBucketOwner(context, input.Bucket);
     context.meta.updateBucket(bucket.name, { cors: null });
+  },
+
+  async GetBucketLifecycleConfiguration(input, context) {
+    const rules = requireBucketOwner(context, input.Bucket).lifecycle;
+    if (!rules) throw s3Errors.noSuchLifecycleConfiguration();
+    return { Rules: lifecycleRulesToWire(rules) };
+  },
+
+  // Carried out by the lifecycle pass (lifecycle-pass.ts), at start and then every hour.
+  async PutBucketLifecycleConfiguration(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { lifecycle: lifecycleRulesFromWire(input.LifecycleConfiguration?.Rules) });
+    return {};
+  },
+
+  async DeleteBucketLifecycle(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    context.meta.updateBucket(bucket.name, { lifecycle: null });
   },
 
   async GetBucketOwnershipControls(input, context) {

@@ -26,6 +26,9 @@ export interface WalrusContext {
   trailer: PayloadTrailer;
 }
 
+/** What changing the stores takes, for a request's handler or the lifecycle pass (no caller: the bucket's owner). */
+export type StoreContext = Pick<WalrusContext, 'meta' | 'bytes' | 'orphans' | 'log' | 'caller'>;
+
 export function requireBucket(context: WalrusContext, name: string): BucketRecord {
   const bucket = context.meta.getBucket(name);
   if (!bucket) throw s3Errors.noSuchBucket(name);
@@ -48,7 +51,7 @@ export function requireCaller(context: WalrusContext): Owner {
  * Removes blobs no metadata refers to any more, once the commit that let go of them is on disk (before that, a power
  * cut would bring back metadata that still needs them). A failure only leaves an orphan for the next start's sweep.
  */
-export function dropBlobs(context: WalrusContext, blobs: readonly string[]): void {
+export function dropBlobs(context: StoreContext, blobs: readonly string[]): void {
   if (blobs.length === 0) return;
   const remove = async () => {
     await context.meta.flush();

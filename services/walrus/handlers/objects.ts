@@ -24,6 +24,7 @@ import {
   requireCaller,
   unquoteEtag,
   type WalrusContext,
+  type StoreContext,
 } from './context.js';
 
 /** Longest key, in UTF-8 bytes. */
@@ -558,8 +559,12 @@ function requireTagWriter(context: WalrusContext, bucket: BucketRecord, object: 
  * unversioned bucket drops the object, a versioned one gets a delete marker (a `null` one when suspended, which
  * replaces the `null` version).
  */
-async function deleteOne(
-  context: WalrusContext,
+/**
+ * Deletes as DeleteObject does: a version named by id goes; otherwise the key's object goes from an unversioned
+ * bucket, and a delete marker is put on top in a versioned (or suspended) one.
+ */
+export async function deleteOne(
+  context: StoreContext,
   bucket: BucketRecord,
   key: string,
   versionId: string | undefined,

@@ -8,6 +8,7 @@ import { fsyncDir } from './blob-shelf.js';
 import { GroupSync } from './group-sync.js';
 import { migrateWalrus } from './migrations.js';
 import type { CorsRule } from '../models/cors.js';
+import type { LifecycleRule } from '../models/lifecycle.js';
 
 /**
  * Walrus's metadata: buckets, object versions, multipart uploads and their parts, in SQLite (better-sqlite3, WAL).
@@ -69,6 +70,8 @@ export interface BucketRecord {
   objectOwnership?: ObjectOwnership;
   /** Its CORS rules (PutBucketCors); absent when none are set. */
   cors?: CorsRule[];
+  /** Its lifecycle rules (PutBucketLifecycleConfiguration); absent when none are set. */
+  lifecycle?: LifecycleRule[];
 }
 
 /**
@@ -196,6 +199,7 @@ interface BucketRow {
   public_access_block: string | null;
   object_ownership: string | null;
   cors: string | null;
+  lifecycle: string | null;
 }
 
 interface UploadRow {
@@ -243,6 +247,7 @@ function toBucket(row: BucketRow): BucketRecord {
     }),
     ...(row.object_ownership !== null && { objectOwnership: row.object_ownership as ObjectOwnership }),
     ...(row.cors !== null && { cors: JSON.parse(row.cors) as CorsRule[] }),
+    ...(row.lifecycle !== null && { lifecycle: JSON.parse(row.lifecycle) as LifecycleRule[] }),
   };
 }
 
@@ -597,7 +602,7 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  /** Changes what `change` names; `null` removes the bucket's public access block, Object Ownership or CORS rules. */
+  /** Changes what `change` names; `null` removes the bucket's public access block, Object Ownership, CORS or lifecycle rules. */
   updateBucket(
     name: string,
     change: {
@@ -607,6 +612,7 @@ export class MetadataStore {
       publicAccessBlock?: PublicAccessBlock | null;
       objectOwnership?: ObjectOwnership | null;
       cors?: CorsRule[] | null;
+      lifecycle?: LifecycleRule[] | null;
     },
   ): void {
     this.write(() => {
@@ -629,6 +635,12 @@ export class MetadataStore {
       }
       if (change.cors !== undefined) {
         this.sql('UPDATE buckets SET cors = ? WHERE name = ?').run(change.cors && JSON.stringify(change.cors), name);
+      }
+      if (change.lifecycle !== undefined) {
+        this.sql('UPDATE buckets SET lifecycle = ? WHERE name = ?').run(
+          change.lifecycle && JSON.stringify(change.lifecycle),
+          name,
+        );
       }
     });
   }
@@ -756,6 +768,18 @@ export class MetadataStore {
       `WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? AND key >= ?
            ${range.end === undefined ? '' : 'AND key < ?'} AND substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key LIMIT ?`,
     ).all(bucket, options.after ?? '', ...range.parameters, options.limit) as ObjectRow[];
+    return rows.map(toObject);
+  }
+
+  /** Buckets with lifecycle rules, for the lifecycle pass. */
+  bucketsWithLifecycle(): BucketRecord[] {
+    const rows = this.sql('SELECT * FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name').all() as BucketRow[];
+    return rows.map(toBucket);
+  }
+
+  /** Every version of one key (delete markers included), newest first. */
+  versionsOfKey(bucket: string, key: string): ObjectRecord[] {
+    const rows = this.objectRows('WHERE bucket = ? AND key = ? ORDER BY seq DESC').all(bucket, key) as ObjectRow[];
     return rows.map(toObject);
   }
 

@@ -101,6 +101,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0006-bucket-cors',
     sql: `ALTER TABLE buckets ADD COLUMN cors TEXT;`,
   },
+  {
+    // A bucket's lifecycle rules (PutBucketLifecycleConfiguration), as JSON; NULL when none are set.
+    id: '0007-bucket-lifecycle',
+    sql: `ALTER TABLE buckets ADD COLUMN lifecycle TEXT;`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {

@@ -45,7 +45,10 @@ interface RawShape {
 
 export interface RawModel {
   metadata: Record<string, unknown>;
-  operations: Record<string, { input?: RawShape; output?: RawShape; http?: Record<string, unknown> }>;
+  operations: Record<
+    string,
+    { input?: RawShape; output?: RawShape; http?: Record<string, unknown>; deprecated?: boolean }
+  >;
   shapes: Record<string, RawShape>;
 }
 
@@ -166,6 +169,7 @@ export function normalizeModel(raw: RawModel, reserved: Iterable<string> = []): 
       source: {
         ...(resultWrapper !== undefined && { resultWrapper }),
         ...(metadata.protocol === 'rest-xml' && operation.http && { http: readHttp(operation.http) }),
+        ...(metadata.protocol === 'rest-xml' && operation.deprecated === true && { deprecated: true }),
       },
     });
   }

@@ -67,6 +67,11 @@ export interface OperationSource {
   /** `query` protocol: the element wrapping the output (`CreateUserResult`). */
   resultWrapper?: string;
   http?: { method: string; requestUri: string; responseCode?: number };
+  /**
+   * An older form of an operation that replaces it at the same address (S3's PutBucketLifecycle): requests that could
+   * be either are the replacement's.
+   */
+  deprecated?: boolean;
 }
 
 export interface ServiceMetadata {
@@ -113,6 +118,7 @@ export interface OperationModel {
   readonly output?: StructureShape;
   readonly resultWrapper?: string;
   readonly http?: { readonly method: string; readonly requestUri: string; readonly responseCode?: number };
+  readonly deprecated?: boolean;
 }
 
 /**
@@ -171,7 +177,7 @@ export function loadServiceModel<Ops>(source: ServiceModelSource): ServiceModel<
       name,
       ...(operation.input !== undefined && { input: structureNamed(operation.input, `${name} input`) }),
       ...(operation.output !== undefined && { output: structureNamed(operation.output, `${name} output`) }),
-      ...pick(operation, ['resultWrapper', 'http']),
+      ...pick(operation, ['resultWrapper', 'http', 'deprecated']),
     });
   }
   return { metadata: source.metadata, operations, structures };

@@ -115,7 +115,8 @@ export function restXmlRouter(model: ServiceModel): RestXmlRouter {
           location === 'querystring' ? query.has(name) : request.headers[name] !== undefined,
         ).length;
         if (present < route.requiredWire.length) continue;
-        const score = route.markers.length * 1000 + present;
+        // More markers, then more required members present, then the current form over a deprecated one.
+        const score = route.markers.length * 1000 + present * 10 + (route.operation.deprecated ? 0 : 1);
         if (!best || score > best.score) best = { route, groups: found.slice(1), score };
       }
       if (!best) return undefined;

@@ -38,6 +38,10 @@ t.test('the operation is chosen by template, query markers and required members'
   t.equal(operationOf(request('POST', '/bucket/a/b?uploadId=u')), 'CompleteMultipartUpload');
   t.equal(operationOf(request('GET', '/bucket/a/b?uploadId=u')), 'ListParts');
   t.equal(operationOf(request('DELETE', '/bucket/a/b?uploadId=u')), 'AbortMultipartUpload');
+  // Deprecated operations share their replacements' addresses: the replacement is chosen.
+  t.equal(operationOf(request('PUT', '/bucket?lifecycle')), 'PutBucketLifecycleConfiguration');
+  t.equal(operationOf(request('GET', '/bucket?lifecycle')), 'GetBucketLifecycleConfiguration');
+  t.equal(operationOf(request('GET', '/bucket?notification')), 'GetBucketNotificationConfiguration');
   t.equal(operationOf(request('GET', '/bucket/a/b?tagging')), 'GetObjectTagging');
   t.equal(operationOf(request('GET', '/bucket/a/b?x-id=GetObject')), 'GetObject');
   t.equal(operationOf(request('POST', '/bucket/a/b')), undefined, 'no template matches');
