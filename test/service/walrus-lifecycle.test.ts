@@ -15,25 +15,27 @@ const boto3Calls = (calls: [string, Record<string, unknown>][], credentials = cl
 const dayMs = 24 * 60 * 60 * 1000;
 const daysAgo = (days: number) => new Date(Date.now() - days * dayMs).toISOString();
 
+/** The rules both tests set: by prefix, by tags, for old versions and uploads, for lone delete markers, one off. */
+const rules = [
+  { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 30 } },
+  {
+    ID: 'tidy',
+    Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'temp', Value: 'yes' }] } },
+    Status: 'Enabled',
+    Expiration: { Days: 1 },
+  },
+  {
+    ID: 'versions',
+    Filter: { Prefix: '' },
+    Status: 'Enabled',
+    NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+  },
+  { ID: 'markers', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { ExpiredObjectDeleteMarker: true } },
+  { ID: 'off', Filter: { Prefix: 'keep/' }, Status: 'Disabled', Expiration: { Days: 1 } },
+];
+
 t.test('rules are kept, read back by boto3 and the aws CLI v2, checked, owner only', async (t) => {
-  const rules = [
-    { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 30 } },
-    {
-      ID: 'tidy',
-      Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'temp', Value: 'yes' }] } },
-      Status: 'Enabled',
-      Expiration: { Days: 1 },
-    },
-    {
-      ID: 'versions',
-      Filter: { Prefix: '' },
-      Status: 'Enabled',
-      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
-      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
-    },
-    { ID: 'markers', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { ExpiredObjectDeleteMarker: true } },
-    { ID: 'off', Filter: { Prefix: 'keep/' }, Status: 'Disabled', Expiration: { Days: 1 } },
-  ];
   const calls = await boto3Calls([
     ['create_bucket', { Bucket: 'rules' }],
     ['get_bucket_lifecycle_configuration', { Bucket: 'rules' }],
@@ -142,24 +144,6 @@ t.test('a pass expires, deletes and aborts what is due, and only that', async (t
     JSON.stringify(setup),
   );
   const abandoned = setup[6]!.body!.UploadId as string;
-  const rules = [
-    { ID: 'logs', Filter: { Prefix: 'logs/' }, Status: 'Enabled', Expiration: { Days: 30 } },
-    {
-      ID: 'tidy',
-      Filter: { And: { Prefix: 'tmp/', Tags: [{ Key: 'temp', Value: 'yes' }] } },
-      Status: 'Enabled',
-      Expiration: { Days: 1 },
-    },
-    {
-      ID: 'versions',
-      Filter: { Prefix: '' },
-      Status: 'Enabled',
-      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
-      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
-    },
-    { ID: 'markers', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { ExpiredObjectDeleteMarker: true } },
-    { ID: 'off', Filter: { Prefix: 'keep/' }, Status: 'Disabled', Expiration: { Days: 1 } },
-  ];
   const configured = await boto3Calls([
     ['put_bucket_lifecycle_configuration', { Bucket: 'aging', LifecycleConfiguration: { Rules: rules } }],
     ['put_bucket_lifecycle_configuration', { Bucket: 'history', LifecycleConfiguration: { Rules: rules } }],
