@@ -9,6 +9,7 @@ import {
   uploadAbandoned,
   type LifecycleRule,
 } from './models/lifecycle.js';
+import { isLocked } from './models/object-lock.js';
 import type { BucketRecord } from './storage/metadata-store.js';
 
 export interface LifecyclePassCounts {
@@ -45,11 +46,14 @@ async function applyToKey(
   for (let index = 1; index < versions.length; index++) {
     const version = versions[index]!;
     const replacedAt = versions[index - 1]!.lastModified;
-    const due = rules.some(
-      (rule) =>
-        noncurrentExpired(rule, version, replacedAt, now) &&
-        index - 1 >= (rule.noncurrentExpiration?.newerNoncurrentVersions ?? 0),
-    );
+    // A version Object Lock keeps stays, whatever the rules say.
+    const due =
+      !isLocked(version, now) &&
+      rules.some(
+        (rule) =>
+          noncurrentExpired(rule, version, replacedAt, now) &&
+          index - 1 >= (rule.noncurrentExpiration?.newerNoncurrentVersions ?? 0),
+      );
     if (due) {
       await deleteOne(context, bucket, key, version.versionId);
       counts.noncurrentExpired++;

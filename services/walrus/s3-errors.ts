@@ -161,6 +161,9 @@ export const s3Errors = {
     e('ReplicationConfigurationNotFoundError', 'The replication configuration was not found', 404),
   noObjectLockConfiguration: () =>
     e('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket', 404),
+  noSuchObjectLockConfiguration: () =>
+    e('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration', 404),
+  invalidBucketState: (message: string) => e('InvalidBucketState', message, 409),
   objectLockNotEnabled: () => e('InvalidRequest', 'Bucket is missing Object Lock Configuration', 400),
   noSuchConfiguration: () => e('NoSuchConfiguration', 'The specified configuration does not exist.', 404),
   invalidTag: (message: string) => e('InvalidTag', message, 400),

@@ -4,13 +4,14 @@ import { s3Errors, type S3Error } from '../s3-errors.js';
 import { requireBucketOwner, type WalrusContext } from './context.js';
 
 /**
- * Bucket settings Walrus does not keep: policies, lifecycle rules in the old form (GetBucketLifecycle), website hosting, default encryption,
- * replication, Object Lock, logging, notifications, acceleration, requester pays, analytics, metrics, inventory and
- * Intelligent-Tiering configurations (and so no object's retention or legal hold). Public access blocks, ownership
- * controls, CORS and lifecycle rules are kept (handlers/buckets.ts). Each read answers as S3 does for a bucket with none configured, which every
- * Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients that read them all (Terraform's
- * aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's `NotImplemented` (501): Walrus would not
- * enforce it. Like S3, only the bucket's owner may read or delete them; a missing bucket is `NoSuchBucket`.
+ * Bucket settings Walrus does not keep: policies, lifecycle rules in the old form (GetBucketLifecycle), website
+ * hosting, default encryption, replication, logging, notifications, acceleration, requester pays, analytics, metrics,
+ * inventory and Intelligent-Tiering configurations. Public access blocks, ownership controls, CORS, lifecycle rules
+ * and Object Lock are kept (handlers/buckets.ts, handlers/objects.ts). Each read answers as S3 does for a bucket with
+ * none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients
+ * that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's
+ * `NotImplemented` (501): Walrus would not enforce it. Like S3, only the bucket's owner may read or delete them; a
+ * missing bucket is `NoSuchBucket`.
  */
 type Unconfigured = { refusal: () => S3Error } | { answer: Record<string, unknown> };
 
@@ -21,9 +22,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketWebsite: { refusal: s3Errors.noSuchWebsiteConfiguration },
   GetBucketEncryption: { refusal: s3Errors.noEncryptionConfiguration },
   GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
-  GetObjectLockConfiguration: { refusal: s3Errors.noObjectLockConfiguration },
-  GetObjectRetention: { refusal: s3Errors.objectLockNotEnabled },
-  GetObjectLegalHold: { refusal: s3Errors.objectLockNotEnabled },
   GetBucketAnalyticsConfiguration: { refusal: s3Errors.noSuchConfiguration },
   GetBucketMetricsConfiguration: { refusal: s3Errors.noSuchConfiguration },
   GetBucketInventoryConfiguration: { refusal: s3Errors.noSuchConfiguration },

@@ -11,6 +11,7 @@ import {
   requireAllowed,
 } from '../models/acl.js';
 import { corsRulesFromWire, corsRulesToWire } from '../models/cors.js';
+import { bucketLockFromWire, bucketLockToWire } from '../models/object-lock.js';
 import { lifecycleRulesFromWire, lifecycleRulesToWire } from '../models/lifecycle.js';
 import { s3Errors } from '../s3-errors.js';
 import { objectOwnerships, type ObjectOwnership } from '../storage/metadata-store.js';
@@ -79,6 +80,8 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       versioning: '',
       tags: [],
       ...(objectOwnership && { objectOwnership }),
+      // Object Lock asked for at creation: enabled for good, and versioning with it.
+      ...(input.ObjectLockEnabledForBucket && { versioning: 'Enabled' as const, objectLock: {} }),
     });
     if (existing) {
       throw existing.owner.id === caller.id
@@ -136,6 +139,11 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     if (input.VersioningConfiguration?.MFADelete === 'Enabled') {
       throw s3Errors.notImplemented();
     }
+    if (bucket.objectLock && status !== 'Enabled') {
+      throw s3Errors.invalidBucketState(
+        'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.',
+      );
+    }
     context.meta.updateBucket(bucket.name, { versioning: status });
   },
 
@@ -172,6 +180,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteBucketCors(input, context) {
     const bucket = requireBucketOwner(context, input.Bucket);
     context.meta.updateBucket(bucket.name, { cors: null });
+  },
+
+  async GetObjectLockConfiguration(input, context) {
+    const lock = requireBucketOwner(context, input.Bucket).objectLock;
+    if (!lock) throw s3Errors.noObjectLockConfiguration();
+    return { ObjectLockConfiguration: bucketLockToWire(lock) };
+  },
+
+  // Enables Object Lock on a versioned bucket (for good: there is no delete), or changes its default retention.
+  async PutObjectLockConfiguration(input, context) {
+    const bucket = requireBucketOwner(context, input.Bucket);
+    if (bucket.versioning !== 'Enabled') {
+      throw s3Errors.invalidBucketState(
+        "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+      );
+    }
+    context.meta.updateBucket(bucket.name, { objectLock: bucketLockFromWire(input.ObjectLockConfiguration ?? {}) });
+    return {};
   },
 
   async GetBucketLifecycleConfiguration(input, context) {

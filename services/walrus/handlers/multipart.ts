@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
+import { lockForNewVersion } from '../models/object-lock.js';
 import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner, requireAllowed } from '../models/acl.js';
 import { copyBytes, receiveBytes } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
@@ -52,6 +53,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     checkKey(input.Key);
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
+    const lock = lockForNewVersion(bucket, input, Date.now());
     const uploadId = newOpaqueId();
     context.meta.createUpload({
       uploadId,
@@ -64,6 +66,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       acl: admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner),
       tags: parseTagging(input.Tagging),
       ...(input.ChecksumAlgorithm !== undefined && { checksumAlgorithm: input.ChecksumAlgorithm }),
+      ...(lock && { lock }),
     });
     return {
       Bucket: bucket.name,
@@ -175,6 +178,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       tags: upload.tags,
       partsCount: chosen.length,
       segments: chosen.map((part) => ({ blob: part.blob, size: part.size })),
+      ...(upload.lock && { lock: upload.lock }),
     });
     if (result === 'no-upload') throw s3Errors.noSuchUpload(upload.uploadId);
     dropBlobs(context, result);

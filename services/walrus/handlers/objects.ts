@@ -13,7 +13,14 @@ import {
   requireAllowed,
 } from '../models/acl.js';
 import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
-import { notModified, s3Errors } from '../s3-errors.js';
+import { notModified, S3Error, s3Errors } from '../s3-errors.js';
+import {
+  changedLegalHold,
+  changedRetention,
+  lockForNewVersion,
+  lockHeaders,
+  requireDeletable,
+} from '../models/object-lock.js';
 import type { StagedBlob } from '../storage/byte-store.js';
 import type { BucketRecord, ObjectRecord, StoredHeaders, Tag } from '../storage/metadata-store.js';
 import {
@@ -218,6 +225,7 @@ function describe(
     ...(object.tags.length > 0 && { TagCount: object.tags.length }),
     ...(object.partsCount !== undefined && input.PartNumber !== undefined && { PartsCount: object.partsCount }),
     ...checksum,
+    ...lockHeaders(object.lock),
   };
 }
 
@@ -320,6 +328,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const tags = parseTagging(input.Tagging);
+    const lock = lockForNewVersion(bucket, input, Date.now());
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch.trim() !== '*') throw s3Errors.notImplemented();
     const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
     if (input.IfNoneMatch !== undefined) {
@@ -345,6 +354,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       tags,
       ...(received.checksum && { checksum: received.checksum }),
       segments: [{ blob: received.blob.id, size: received.blob.size }],
+      ...(lock && { lock }),
     });
     return {
       ETag: quoteEtag(received.md5),
@@ -384,7 +394,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
-    return deleteOne(context, bucket, input.Key, input.VersionId);
+    return deleteOne(context, bucket, input.Key, input.VersionId, bypassesGovernance(context, bucket, input));
   },
 
   async DeleteObjects(input, context) {
@@ -399,7 +409,21 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
         errors.push({ Key: object.Key, Code: 'AccessDenied', Message: 'Access Denied' });
         continue;
       }
-      const result = await deleteOne(context, bucket, object.Key, object.VersionId);
+      let result: Awaited<ReturnType<typeof deleteOne>>;
+      try {
+        result = await deleteOne(
+          context,
+          bucket,
+          object.Key,
+          object.VersionId,
+          bypassesGovernance(context, bucket, input),
+        );
+      } catch (error) {
+        // A version Object Lock keeps is refused alone; the others go.
+        if (!(error instanceof S3Error)) throw error;
+        errors.push({ Key: object.Key, VersionId: object.VersionId, Code: error.code, Message: error.message });
+        continue;
+      }
       if (input.Delete?.Quiet) continue;
       deleted.push({
         Key: object.Key,
@@ -422,6 +446,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     }
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
+    const lock = lockForNewVersion(bucket, input, Date.now());
     const copied = await copyBytes(context.bytes, source.segments);
     const versionId = versionIdFor(bucket);
     const lastModified = new Date();
@@ -438,6 +463,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       metadata: replace ? metadataOf(input) : source.metadata,
       acl,
       tags: input.TaggingDirective === 'REPLACE' ? parseTagging(input.Tagging) : source.tags,
+      ...(lock && { lock }),
       ...(source.checksum && { checksum: source.checksum }),
       segments: [{ blob: copied.blob.id, size: copied.blob.size }],
     });
@@ -463,6 +489,33 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, object.owner));
     if (!acl) throw s3Errors.malformedAclError();
     context.meta.updateObject(bucket.name, object.key, object.versionId, { acl: admitAcl(acl, bucket) });
+    return {};
+  },
+
+  async GetObjectRetention(input, context) {
+    const { object } = lockedObject(context, input, 'read');
+    const retention = object.lock?.retention;
+    if (!retention) throw s3Errors.noSuchObjectLockConfiguration();
+    return { Retention: { Mode: retention.mode, RetainUntilDate: new Date(retention.until) } };
+  },
+
+  async PutObjectRetention(input, context) {
+    const { bucket, object } = lockedObject(context, input, 'owner');
+    const lock = changedRetention(object.lock, input.Retention, bypassesGovernance(context, bucket, input), Date.now());
+    context.meta.updateObject(bucket.name, object.key, object.versionId, { lock });
+    return {};
+  },
+
+  async GetObjectLegalHold(input, context) {
+    const { object } = lockedObject(context, input, 'read');
+    if (!object.lock) throw s3Errors.noSuchObjectLockConfiguration();
+    return { LegalHold: { Status: object.lock.legalHold ? 'ON' : 'OFF' } };
+  },
+
+  async PutObjectLegalHold(input, context) {
+    const { bucket, object } = lockedObject(context, input, 'owner');
+    const lock = changedLegalHold(object.lock, input.LegalHold?.Status);
+    context.meta.updateObject(bucket.name, object.key, object.versionId, { lock });
     return {};
   },
 
@@ -560,6 +613,33 @@ function requireTagWriter(context: WalrusContext, bucket: BucketRecord, object: 
  * replaces the `null` version).
  */
 /**
+ * The version a retention or legal hold call is about, once the caller may read it (`read`) or is the bucket's owner
+ * (`owner`, to change it); in a bucket without Object Lock, S3's InvalidRequest.
+ */
+function lockedObject(
+  context: WalrusContext,
+  input: { Bucket: string; Key: string; VersionId?: string },
+  access: 'read' | 'owner',
+): { bucket: BucketRecord; object: ObjectRecord } {
+  const bucket = requireBucket(context, input.Bucket);
+  if (access === 'owner' && context.caller?.id !== bucket.owner.id) throw s3Errors.accessDenied();
+  const object = findObject(context, bucket, input.Key, input.VersionId);
+  if (access === 'read') requireAllowed(object.acl, context.caller, 'READ', bucket);
+  if (!bucket.objectLock) throw s3Errors.objectLockNotEnabled();
+  if (object.isDeleteMarker) throw s3Errors.methodNotAllowed('PUT');
+  return { bucket, object };
+}
+
+/** `x-amz-bypass-governance-retention`, from the bucket's owner: the only one it counts for here. */
+function bypassesGovernance(
+  context: WalrusContext,
+  bucket: BucketRecord,
+  input: { BypassGovernanceRetention?: boolean },
+): boolean {
+  return input.BypassGovernanceRetention === true && context.caller?.id === bucket.owner.id;
+}
+
+/**
  * Deletes as DeleteObject does: a version named by id goes; otherwise the key's object goes from an unversioned
  * bucket, and a delete marker is put on top in a versioned (or suspended) one.
  */
@@ -568,8 +648,11 @@ export async function deleteOne(
   bucket: BucketRecord,
   key: string,
   versionId: string | undefined,
+  bypassGovernance = false,
 ): Promise<{ DeleteMarker?: boolean; VersionId?: string }> {
   if (versionId !== undefined) {
+    const version = context.meta.getObject(bucket.name, key, versionId);
+    if (version) requireDeletable(version, bypassGovernance, Date.now());
     const { removed, blobs } = context.meta.deleteVersion(bucket.name, key, versionId);
     dropBlobs(context, blobs);
     return {

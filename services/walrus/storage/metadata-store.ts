@@ -72,6 +72,21 @@ export interface BucketRecord {
   cors?: CorsRule[];
   /** Its lifecycle rules (PutBucketLifecycleConfiguration); absent when none are set. */
   lifecycle?: LifecycleRule[];
+  /** Object Lock, once enabled (at creation or by PutObjectLockConfiguration), with the default retention if any. */
+  objectLock?: BucketObjectLock;
+}
+
+export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/** A bucket's Object Lock: enabled for good, and a retention given to new versions that ask for none. */
+export interface BucketObjectLock {
+  defaultRetention?: { mode: RetentionMode; days?: number; years?: number };
+}
+
+/** What keeps one object version from being deleted or overwritten: a retention until a date, a legal hold. */
+export interface ObjectLock {
+  retention?: { mode: RetentionMode; until: string };
+  legalHold?: boolean;
 }
 
 /**
@@ -135,6 +150,8 @@ export interface ObjectRecord {
   checksum?: { algorithm: string; value: string };
   partsCount?: number;
   segments: Segment[];
+  /** Object Lock on this version, in a bucket with Object Lock enabled. */
+  lock?: ObjectLock;
 }
 
 export interface UploadRecord {
@@ -148,6 +165,8 @@ export interface UploadRecord {
   acl: Acl;
   tags: Tag[];
   checksumAlgorithm?: string;
+  /** The Object Lock the completed object is to have. */
+  lock?: ObjectLock;
 }
 
 export interface PartRecord {
@@ -181,11 +200,12 @@ type ObjectRow = [
   checksum: string | null,
   partsCount: number | null,
   segments: string,
+  lock: string | null,
 ];
 
 const objectColumns =
   'bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, owner_name, headers, ' +
-  'metadata, acl, tags, checksum, parts_count, segments';
+  'metadata, acl, tags, checksum, parts_count, segments, object_lock';
 
 interface BucketRow {
   name: string;
@@ -200,6 +220,7 @@ interface BucketRow {
   object_ownership: string | null;
   cors: string | null;
   lifecycle: string | null;
+  object_lock: string | null;
 }
 
 interface UploadRow {
@@ -214,6 +235,7 @@ interface UploadRow {
   acl: string;
   tags: string;
   checksum_algorithm: string | null;
+  object_lock: string | null;
 }
 
 interface PartRow {
@@ -248,12 +270,13 @@ function toBucket(row: BucketRow): BucketRecord {
     ...(row.object_ownership !== null && { objectOwnership: row.object_ownership as ObjectOwnership }),
     ...(row.cors !== null && { cors: JSON.parse(row.cors) as CorsRule[] }),
     ...(row.lifecycle !== null && { lifecycle: JSON.parse(row.lifecycle) as LifecycleRule[] }),
+    ...(row.object_lock !== null && { objectLock: JSON.parse(row.object_lock) as BucketObjectLock }),
   };
 }
 
 function toObject(row: ObjectRow): ObjectRecord {
   const [bucket, key, versionId, isLatest, isDeleteMarker, size, etag, lastModified, ownerId, ownerName, ...rest] = row;
-  const [headers, metadata, acl, tags, checksum, partsCount, segments] = rest;
+  const [headers, metadata, acl, tags, checksum, partsCount, segments, lock] = rest;
   return {
     bucket,
     key,
@@ -271,6 +294,7 @@ function toObject(row: ObjectRow): ObjectRecord {
     ...(checksum !== null && { checksum: JSON.parse(checksum) as ObjectRecord['checksum'] }),
     ...(partsCount !== null && { partsCount }),
     segments: JSON.parse(segments) as Segment[],
+    ...(lock !== null && { lock: JSON.parse(lock) as ObjectLock }),
   };
 }
 
@@ -286,6 +310,7 @@ function toUpload(row: UploadRow): UploadRecord {
     acl: JSON.parse(row.acl) as Acl,
     tags: JSON.parse(row.tags) as Tag[],
     ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
+    ...(row.object_lock !== null && { lock: JSON.parse(row.object_lock) as ObjectLock }),
   };
 }
 
@@ -568,8 +593,8 @@ export class MetadataStore {
       const existing = this.getBucket(bucket.name);
       if (existing) return existing;
       this.sql(
-        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning, tags, object_ownership)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO buckets (name, owner_id, owner_name, created_at, region, acl, versioning, tags, object_ownership,
+             object_lock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         bucket.name,
         bucket.owner.id,
@@ -580,6 +605,7 @@ export class MetadataStore {
         bucket.versioning,
         JSON.stringify(bucket.tags),
         bucket.objectOwnership ?? null,
+        bucket.objectLock ? JSON.stringify(bucket.objectLock) : null,
       );
       return undefined;
     });
@@ -613,6 +639,7 @@ export class MetadataStore {
       objectOwnership?: ObjectOwnership | null;
       cors?: CorsRule[] | null;
       lifecycle?: LifecycleRule[] | null;
+      objectLock?: BucketObjectLock;
     },
   ): void {
     this.write(() => {
@@ -635,6 +662,9 @@ export class MetadataStore {
       }
       if (change.cors !== undefined) {
         this.sql('UPDATE buckets SET cors = ? WHERE name = ?').run(change.cors && JSON.stringify(change.cors), name);
+      }
+      if (change.objectLock !== undefined) {
+        this.sql('UPDATE buckets SET object_lock = ? WHERE name = ?').run(JSON.stringify(change.objectLock), name);
       }
       if (change.lifecycle !== undefined) {
         this.sql('UPDATE buckets SET lifecycle = ? WHERE name = ?').run(
@@ -700,8 +730,8 @@ export class MetadataStore {
     );
     this.sql(
       `INSERT INTO objects (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
-           owner_name, headers, metadata, acl, tags, checksum, parts_count, segments)
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           owner_name, headers, metadata, acl, tags, checksum, parts_count, segments, object_lock)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.bucket,
       record.key,
@@ -719,6 +749,7 @@ export class MetadataStore {
       record.checksum ? JSON.stringify(record.checksum) : null,
       record.partsCount ?? null,
       JSON.stringify(record.segments),
+      record.lock ? JSON.stringify(record.lock) : null,
     );
     return blobsOf(replaced);
   }
@@ -738,11 +769,29 @@ export class MetadataStore {
     });
   }
 
-  updateObject(bucket: string, key: string, versionId: string, change: { acl?: Acl; tags?: Tag[] }): void {
+  updateObject(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: { acl?: Acl; tags?: Tag[]; lock?: ObjectLock },
+  ): void {
     this.write(() => this.changeObject(bucket, key, versionId, change));
   }
 
-  private changeObject(bucket: string, key: string, versionId: string, change: { acl?: Acl; tags?: Tag[] }): void {
+  private changeObject(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: { acl?: Acl; tags?: Tag[]; lock?: ObjectLock },
+  ): void {
+    if (change.lock) {
+      this.sql('UPDATE objects SET object_lock = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
+        JSON.stringify(change.lock),
+        bucket,
+        key,
+        versionId,
+      );
+    }
     if (change.acl) {
       this.sql('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
         JSON.stringify(change.acl),
@@ -818,7 +867,7 @@ export class MetadataStore {
   private insertUpload(upload: UploadRecord): void {
     this.sql(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
-           checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, object_lock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       upload.uploadId,
       upload.bucket,
@@ -831,6 +880,7 @@ export class MetadataStore {
       JSON.stringify(upload.acl),
       JSON.stringify(upload.tags),
       upload.checksumAlgorithm ?? null,
+      upload.lock ? JSON.stringify(upload.lock) : null,
     );
   }
 

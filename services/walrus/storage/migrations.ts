@@ -106,6 +106,16 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0007-bucket-lifecycle',
     sql: `ALTER TABLE buckets ADD COLUMN lifecycle TEXT;`,
   },
+  {
+    // Object Lock: a bucket's (enabled, default retention), a version's and an upload's (retention, legal hold), as
+    // JSON; NULL where there is none.
+    id: '0008-object-lock',
+    sql: `
+      ALTER TABLE buckets ADD COLUMN object_lock TEXT;
+      ALTER TABLE objects ADD COLUMN object_lock TEXT;
+      ALTER TABLE uploads ADD COLUMN object_lock TEXT;
+    `,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {
