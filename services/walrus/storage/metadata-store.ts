@@ -207,6 +207,39 @@ const objectColumns =
   'bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, owner_name, headers, ' +
   'metadata, acl, tags, checksum, parts_count, segments, object_lock';
 
+/** What `updateBucket` may change; `null` removes a setting. */
+type BucketChange = {
+  [Field in 'acl' | 'versioning' | 'tags' | 'objectLock']?: BucketRecord[Field];
+} & {
+  [Field in 'publicAccessBlock' | 'objectOwnership' | 'cors' | 'lifecycle']?: BucketRecord[Field] | null;
+};
+
+/** The column of each field `updateBucket` changes. */
+const bucketColumns: Readonly<Record<keyof BucketChange, string>> = {
+  acl: 'acl',
+  versioning: 'versioning',
+  tags: 'tags',
+  objectLock: 'object_lock',
+  publicAccessBlock: 'public_access_block',
+  objectOwnership: 'object_ownership',
+  cors: 'cors',
+  lifecycle: 'lifecycle',
+};
+
+/** What `updateObject` may change on one version. */
+type ObjectChange = Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'lock'>>;
+
+const objectColumnsChanged: Readonly<Record<keyof ObjectChange, string>> = {
+  acl: 'acl',
+  tags: 'tags',
+  lock: 'object_lock',
+};
+
+/** A field as its column holds it: text as it is, `null` as NULL, anything else as JSON. */
+function columnValue(value: unknown): string | null {
+  return value === null || typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 interface BucketRow {
   name: string;
   owner_id: string;
@@ -629,48 +662,13 @@ export class MetadataStore {
   }
 
   /** Changes what `change` names; `null` removes the bucket's public access block, Object Ownership, CORS or lifecycle rules. */
-  updateBucket(
-    name: string,
-    change: {
-      acl?: Acl;
-      versioning?: Versioning;
-      tags?: Tag[];
-      publicAccessBlock?: PublicAccessBlock | null;
-      objectOwnership?: ObjectOwnership | null;
-      cors?: CorsRule[] | null;
-      lifecycle?: LifecycleRule[] | null;
-      objectLock?: BucketObjectLock;
-    },
-  ): void {
+  updateBucket(name: string, change: BucketChange): void {
     this.write(() => {
       this.buckets.delete(name);
-      if (change.acl) {
-        this.sql('UPDATE buckets SET acl = ? WHERE name = ?').run(JSON.stringify(change.acl), name);
-      }
-      if (change.versioning !== undefined) {
-        this.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(change.versioning, name);
-      }
-      if (change.tags) this.sql('UPDATE buckets SET tags = ? WHERE name = ?').run(JSON.stringify(change.tags), name);
-      if (change.publicAccessBlock !== undefined) {
-        this.sql('UPDATE buckets SET public_access_block = ? WHERE name = ?').run(
-          change.publicAccessBlock && JSON.stringify(change.publicAccessBlock),
-          name,
-        );
-      }
-      if (change.objectOwnership !== undefined) {
-        this.sql('UPDATE buckets SET object_ownership = ? WHERE name = ?').run(change.objectOwnership, name);
-      }
-      if (change.cors !== undefined) {
-        this.sql('UPDATE buckets SET cors = ? WHERE name = ?').run(change.cors && JSON.stringify(change.cors), name);
-      }
-      if (change.objectLock !== undefined) {
-        this.sql('UPDATE buckets SET object_lock = ? WHERE name = ?').run(JSON.stringify(change.objectLock), name);
-      }
-      if (change.lifecycle !== undefined) {
-        this.sql('UPDATE buckets SET lifecycle = ? WHERE name = ?').run(
-          change.lifecycle && JSON.stringify(change.lifecycle),
-          name,
-        );
+      for (const [field, column] of Object.entries(bucketColumns) as [keyof BucketChange, string][]) {
+        const value = change[field];
+        if (value === undefined) continue;
+        this.sql(`UPDATE buckets SET ${column} = ? WHERE name = ?`).run(columnValue(value), name);
       }
     });
   }
@@ -769,40 +767,16 @@ export class MetadataStore {
     });
   }
 
-  updateObject(
-    bucket: string,
-    key: string,
-    versionId: string,
-    change: { acl?: Acl; tags?: Tag[]; lock?: ObjectLock },
-  ): void {
+  updateObject(bucket: string, key: string, versionId: string, change: ObjectChange): void {
     this.write(() => this.changeObject(bucket, key, versionId, change));
   }
 
-  private changeObject(
-    bucket: string,
-    key: string,
-    versionId: string,
-    change: { acl?: Acl; tags?: Tag[]; lock?: ObjectLock },
-  ): void {
-    if (change.lock) {
-      this.sql('UPDATE objects SET object_lock = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
-        JSON.stringify(change.lock),
-        bucket,
-        key,
-        versionId,
-      );
-    }
-    if (change.acl) {
-      this.sql('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
-        JSON.stringify(change.acl),
-        bucket,
-        key,
-        versionId,
-      );
-    }
-    if (change.tags) {
-      this.sql('UPDATE objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ?').run(
-        JSON.stringify(change.tags),
+  private changeObject(bucket: string, key: string, versionId: string, change: ObjectChange): void {
+    for (const [field, column] of Object.entries(objectColumnsChanged) as [keyof ObjectChange, string][]) {
+      const value = change[field];
+      if (value === undefined) continue;
+      this.sql(`UPDATE objects SET ${column} = ? WHERE bucket = ? AND key = ? AND version_id = ?`).run(
+        columnValue(value),
         bucket,
         key,
         versionId,
