@@ -19,6 +19,8 @@ export interface LifecyclePassCounts {
   noncurrentExpired: number;
   deleteMarkersRemoved: number;
   uploadsAborted: number;
+  /** Keys whose rules could not be carried out (logged); the next pass tries them again. */
+  failed: number;
 }
 
 /** Keys read per step; between steps the pass lets requests run. */
@@ -84,6 +86,7 @@ export async function runLifecyclePass(context: StoreContext, now = Date.now()):
     noncurrentExpired: 0,
     deleteMarkersRemoved: 0,
     uploadsAborted: 0,
+    failed: 0,
   };
   // The pass changes the stores as a request would: a stop meanwhile is not a clean one.
   context.orphans.requestStarted();
@@ -97,7 +100,13 @@ export async function runLifecyclePass(context: StoreContext, now = Date.now()):
         for (;;) {
           const page = context.meta.listVersions(bucket.name, { prefix, afterKey, limit: keysPerStep });
           const keys = [...new Set(page.map((version) => version.key))];
-          for (const key of keys) await applyToKey(context, bucket, rules, key, now, counts);
+          for (const key of keys) {
+            // One key that fails holds up no other.
+            await applyToKey(context, bucket, rules, key, now, counts).catch((error: unknown) => {
+              counts.failed++;
+              context.log?.warn({ err: error, bucket: bucket.name, key }, 'lifecycle rules not carried out for a key');
+            });
+          }
           if (page.length < keysPerStep) break;
           afterKey = keys.at(-1);
           await yieldToRequests();

@@ -138,6 +138,9 @@ t.test('a pass expires, deletes and aborts what is due, and only that', async (t
     ['put_object', { Bucket: 'history', Key: 'gone', Body: 'deleted later' }],
     ['delete_object', { Bucket: 'history', Key: 'gone' }],
     ['put_object', { Bucket: 'history', Key: 'logs/versioned', Body: 'old log' }],
+    ['put_object_lock_configuration', { Bucket: 'history', ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }],
+    ['put_object', { Bucket: 'history', Key: 'held', Body: 'kept', ObjectLockLegalHoldStatus: 'ON' }],
+    ['put_object', { Bucket: 'history', Key: 'held', Body: 'newer' }],
   ]);
   t.ok(
     setup.every((answer) => answer.status === 200 || answer.status === 204),
@@ -174,6 +177,10 @@ t.test('a pass expires, deletes and aborts what is due, and only that', async (t
   const [goneVersion, goneMarker] = versions('history', 'gone');
   age.run(daysAgo(11), 'history', 'gone', goneVersion);
   age.run(daysAgo(10), 'history', 'gone', goneMarker);
+  // held's first version, under a legal hold, has been noncurrent for 10 days: due, but Object Lock keeps it.
+  const [heldFirst, heldSecond] = versions('history', 'held');
+  age.run(daysAgo(20), 'history', 'held', heldFirst);
+  age.run(daysAgo(10), 'history', 'held', heldSecond);
   db.prepare('UPDATE uploads SET initiated = ? WHERE upload_id = ?').run(daysAgo(3), abandoned);
   db.close();
   const seen = passLines().length;
@@ -181,7 +188,7 @@ t.test('a pass expires, deletes and aborts what is due, and only that', async (t
   const pass = await passAfter(seen);
   t.match(
     pass,
-    { buckets: 2, expired: 3, noncurrentExpired: 2, deleteMarkersRemoved: 1, uploadsAborted: 1 },
+    { buckets: 2, expired: 3, noncurrentExpired: 2, deleteMarkersRemoved: 1, uploadsAborted: 1, failed: 0 },
     'the pass says what it did',
   );
 
@@ -220,4 +227,9 @@ t.test('a pass expires, deletes and aborts what is due, and only that', async (t
   );
   const read = await boto3Calls([['get_object', { Bucket: 'history', Key: 'doc' }]]);
   t.equal(read[0]!.status, 200, 'the current version of doc reads');
+  t.equal(
+    (history.Versions as { Key: string }[]).filter((version) => version.Key === 'held').length,
+    2,
+    'a version under a legal hold outlives its noncurrent expiration',
+  );
 });
