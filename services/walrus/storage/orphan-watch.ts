@@ -9,6 +9,8 @@ export class OrphanWatch {
   private running = 0;
   private readonly removals = new Set<Promise<void>>();
   private orphaned = false;
+  /** Told when the last running request ends, while a stop waits for it. */
+  private idle?: () => void;
 
   /** Brackets a request: one still running when the daemon stops may have published what it never recorded. */
   requestStarted(): void {
@@ -17,6 +19,7 @@ export class OrphanWatch {
 
   requestEnded(): void {
     this.running--;
+    if (this.running === 0) this.idle?.();
   }
 
   /** A removal of blobs already let go of, running in the background: one that fails leaves orphans. */
@@ -33,8 +36,22 @@ export class OrphanWatch {
     this.orphaned = true;
   }
 
-  /** At a stop: waits for the background removals, then says whether this run is known to have left no orphan. */
-  async leftNoOrphans(): Promise<boolean> {
+  /**
+   * At a stop, once the server has closed: waits up to `settleMs` for requests still finishing (an answer can be out
+   * while its request still closes the file it streamed from), then for the background removals, and says whether
+   * this run is known to have left no orphan.
+   */
+  async leftNoOrphans(settleMs = 2000): Promise<boolean> {
+    if (this.running > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, settleMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.idle = undefined;
+    }
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     return !this.orphaned && this.running === 0;
   }

@@ -11,7 +11,16 @@ t.test('a run with nothing left unfinished left no orphans', async (t) => {
 t.test('a request still running at the stop may have published what it never recorded', async (t) => {
   const watch = new OrphanWatch();
   watch.requestStarted();
-  t.equal(await watch.leftNoOrphans(), false);
+  t.equal(await watch.leftNoOrphans(20), false);
+});
+
+t.test('a request that ends while the stop waits for it leaves the run clean', async (t) => {
+  const watch = new OrphanWatch();
+  watch.requestStarted();
+  const answer = watch.leftNoOrphans(60_000);
+  await Promise.resolve();
+  watch.requestEnded();
+  t.equal(await answer, true, 'answered as the request ends, not after the wait');
 });
 
 t.test('a stop waits for background removals: one that fails leaves orphans, one that succeeds does not', async (t) => {
