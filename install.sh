@@ -52,10 +52,10 @@ case " ${ID:-} ${ID_LIKE:-} " in
   *) fail "${PRETTY_NAME:-this system} is not Debian or Ubuntu; Mallee's installer supports only those." ;;
 esac
 
-# Packages Mallee needs at run time (libvirt, qemu), to build its native modules (libvirt-dev, g++, make) and to pack
-# the bundle it deploys to hosts (zstd).
+# Packages Mallee needs at run time (libvirt, qemu), to build its native modules (libvirt-dev, g++, make), to pack
+# the bundle it deploys to hosts (zstd) and to build the smoke test's tiny guest (busybox-static, xz-utils, gzip).
 packages=(ca-certificates openssh-client zstd libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
-  genisoimage g++ make python3)
+  genisoimage g++ make python3 busybox-static xz-utils gzip)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -52,11 +52,12 @@ export async function buildTinyGuest(dir = join(tmpdir(), 'mallee-tiny-guest')):
   if (existsSync(guest.kernel) && existsSync(guest.ramdisk)) return guest;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
+  requireStaticBusybox(busyboxPath);
   const { vmlinuz, moduleDir } = await findKernel(dir);
   const rd = join(dir, 'rd');
   rmSync(rd, { recursive: true, force: true });
   for (const sub of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc', 'mods']) mkdirSync(join(rd, sub), { recursive: true });
-  copyFileSync('/bin/busybox', join(rd, 'bin', 'busybox'));
+  copyFileSync(busyboxPath, join(rd, 'bin', 'busybox'));
   chmodSync(join(rd, 'bin', 'busybox'), 0o755);
   for (const module of modules) {
     const compressed = join(moduleDir, 'kernel', `${module}.ko.xz`);
@@ -74,6 +75,35 @@ export async function buildTinyGuest(dir = join(tmpdir(), 'mallee-tiny-guest')):
   await execa('mv', [`${guest.ramdisk}.tmp`, guest.ramdisk]);
   await execa('mv', [`${guest.kernel}.tmp`, guest.kernel]);
   return guest;
+}
+
+const busyboxPath = '/bin/busybox';
+
+/**
+ * The guest's initramfs holds busybox and no C library, so busybox must be linked statically (Debian's
+ * busybox-static, not busybox): a dynamic one would leave the guest's kernel with an init it cannot run, seen only
+ * as a smoke test that never reaches its marker. Static means no PT_INTERP program header in the ELF file.
+ */
+export function requireStaticBusybox(path: string): void {
+  const fix = 'install Debian\'s busybox-static (apt-get install busybox-static)';
+  if (!existsSync(path)) throw new Error(`The tiny test guest needs ${path}, which is missing: ${fix}.`);
+  if (elfHasInterpreter(path, readFileSync(path))) {
+    throw new Error(`The tiny test guest needs a statically linked busybox, and ${path} is dynamic: ${fix}.`);
+  }
+}
+
+function elfHasInterpreter(path: string, elf: Buffer): boolean {
+  const ptInterp = 3;
+  if (elf.length < 0x40 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) {
+    throw new Error(`The tiny test guest needs busybox, and ${path} is not a 64-bit little-endian ELF program.`);
+  }
+  const headersAt = Number(elf.readBigUInt64LE(0x20));
+  const headerSize = elf.readUInt16LE(0x36);
+  const headerCount = elf.readUInt16LE(0x38);
+  for (let i = 0; i < headerCount; i++) {
+    if (elf.readUInt32LE(headersAt + i * headerSize) === ptInterp) return true;
+  }
+  return false;
 }
 
 async function findKernel(dir: string): Promise<{ vmlinuz: string; moduleDir: string }> {
