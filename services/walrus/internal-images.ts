@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import { isAllowed } from './models/acl.js';
+import { isAccessAllowed } from './models/access.js';
+import type { RequestFacts } from './models/bucket-policy.js';
 import { segmentStream } from './models/object-bytes.js';
 import type { ByteStore } from './storage/byte-store.js';
 import type { MetadataStore } from './storage/metadata-store.js';
@@ -29,7 +30,24 @@ export function mountInternalImages(
     }
     const account = typeof request.query.account === 'string' ? request.query.account : undefined;
     const reader = account === undefined ? undefined : { id: account, displayName: account };
-    if (reader && !isAllowed(object.acl, reader, 'READ', bucketRecord)) {
+    // An image read for an account, as that account's own GetObject would be: its policy, then the object's ACL.
+    const facts = (): RequestFacts => ({
+      sourceIp: request.socket.remoteAddress ?? '',
+      time: new Date(),
+      secureTransport: true,
+      ...(reader && { principal: { accountId: reader.id, arn: `arn:aws:iam::${reader.id}:root` } }),
+      amzHeaders: {},
+      query: {},
+    });
+    const read = {
+      caller: reader,
+      bucket: bucketRecord,
+      action: 's3:GetObject',
+      key: objectKey,
+      acl: object.acl,
+      facts,
+    };
+    if (reader && !isAccessAllowed(read)) {
       response
         .status(403)
         .json({ error: 'AccessDenied', message: `account ${account} may not read ${bucket}/${objectKey}` });

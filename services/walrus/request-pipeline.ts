@@ -26,6 +26,7 @@ import { multipartHandlers } from './handlers/multipart.js';
 import { bucketSettingHandlers } from './handlers/bucket-settings.js';
 import { objectHandlers } from './handlers/objects.js';
 import type { Caller } from './models/acl.js';
+import type { RequestFacts } from './models/bucket-policy.js';
 import { corsHeaders, matchCorsRule, requestedHeaders } from './models/cors.js';
 import { checkEncryptionRequest, type EncryptionHeaders } from './models/encryption-request.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
@@ -185,10 +186,12 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       checkEncryptionRequest(operation, input as EncryptionHeaders);
       // 6. Dispatch.
       const trailer: PayloadTrailer = {};
+      let facts: RequestFacts | undefined;
       const context: WalrusContext = {
         requestId,
         log,
         caller,
+        facts: () => (facts ??= requestFacts(request, signed, authenticated)),
         meta: options.meta,
         bytes: options.bytes,
         orphans: options.orphans,
@@ -236,6 +239,43 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
     } finally {
       options.orphans.requestEnded();
     }
+  };
+}
+
+/** What a bucket policy's conditions may ask of a request (gathered only for a bucket that has a policy). */
+function requestFacts(
+  request: IncomingMessage,
+  signed: SignedRequest,
+  authenticated: Authenticated<WalrusPrincipal> | undefined,
+): RequestFacts {
+  const amzHeaders: Record<string, string> = {};
+  for (const name of Object.keys(signed.headers)) {
+    if (name.startsWith('x-amz-')) amzHeaders[name] = headerValue(signed, name) ?? '';
+  }
+  const query: Record<string, string> = {};
+  const params = new URLSearchParams(signed.query);
+  for (const name of ['prefix', 'delimiter', 'max-keys', 'versionId']) {
+    const value = params.get(name);
+    if (value !== null) query[name] = value;
+  }
+  const userAgent = headerValue(signed, 'user-agent');
+  const referer = headerValue(signed, 'referer');
+  const method = authenticated?.method;
+  return {
+    sourceIp: (request.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, ''),
+    time: new Date(),
+    secureTransport: (request.socket as { encrypted?: boolean }).encrypted === true,
+    ...(userAgent !== undefined && { userAgent }),
+    ...(referer !== undefined && { referer }),
+    ...(method && {
+      authType: method.endsWith('-query') ? 'REST-QUERY-STRING' : 'REST-HEADER',
+      signatureVersion: method.startsWith('sigv4') ? 'AWS4-HMAC-SHA256' : 'AWS',
+    }),
+    ...(authenticated && {
+      principal: { accountId: authenticated.principal.accountId, arn: authenticated.principal.arn },
+    }),
+    amzHeaders,
+    query,
   };
 }
 

@@ -137,6 +137,7 @@ export const s3Errors = {
   tooManyTags: () => e('BadRequest', 'Object tags cannot be greater than 10', 400),
   tooManyBucketTags: () => e('InvalidTag', 'Bucket tag count cannot be greater than 50', 400),
   // What S3 answers for a bucket setting that is not configured (every bucket here: see handlers/bucket-settings.ts).
+  malformedPolicy: (message: string) => e('MalformedPolicy', message, 400),
   noSuchBucketPolicy: () => e('NoSuchBucketPolicy', 'The bucket policy does not exist', 404),
   noSuchCorsConfiguration: () => e('NoSuchCORSConfiguration', 'The CORS configuration does not exist', 404),
   noSuchLifecycleConfiguration: () =>

@@ -1,4 +1,13 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -85,7 +94,7 @@ const busyboxPath = '/bin/busybox';
  * as a smoke test that never reaches its marker. Static means no PT_INTERP program header in the ELF file.
  */
 export function requireStaticBusybox(path: string): void {
-  const fix = 'install Debian\'s busybox-static (apt-get install busybox-static)';
+  const fix = "install Debian's busybox-static (apt-get install busybox-static)";
   if (!existsSync(path)) throw new Error(`The tiny test guest needs ${path}, which is missing: ${fix}.`);
   if (elfHasInterpreter(path, readFileSync(path))) {
     throw new Error(`The tiny test guest needs a statically linked busybox, and ${path} is dynamic: ${fix}.`);

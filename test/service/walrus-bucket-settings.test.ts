@@ -7,7 +7,7 @@ import t from 'tap';
 import { runCommand } from '../helpers/cli.js';
 import { boto3Calls as callBoto3, startWalrus } from '../helpers/walrus.js';
 
-// Bucket settings Walrus does not keep (policy, CORS, lifecycle, website, encryption ...) read as S3 answers for a
+// Bucket settings Walrus does not keep (website, encryption, replication ...) or that are not set read as S3 answers for a
 // bucket with none configured, so tools that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work; bucket
 // tags are kept; GetObjectAttributes describes an object. Driven by boto3 (many calls in one process), the aws CLI
 // and the JS SDK. Public access blocks and Object Ownership are kept, and enforced on ACLs.
@@ -84,12 +84,12 @@ t.test(
       deletes.join(', '),
     );
     const set = await boto3Calls(cloud.admin, [
-      ['put_bucket_policy', { Bucket: 'settings', Policy: '{"Version":"2012-10-17","Statement":[]}' }],
-      ['get_bucket_policy', { Bucket: 'settings' }],
+      ['put_bucket_website', { Bucket: 'settings', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }],
+      ['get_bucket_website', { Bucket: 'settings' }],
     ]);
     t.match(set, [
       { status: 501, code: 'NotImplemented' },
-      { status: 404, code: 'NoSuchBucketPolicy' },
+      { status: 404, code: 'NoSuchWebsiteConfiguration' },
     ]);
   },
 );

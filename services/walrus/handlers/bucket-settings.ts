@@ -1,56 +1,63 @@
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { s3Errors, type S3Error } from '../s3-errors.js';
-import { requireBucketOwner, type WalrusContext } from './context.js';
+import { requireBucketAccess, type WalrusContext } from './context.js';
 
 /**
- * Bucket settings Walrus does not keep: policies, lifecycle rules in the old form (GetBucketLifecycle), website
- * hosting, default encryption, replication, logging, notifications, acceleration, requester pays, analytics, metrics,
- * inventory and Intelligent-Tiering configurations. Public access blocks, ownership controls, CORS, lifecycle rules
- * and Object Lock are kept (handlers/buckets.ts, handlers/objects.ts). Each read answers as S3 does for a bucket with
- * none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients
+ * Bucket settings Walrus does not keep: lifecycle rules in the old form (GetBucketLifecycle), website hosting,
+ * default encryption, replication, logging, notifications, acceleration, requester pays, analytics, metrics,
+ * inventory and Intelligent-Tiering configurations. Policies, public access blocks, ownership controls, CORS,
+ * lifecycle rules and Object Lock are kept (handlers/buckets.ts, handlers/objects.ts). Each read answers as S3 does
+ * for a bucket with none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients
  * that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's
- * `NotImplemented` (501): Walrus would not enforce it. Like S3, only the bucket's owner may read or delete them; a
- * missing bucket is `NoSuchBucket`.
+ * `NotImplemented` (501): Walrus would not enforce it. Like S3, only the bucket's owner may read or delete them (or
+ * whom the bucket's policy allows); a missing bucket is `NoSuchBucket`.
  */
-type Unconfigured = { refusal: () => S3Error } | { answer: Record<string, unknown> };
+/** Each with IAM's action for it, which the bucket's policy may grant or deny. */
+type Unconfigured = { action: string } & ({ refusal: () => S3Error } | { answer: Record<string, unknown> });
 
 const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
-  GetBucketPolicy: { refusal: s3Errors.noSuchBucketPolicy },
-  GetBucketPolicyStatus: { refusal: s3Errors.noSuchBucketPolicy },
-  GetBucketLifecycle: { refusal: s3Errors.noSuchLifecycleConfiguration },
-  GetBucketWebsite: { refusal: s3Errors.noSuchWebsiteConfiguration },
-  GetBucketEncryption: { refusal: s3Errors.noEncryptionConfiguration },
-  GetBucketReplication: { refusal: s3Errors.noReplicationConfiguration },
-  GetBucketAnalyticsConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  GetBucketMetricsConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  GetBucketInventoryConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  GetBucketIntelligentTieringConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  GetBucketLogging: { answer: {} },
-  GetBucketNotification: { answer: {} },
-  GetBucketNotificationConfiguration: { answer: {} },
-  GetBucketAccelerateConfiguration: { answer: {} },
-  GetBucketRequestPayment: { answer: { Payer: 'BucketOwner' } },
-  ListBucketAnalyticsConfigurations: { answer: { IsTruncated: false } },
-  ListBucketMetricsConfigurations: { answer: { IsTruncated: false } },
-  ListBucketInventoryConfigurations: { answer: { IsTruncated: false } },
-  ListBucketIntelligentTieringConfigurations: { answer: { IsTruncated: false } },
-  DeleteBucketPolicy: { answer: {} },
-  DeleteBucketWebsite: { answer: {} },
-  DeleteBucketEncryption: { answer: {} },
-  DeleteBucketReplication: { answer: {} },
+  GetBucketLifecycle: { action: 's3:GetLifecycleConfiguration', refusal: s3Errors.noSuchLifecycleConfiguration },
+  GetBucketWebsite: { action: 's3:GetBucketWebsite', refusal: s3Errors.noSuchWebsiteConfiguration },
+  GetBucketEncryption: { action: 's3:GetEncryptionConfiguration', refusal: s3Errors.noEncryptionConfiguration },
+  GetBucketReplication: { action: 's3:GetReplicationConfiguration', refusal: s3Errors.noReplicationConfiguration },
+  GetBucketAnalyticsConfiguration: { action: 's3:GetAnalyticsConfiguration', refusal: s3Errors.noSuchConfiguration },
+  GetBucketMetricsConfiguration: { action: 's3:GetMetricsConfiguration', refusal: s3Errors.noSuchConfiguration },
+  GetBucketInventoryConfiguration: { action: 's3:GetInventoryConfiguration', refusal: s3Errors.noSuchConfiguration },
+  GetBucketIntelligentTieringConfiguration: {
+    action: 's3:GetIntelligentTieringConfiguration',
+    refusal: s3Errors.noSuchConfiguration,
+  },
+  GetBucketLogging: { action: 's3:GetBucketLogging', answer: {} },
+  GetBucketNotification: { action: 's3:GetBucketNotification', answer: {} },
+  GetBucketNotificationConfiguration: { action: 's3:GetBucketNotification', answer: {} },
+  GetBucketAccelerateConfiguration: { action: 's3:GetAccelerateConfiguration', answer: {} },
+  GetBucketRequestPayment: { action: 's3:GetBucketRequestPayment', answer: { Payer: 'BucketOwner' } },
+  ListBucketAnalyticsConfigurations: { action: 's3:GetAnalyticsConfiguration', answer: { IsTruncated: false } },
+  ListBucketMetricsConfigurations: { action: 's3:GetMetricsConfiguration', answer: { IsTruncated: false } },
+  ListBucketInventoryConfigurations: { action: 's3:GetInventoryConfiguration', answer: { IsTruncated: false } },
+  ListBucketIntelligentTieringConfigurations: {
+    action: 's3:GetIntelligentTieringConfiguration',
+    answer: { IsTruncated: false },
+  },
+  DeleteBucketWebsite: { action: 's3:DeleteBucketWebsite', answer: {} },
+  DeleteBucketEncryption: { action: 's3:PutEncryptionConfiguration', answer: {} },
+  DeleteBucketReplication: { action: 's3:PutReplicationConfiguration', answer: {} },
   // A configuration named by its id, which cannot exist here.
-  DeleteBucketAnalyticsConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  DeleteBucketMetricsConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  DeleteBucketInventoryConfiguration: { refusal: s3Errors.noSuchConfiguration },
-  DeleteBucketIntelligentTieringConfiguration: { refusal: s3Errors.noSuchConfiguration },
+  DeleteBucketAnalyticsConfiguration: { action: 's3:PutAnalyticsConfiguration', refusal: s3Errors.noSuchConfiguration },
+  DeleteBucketMetricsConfiguration: { action: 's3:PutMetricsConfiguration', refusal: s3Errors.noSuchConfiguration },
+  DeleteBucketInventoryConfiguration: { action: 's3:PutInventoryConfiguration', refusal: s3Errors.noSuchConfiguration },
+  DeleteBucketIntelligentTieringConfiguration: {
+    action: 's3:PutIntelligentTieringConfiguration',
+    refusal: s3Errors.noSuchConfiguration,
+  },
 };
 
 export const bucketSettingHandlers = Object.fromEntries(
   Object.entries(unconfigured).map(([operation, result]) => [
     operation,
     async (input: { Bucket: string }, context: WalrusContext) => {
-      requireBucketOwner(context, input.Bucket);
+      requireBucketAccess(context, input.Bucket, result.action);
       if ('refusal' in result) throw result.refusal();
       return result.answer;
     },

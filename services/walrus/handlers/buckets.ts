@@ -8,15 +8,15 @@ import {
   admitAcl,
   cannedAcl,
   grantsOnlyFullControlTo,
-  requireAllowed,
 } from '../models/acl.js';
+import { compiledPolicy, parseBucketPolicy } from '../models/bucket-policy.js';
 import { corsRulesFromWire, corsRulesToWire } from '../models/cors.js';
 import { bucketLockFromWire, bucketLockToWire } from '../models/object-lock.js';
 import { lifecycleRulesFromWire, lifecycleRulesToWire } from '../models/lifecycle.js';
 import { s3Errors } from '../s3-errors.js';
 import { objectOwnerships, type ObjectOwnership } from '../storage/metadata-store.js';
 import { checkTags } from './objects.js';
-import { requireBucket, requireBucketOwner, requireCaller, type WalrusContext } from './context.js';
+import { requireAccess, requireBucket, requireBucketAccess, requireCaller, type WalrusContext } from './context.js';
 
 /** Names the runtime serves itself on the same port (health, version, component routes): no bucket may take them. */
 const reservedNames = new Set(['healthz', 'version', 'internal']);
@@ -93,31 +93,29 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async HeadBucket(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, 's3:ListBucket', { acl: bucket.acl });
     return { BucketRegion: bucket.region };
   },
 
   async DeleteBucket(input, context) {
-    requireBucketOwner(context, input.Bucket);
+    requireBucketAccess(context, input.Bucket, 's3:DeleteBucket');
     const result = context.meta.deleteBucket(input.Bucket);
     if (result === 'not-empty') throw s3Errors.bucketNotEmpty(input.Bucket);
     if (result === 'missing') throw s3Errors.noSuchBucket(input.Bucket);
   },
 
   async GetBucketLocation(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:GetBucketLocation');
     return { LocationConstraint: bucket.region };
   },
 
   async GetBucketAcl(input, context) {
-    const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ_ACP', bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:GetBucketAcl');
     return aclToWire(aclAsRead(bucket.acl, bucket));
   },
 
   async PutBucketAcl(input, context) {
-    const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE_ACP', bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketAcl');
     const fromHeaders = aclFromHeaders(input, bucket.owner);
     if (fromHeaders && input.AccessControlPolicy) {
       throw s3Errors.invalidRequest('Specifying both an ACL in the body and in headers is not allowed');
@@ -128,12 +126,12 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   },
 
   async GetBucketVersioning(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:GetBucketVersioning');
     return bucket.versioning === '' ? {} : { Status: bucket.versioning };
   },
 
   async PutBucketVersioning(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketVersioning');
     const status = input.VersioningConfiguration?.Status;
     if (status !== 'Enabled' && status !== 'Suspended') throw s3Errors.malformedXml();
     if (input.VersioningConfiguration?.MFADelete === 'Enabled') {
@@ -148,24 +146,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   },
 
   async GetBucketTagging(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:GetBucketTagging');
     if (bucket.tags.length === 0) throw s3Errors.noSuchTagSet();
     return { TagSet: bucket.tags };
   },
 
   async PutBucketTagging(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketTagging');
     const tags = checkTags(input.Tagging?.TagSet ?? [], 'bucket');
     context.meta.updateBucket(bucket.name, { tags });
   },
 
   async DeleteBucketTagging(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketTagging');
     context.meta.updateBucket(bucket.name, { tags: [] });
   },
 
   async GetBucketCors(input, context) {
-    const rules = requireBucketOwner(context, input.Bucket).cors;
+    const rules = requireBucketAccess(context, input.Bucket, 's3:GetBucketCORS').cors;
     if (!rules) throw s3Errors.noSuchCorsConfiguration();
     return { CORSRules: corsRulesToWire(rules) };
   },
@@ -173,24 +171,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   // Enforced by the request pipeline: preflights are answered from these rules, and requests from pages get their
   // Access-Control-* headers (models/cors.ts).
   async PutBucketCors(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketCORS');
     context.meta.updateBucket(bucket.name, { cors: corsRulesFromWire(input.CORSConfiguration.CORSRules) });
   },
 
   async DeleteBucketCors(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketCORS');
     context.meta.updateBucket(bucket.name, { cors: null });
   },
 
   async GetObjectLockConfiguration(input, context) {
-    const lock = requireBucketOwner(context, input.Bucket).objectLock;
+    const lock = requireBucketAccess(context, input.Bucket, 's3:GetBucketObjectLockConfiguration').objectLock;
     if (!lock) throw s3Errors.noObjectLockConfiguration();
     return { ObjectLockConfiguration: bucketLockToWire(lock) };
   },
 
   // Enables Object Lock on a versioned bucket (for good: there is no delete), or changes its default retention.
   async PutObjectLockConfiguration(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketObjectLockConfiguration');
     if (bucket.versioning !== 'Enabled') {
       throw s3Errors.invalidBucketState(
         "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
@@ -201,32 +199,32 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   },
 
   async GetBucketLifecycleConfiguration(input, context) {
-    const rules = requireBucketOwner(context, input.Bucket).lifecycle;
+    const rules = requireBucketAccess(context, input.Bucket, 's3:GetLifecycleConfiguration').lifecycle;
     if (!rules) throw s3Errors.noSuchLifecycleConfiguration();
     return { Rules: lifecycleRulesToWire(rules) };
   },
 
   // Carried out by the lifecycle pass (lifecycle-pass.ts), at start and then every hour.
   async PutBucketLifecycleConfiguration(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutLifecycleConfiguration');
     context.meta.updateBucket(bucket.name, { lifecycle: lifecycleRulesFromWire(input.LifecycleConfiguration?.Rules) });
     return {};
   },
 
   async DeleteBucketLifecycle(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutLifecycleConfiguration');
     context.meta.updateBucket(bucket.name, { lifecycle: null });
   },
 
   async GetBucketOwnershipControls(input, context) {
-    const ownership = requireBucketOwner(context, input.Bucket).objectOwnership;
+    const ownership = requireBucketAccess(context, input.Bucket, 's3:GetBucketOwnershipControls').objectOwnership;
     if (!ownership) throw s3Errors.noOwnershipControls();
     return { OwnershipControls: { Rules: [{ ObjectOwnership: ownership }] } };
   },
 
   // Enforced in models/acl.ts: who owns new objects, and (BucketOwnerEnforced) that ACLs neither grant nor can be set.
   async PutBucketOwnershipControls(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketOwnershipControls');
     const rules = input.OwnershipControls.Rules;
     if (rules.length !== 1) throw s3Errors.malformedXml();
     const objectOwnership = checkObjectOwnership(rules[0]!.ObjectOwnership);
@@ -238,12 +236,12 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   },
 
   async DeleteBucketOwnershipControls(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketOwnershipControls');
     context.meta.updateBucket(bucket.name, { objectOwnership: null });
   },
 
   async GetPublicAccessBlock(input, context) {
-    const block = requireBucketOwner(context, input.Bucket).publicAccessBlock;
+    const block = requireBucketAccess(context, input.Bucket, 's3:GetBucketPublicAccessBlock').publicAccessBlock;
     if (!block) throw s3Errors.noPublicAccessBlock();
     return {
       PublicAccessBlockConfiguration: {
@@ -255,11 +253,12 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     };
   },
 
-  // Kept and enforced for ACLs (models/acl.ts): BlockPublicAcls refuses public ACLs on the bucket and its new or
-  // changed objects, IgnorePublicAcls sets their public grants aside. The two policy settings are kept as given; Walrus
-  // keeps no bucket policies, so there is nothing for them to block.
+  // Enforced for ACLs (models/acl.ts): BlockPublicAcls refuses public ACLs on the bucket and its new or changed
+  // objects, IgnorePublicAcls sets their public grants aside; and for policies: BlockPublicPolicy refuses a public one
+  // (PutBucketPolicy), RestrictPublicBuckets keeps a public one from granting anyone outside the account
+  // (models/access.ts).
   async PutPublicAccessBlock(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketPublicAccessBlock');
     const given = input.PublicAccessBlockConfiguration;
     context.meta.updateBucket(bucket.name, {
       publicAccessBlock: {
@@ -271,8 +270,34 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     });
   },
 
+  // Enforced by every access check (models/access.ts); the owner alone reads or changes it, whatever it says.
+  async PutBucketPolicy(input, context) {
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketPolicy');
+    const policy = parseBucketPolicy(input.Policy ?? '', bucket.name);
+    if (policy.isPublic && bucket.publicAccessBlock?.blockPublicPolicy === true) throw s3Errors.accessDenied();
+    context.meta.updateBucket(bucket.name, { policy: input.Policy });
+  },
+
+  async GetBucketPolicy(input, context) {
+    const policy = requireBucketAccess(context, input.Bucket, 's3:GetBucketPolicy').policy;
+    if (policy === undefined) throw s3Errors.noSuchBucketPolicy();
+    return { Policy: policy };
+  },
+
+  async DeleteBucketPolicy(input, context) {
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:DeleteBucketPolicy');
+    context.meta.updateBucket(bucket.name, { policy: null });
+  },
+
+  async GetBucketPolicyStatus(input, context) {
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:GetBucketPolicyStatus');
+    const policy = compiledPolicy(bucket);
+    if (!policy) throw s3Errors.noSuchBucketPolicy();
+    return { PolicyStatus: { IsPublic: policy.isPublic } };
+  },
+
   async DeletePublicAccessBlock(input, context) {
-    const bucket = requireBucketOwner(context, input.Bucket);
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutBucketPublicAccessBlock');
     context.meta.updateBucket(bucket.name, { publicAccessBlock: null });
   },
 };

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { isAccessAllowed } from '../models/access.js';
 import type { Caller } from '../models/acl.js';
+import type { RequestFacts } from '../models/bucket-policy.js';
 import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ByteStore } from '../storage/byte-store.js';
-import type { BucketRecord, MetadataStore, Owner } from '../storage/metadata-store.js';
+import type { Acl, BucketRecord, MetadataStore, Owner } from '../storage/metadata-store.js';
 import type { OrphanWatch } from '../storage/orphan-watch.js';
 
 /** What every Walrus handler gets besides its typed input; never the HTTP request itself. */
@@ -13,6 +15,8 @@ export interface WalrusContext {
   log?: Pick<Logger, 'error' | 'warn'>;
   /** The account that signed the request; undefined for an anonymous one. */
   caller: Caller;
+  /** What the request brings to a bucket policy's conditions (its address, time, signature, headers). */
+  facts: () => RequestFacts;
   meta: MetadataStore;
   bytes: ByteStore;
   /** Told of every background removal of blobs, so that a stop knows whether it leaves orphans. */
@@ -35,10 +39,33 @@ export function requireBucket(context: WalrusContext, name: string): BucketRecor
   return bucket;
 }
 
-/** Operations only a bucket's owner may use (its location, versioning, deletion). */
-export function requireBucketOwner(context: WalrusContext, name: string): BucketRecord {
+/**
+ * Whether the caller may do `action` (IAM's name: `s3:GetObject`) in `bucket`, on the object `key` with `acl` or on
+ * the bucket (its ACL, where ACLs can grant the action): the bucket's policy, then ACLs, then ownership
+ * (models/access.ts).
+ */
+export function mayAccess(
+  context: Pick<WalrusContext, 'caller' | 'facts'>,
+  bucket: BucketRecord,
+  action: string,
+  resource: { key?: string; acl?: Acl } = {},
+): boolean {
+  return isAccessAllowed({ caller: context.caller, bucket, action, facts: context.facts, ...resource });
+}
+
+export function requireAccess(
+  context: Pick<WalrusContext, 'caller' | 'facts'>,
+  bucket: BucketRecord,
+  action: string,
+  resource: { key?: string; acl?: Acl } = {},
+): void {
+  if (!mayAccess(context, bucket, action, resource)) throw s3Errors.accessDenied();
+}
+
+/** The bucket, for an action on the bucket itself (its settings, location, deletion) the caller may do. */
+export function requireBucketAccess(context: WalrusContext, name: string, action: string): BucketRecord {
   const bucket = requireBucket(context, name);
-  if (!context.caller || context.caller.id !== bucket.owner.id) throw s3Errors.accessDenied();
+  requireAccess(context, bucket, action, { acl: bucket.acl });
   return bucket;
 }
 

@@ -1,9 +1,8 @@
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
-import { requireAllowed } from '../models/acl.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ObjectRecord, UploadRecord } from '../storage/metadata-store.js';
-import { requireBucket, type WalrusContext } from './context.js';
+import { requireAccess, requireBucket, type WalrusContext } from './context.js';
 import { versionHeader } from './objects.js';
 
 /**
@@ -123,7 +122,7 @@ function decodeToken(token: string): string {
 export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async ListObjects(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, 's3:ListBucket', { acl: bucket.acl });
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -154,7 +153,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListObjectsV2(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, 's3:ListBucket', { acl: bucket.acl });
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -183,7 +182,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListObjectVersions(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, 's3:ListBucketVersions', { acl: bucket.acl });
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = maxKeysOf(input.MaxKeys);
@@ -248,7 +247,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListMultipartUploads(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, 's3:ListBucketMultipartUploads', { acl: bucket.acl });
     const encode = checkEncoding(input.EncodingType);
     const prefix = input.Prefix ?? '';
     const max = input.MaxUploads === undefined ? maxKeysCap : Math.min(Math.max(input.MaxUploads, 0), maxKeysCap);

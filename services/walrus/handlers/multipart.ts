@@ -2,11 +2,19 @@ import { createHash } from 'node:crypto';
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { lockForNewVersion } from '../models/object-lock.js';
-import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner, requireAllowed } from '../models/acl.js';
+import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner } from '../models/acl.js';
 import { copyBytes, receiveBytes } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
 import type { BucketRecord, UploadRecord } from '../storage/metadata-store.js';
-import { dropBlobs, newOpaqueId, quoteEtag, requireBucket, unquoteEtag, type WalrusContext } from './context.js';
+import {
+  dropBlobs,
+  newOpaqueId,
+  quoteEtag,
+  requireAccess,
+  requireBucket,
+  unquoteEtag,
+  type WalrusContext,
+} from './context.js';
 import {
   checkKey,
   copySourceObject,
@@ -50,7 +58,7 @@ export function multipartEtag(partEtags: readonly string[]): string {
 export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async CreateMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkKey(input.Key);
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const lock = lockForNewVersion(bucket, input, Date.now());
@@ -78,7 +86,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async UploadPart(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
     requireUpload(context, bucket, input.Key, input.UploadId);
     const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
@@ -104,7 +112,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async UploadPartCopy(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
     requireUpload(context, bucket, input.Key, input.UploadId);
     const source = copySourceObject(context, input);
@@ -144,7 +152,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async CompleteMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     const upload = requireUpload(context, bucket, input.Key, input.UploadId);
     const requested = input.MultipartUpload?.Parts ?? [];
     if (requested.length === 0) throw s3Errors.malformedXml();
@@ -193,7 +201,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async AbortMultipartUpload(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:AbortMultipartUpload', { key: input.Key, acl: bucket.acl });
     requireUpload(context, bucket, input.Key, input.UploadId);
     dropBlobs(context, context.meta.deleteUpload(input.UploadId));
     return {};
@@ -201,7 +209,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async ListParts(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:ListMultipartUploadParts', { key: input.Key, acl: bucket.acl });
     const upload = requireUpload(context, bucket, input.Key, input.UploadId);
     const marker = input.PartNumberMarker === undefined ? 0 : Number(input.PartNumberMarker);
     const max = Math.min(input.MaxParts ?? 1000, 1000);

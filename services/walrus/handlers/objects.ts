@@ -8,10 +8,9 @@ import {
   aclToWire,
   admitAcl,
   cannedAcl,
-  isAllowed,
   newObjectOwner,
-  requireAllowed,
 } from '../models/acl.js';
+import { objectAction } from '../models/access.js';
 import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
 import { notModified, S3Error, s3Errors } from '../s3-errors.js';
 import {
@@ -25,10 +24,11 @@ import type { StagedBlob } from '../storage/byte-store.js';
 import type { BucketRecord, ObjectRecord, StoredHeaders, Tag } from '../storage/metadata-store.js';
 import {
   dropBlobs,
+  mayAccess,
   newOpaqueId,
   quoteEtag,
+  requireAccess,
   requireBucket,
-  requireCaller,
   unquoteEtag,
   type WalrusContext,
   type StoreContext,
@@ -118,13 +118,13 @@ export function findObject(
   versionId: string | undefined,
 ): ObjectRecord {
   const object = context.meta.getObject(bucket.name, key, versionId);
-  const mayList = isAllowed(bucket.acl, context.caller, 'READ', bucket);
+  const mayList = () => mayAccess(context, bucket, 's3:ListBucket', { acl: bucket.acl });
   if (!object) {
-    if (!mayList) throw s3Errors.accessDenied();
+    if (!mayList()) throw s3Errors.accessDenied();
     throw versionId === undefined ? s3Errors.noSuchKey(key) : s3Errors.noSuchVersion(key, versionId);
   }
   if (object.isDeleteMarker) {
-    if (!mayList) throw s3Errors.accessDenied();
+    if (!mayList()) throw s3Errors.accessDenied();
     const headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': object.versionId };
     if (versionId !== undefined) {
       const error = s3Errors.methodNotAllowed('GET');
@@ -276,7 +276,7 @@ export function copySourceObject(
   const source = parseCopySource(input.CopySource);
   const bucket = requireBucket(context, source.bucket);
   const object = findObject(context, bucket, source.key, source.versionId);
-  requireAllowed(object.acl, context.caller, 'READ', bucket);
+  requireAccess(context, bucket, objectAction('s3:GetObject', source.versionId), { key: source.key, acl: object.acl });
   const modified = secondsOf(object.lastModified);
   if (input.CopySourceIfMatch !== undefined && !etagMatches(input.CopySourceIfMatch, object.etag)) {
     throw s3Errors.preconditionFailed('x-amz-copy-source-If-Match');
@@ -321,7 +321,7 @@ export async function commitVersion(
 export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async PutObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkKey(input.Key);
     if (input.ContentLength !== undefined && input.ContentLength > maxPutSize)
       throw s3Errors.entityTooLarge(maxPutSize);
@@ -366,7 +366,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), { key: input.Key, acl: object.acl });
     checkConditions(input, object);
     const range = rangeOf(input, object);
     const length = range ? range.end - range.start + 1 : object.size;
@@ -381,7 +381,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async HeadObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), { key: input.Key, acl: object.acl });
     checkConditions(input, object);
     const range = rangeOf(input, object);
     return {
@@ -393,19 +393,26 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async DeleteObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
-    return deleteOne(context, bucket, input.Key, input.VersionId, bypassesGovernance(context, bucket, input));
+    const action = objectAction('s3:DeleteObject', input.VersionId);
+    requireAccess(context, bucket, action, { key: input.Key, acl: bucket.acl });
+    return deleteOne(
+      context,
+      bucket,
+      input.Key,
+      input.VersionId,
+      bypassesGovernance(context, bucket, input, input.Key),
+    );
   },
 
   async DeleteObjects(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const objects = input.Delete?.Objects ?? [];
     if (objects.length === 0 || objects.length > 1000) throw s3Errors.malformedXml();
-    const mayWrite = isAllowed(bucket.acl, context.caller, 'WRITE', bucket);
     const deleted: NonNullable<S3Operations['DeleteObjects']['output']['Deleted']> = [];
     const errors: NonNullable<S3Operations['DeleteObjects']['output']['Errors']> = [];
     for (const object of objects) {
-      if (!mayWrite) {
+      const action = objectAction('s3:DeleteObject', object.VersionId);
+      if (!mayAccess(context, bucket, action, { key: object.Key, acl: bucket.acl })) {
         errors.push({ Key: object.Key, Code: 'AccessDenied', Message: 'Access Denied' });
         continue;
       }
@@ -416,7 +423,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
           bucket,
           object.Key,
           object.VersionId,
-          bypassesGovernance(context, bucket, input),
+          bypassesGovernance(context, bucket, input, object.Key),
         );
       } catch (error) {
         // A version Object Lock keeps is refused alone; the others go.
@@ -436,7 +443,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
   async CopyObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
-    requireAllowed(bucket.acl, context.caller, 'WRITE', bucket);
+    requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkKey(input.Key);
     const source = copySourceObject(context, input);
     const replace = input.MetadataDirective === 'REPLACE';
@@ -477,14 +484,20 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ_ACP', bucket);
+    requireAccess(context, bucket, objectAction('s3:GetObjectAcl', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     return aclToWire(aclAsRead(object.acl, bucket));
   },
 
   async PutObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'WRITE_ACP', bucket);
+    requireAccess(context, bucket, objectAction('s3:PutObjectAcl', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     const fromHeaders = aclFromHeaders(input, object.owner, bucket.owner);
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, object.owner));
     if (!acl) throw s3Errors.malformedAclError();
@@ -493,27 +506,28 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   },
 
   async GetObjectRetention(input, context) {
-    const { object } = lockedObject(context, input, 'read');
+    const { object } = lockedObject(context, input, 's3:GetObjectRetention');
     const retention = object.lock?.retention;
     if (!retention) throw s3Errors.noSuchObjectLockConfiguration();
     return { Retention: { Mode: retention.mode, RetainUntilDate: new Date(retention.until) } };
   },
 
   async PutObjectRetention(input, context) {
-    const { bucket, object } = lockedObject(context, input, 'owner');
-    const lock = changedRetention(object.lock, input.Retention, bypassesGovernance(context, bucket, input), Date.now());
+    const { bucket, object } = lockedObject(context, input, 's3:PutObjectRetention');
+    const bypass = bypassesGovernance(context, bucket, input, input.Key);
+    const lock = changedRetention(object.lock, input.Retention, bypass, Date.now());
     context.meta.updateObject(bucket.name, object.key, object.versionId, { lock });
     return {};
   },
 
   async GetObjectLegalHold(input, context) {
-    const { object } = lockedObject(context, input, 'read');
+    const { object } = lockedObject(context, input, 's3:GetObjectLegalHold');
     if (!object.lock) throw s3Errors.noSuchObjectLockConfiguration();
     return { LegalHold: { Status: object.lock.legalHold ? 'ON' : 'OFF' } };
   },
 
   async PutObjectLegalHold(input, context) {
-    const { bucket, object } = lockedObject(context, input, 'owner');
+    const { bucket, object } = lockedObject(context, input, 's3:PutObjectLegalHold');
     const lock = changedLegalHold(object.lock, input.LegalHold?.Status);
     context.meta.updateObject(bucket.name, object.key, object.versionId, { lock });
     return {};
@@ -522,7 +536,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectAttributes(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, objectAction('s3:GetObjectAttributes', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     const wanted = new Set<string>(input.ObjectAttributes ?? []);
     if (wanted.size === 0) {
       throw s3Errors.invalidArgument(
@@ -555,7 +572,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAllowed(object.acl, context.caller, 'READ', bucket);
+    requireAccess(context, bucket, objectAction('s3:GetObjectTagging', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     return {
       TagSet: object.tags,
       ...(versionHeader(bucket, object.versionId) !== undefined && { VersionId: object.versionId }),
@@ -565,7 +585,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async PutObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireTagWriter(context, bucket, object);
+    requireAccess(context, bucket, objectAction('s3:PutObjectTagging', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     const tags = checkTags(input.Tagging?.TagSet ?? []);
     context.meta.updateObject(bucket.name, object.key, object.versionId, { tags });
     return versionHeader(bucket, object.versionId) !== undefined ? { VersionId: object.versionId } : {};
@@ -574,7 +597,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireTagWriter(context, bucket, object);
+    requireAccess(context, bucket, objectAction('s3:DeleteObjectTagging', input.VersionId), {
+      key: input.Key,
+      acl: object.acl,
+    });
     context.meta.updateObject(bucket.name, object.key, object.versionId, { tags: [] });
     return versionHeader(bucket, object.versionId) !== undefined ? { VersionId: object.versionId } : {};
   },
@@ -601,42 +627,39 @@ function objectParts(object: ObjectRecord, maxParts = 1000, marker = 0) {
   };
 }
 
-/** Tags are the object owner's and the bucket owner's to change. */
-function requireTagWriter(context: WalrusContext, bucket: BucketRecord, object: ObjectRecord): void {
-  const caller = requireCaller(context);
-  if (caller.id !== object.owner.id && caller.id !== bucket.owner.id) throw s3Errors.accessDenied();
-}
-
 /**
  * One delete, as the bucket's versioning state says: a version id removes that version for good; otherwise an
  * unversioned bucket drops the object, a versioned one gets a delete marker (a `null` one when suspended, which
  * replaces the `null` version).
  */
 /**
- * The version a retention or legal hold call is about, once the caller may read it (`read`) or is the bucket's owner
- * (`owner`, to change it); in a bucket without Object Lock, S3's InvalidRequest.
+ * The version a retention or legal hold call is about, once the caller may do `action` on it (readers may read them,
+ * the bucket's owner may change them, unless the bucket's policy says otherwise); in a bucket without Object Lock,
+ * S3's InvalidRequest.
  */
 function lockedObject(
   context: WalrusContext,
   input: { Bucket: string; Key: string; VersionId?: string },
-  access: 'read' | 'owner',
+  action: string,
 ): { bucket: BucketRecord; object: ObjectRecord } {
   const bucket = requireBucket(context, input.Bucket);
-  if (access === 'owner' && context.caller?.id !== bucket.owner.id) throw s3Errors.accessDenied();
   const object = findObject(context, bucket, input.Key, input.VersionId);
-  if (access === 'read') requireAllowed(object.acl, context.caller, 'READ', bucket);
+  requireAccess(context, bucket, action, { key: input.Key, acl: object.acl });
   if (!bucket.objectLock) throw s3Errors.objectLockNotEnabled();
   if (object.isDeleteMarker) throw s3Errors.methodNotAllowed('PUT');
   return { bucket, object };
 }
 
-/** `x-amz-bypass-governance-retention`, from the bucket's owner: the only one it counts for here. */
+/** `x-amz-bypass-governance-retention`, from the bucket's owner or whom its policy allows s3:BypassGovernanceRetention. */
 function bypassesGovernance(
   context: WalrusContext,
   bucket: BucketRecord,
   input: { BypassGovernanceRetention?: boolean },
+  key: string,
 ): boolean {
-  return input.BypassGovernanceRetention === true && context.caller?.id === bucket.owner.id;
+  return (
+    input.BypassGovernanceRetention === true && mayAccess(context, bucket, 's3:BypassGovernanceRetention', { key })
+  );
 }
 
 /**

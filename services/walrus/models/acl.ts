@@ -168,8 +168,8 @@ export function aclToWire(acl: Acl): { Owner: WireOwner; Grants: WireGrant[] } {
   };
 }
 
-/** What an access check needs of the bucket a resource is in: its owner, Object Ownership and public access block. */
-export type BucketAccess = Pick<BucketRecord, 'owner' | 'objectOwnership' | 'publicAccessBlock'>;
+/** What an access check needs of the bucket a resource is in: its name, owner, settings and policy. */
+export type BucketAccess = Pick<BucketRecord, 'name' | 'owner' | 'objectOwnership' | 'publicAccessBlock' | 'policy'>;
 
 function isPublicGrantee(grantee: Grantee): boolean {
   return grantee.type === 'Group' && (grantee.uri === allUsers || grantee.uri === authenticatedUsers);
@@ -194,13 +194,14 @@ export function aclsDisabled(bucket: BucketAccess): boolean {
 }
 
 /**
- * Whether `caller` holds `permission` on a resource with `acl` in `bucket`: a grant to the caller's account, to
- * everyone, or (when signed) to every authenticated account; FULL_CONTROL holds them all. The owner may always read
- * and change the ACL itself, so an owner never locks themselves out. As on S3, the bucket's settings come first: where
+ * Whether an ACL gives `caller` `permission` on a resource in `bucket` (models/access.ts asks, after the bucket's
+ * policy): a grant to the caller's account, to everyone, or (when signed) to every authenticated account;
+ * FULL_CONTROL holds them all. The owner may always read and change the ACL itself, so an owner never locks
+ * themselves out. As on S3, the bucket's settings come first: where
  * ACLs are disabled (`BucketOwnerEnforced`) the bucket's owner alone has access, to the bucket and to every object in
  * it; a public access block that ignores public ACLs sets the grants to the two groups aside.
  */
-export function isAllowed(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): boolean {
+export function aclGrants(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): boolean {
   if (aclsDisabled(bucket)) return caller !== undefined && caller.id === bucket.owner.id;
   if (caller && caller.id === acl.owner.id && (permission === 'READ_ACP' || permission === 'WRITE_ACP')) return true;
   const ignorePublic = bucket.publicAccessBlock?.ignorePublicAcls === true;
@@ -211,10 +212,6 @@ export function isAllowed(acl: Acl, caller: Caller, permission: Permission, buck
     if (ignorePublic) return false;
     return grantee.uri === allUsers || (grantee.uri === authenticatedUsers && caller !== undefined);
   });
-}
-
-export function requireAllowed(acl: Acl, caller: Caller, permission: Permission, bucket: BucketAccess): void {
-  if (!isAllowed(acl, caller, permission, bucket)) throw s3Errors.accessDenied();
 }
 
 /**

@@ -74,6 +74,8 @@ export interface BucketRecord {
   lifecycle?: LifecycleRule[];
   /** Object Lock, once enabled (at creation or by PutObjectLockConfiguration), with the default retention if any. */
   objectLock?: BucketObjectLock;
+  /** Its bucket policy (PutBucketPolicy), the JSON document as it was given and checked; absent when none is set. */
+  policy?: string;
 }
 
 export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -104,9 +106,9 @@ export interface PublicAccessBlock {
   blockPublicAcls: boolean;
   /** Grants to everyone and to every authenticated account, on the bucket and its objects, are set aside. */
   ignorePublicAcls: boolean;
-  /** Public bucket policies are refused (Walrus keeps no policies, so none can be set). */
+  /** PutBucketPolicy refuses a public policy; one already set stays. */
   blockPublicPolicy: boolean;
-  /** A public policy grants nothing to other accounts (Walrus keeps no policies). */
+  /** Where the bucket's policy is public, it grants nothing to other accounts or anonymous callers. */
   restrictPublicBuckets: boolean;
 }
 
@@ -211,7 +213,7 @@ const objectColumns =
 type BucketChange = {
   [Field in 'acl' | 'versioning' | 'tags' | 'objectLock']?: BucketRecord[Field];
 } & {
-  [Field in 'publicAccessBlock' | 'objectOwnership' | 'cors' | 'lifecycle']?: BucketRecord[Field] | null;
+  [Field in 'publicAccessBlock' | 'objectOwnership' | 'cors' | 'lifecycle' | 'policy']?: BucketRecord[Field] | null;
 };
 
 /** The column of each field `updateBucket` changes. */
@@ -224,6 +226,7 @@ const bucketColumns: Readonly<Record<keyof BucketChange, string>> = {
   objectOwnership: 'object_ownership',
   cors: 'cors',
   lifecycle: 'lifecycle',
+  policy: 'policy',
 };
 
 /** What `updateObject` may change on one version. */
@@ -254,6 +257,7 @@ interface BucketRow {
   cors: string | null;
   lifecycle: string | null;
   object_lock: string | null;
+  policy: string | null;
 }
 
 interface UploadRow {
@@ -304,6 +308,7 @@ function toBucket(row: BucketRow): BucketRecord {
     ...(row.cors !== null && { cors: JSON.parse(row.cors) as CorsRule[] }),
     ...(row.lifecycle !== null && { lifecycle: JSON.parse(row.lifecycle) as LifecycleRule[] }),
     ...(row.object_lock !== null && { objectLock: JSON.parse(row.object_lock) as BucketObjectLock }),
+    ...(row.policy !== null && { policy: row.policy }),
   };
 }
 
@@ -661,7 +666,10 @@ export class MetadataStore {
     return rows.map(toBucket);
   }
 
-  /** Changes what `change` names; `null` removes the bucket's public access block, Object Ownership, CORS or lifecycle rules. */
+  /**
+   * Changes what `change` names; `null` removes a setting (public access block, Object Ownership, CORS, lifecycle
+   * rules, policy).
+   */
   updateBucket(name: string, change: BucketChange): void {
     this.write(() => {
       this.buckets.delete(name);

@@ -116,6 +116,11 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
       ALTER TABLE uploads ADD COLUMN object_lock TEXT;
     `,
   },
+  {
+    // A bucket's policy, the JSON document as PutBucketPolicy was given it; NULL where there is none.
+    id: '0009-bucket-policy',
+    sql: `ALTER TABLE buckets ADD COLUMN policy TEXT;`,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {

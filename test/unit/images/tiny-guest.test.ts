@@ -18,7 +18,10 @@ t.test('a dynamically linked program is refused with the package that fixes it',
 });
 
 t.test('a missing busybox is refused with the package that fixes it', async (t) => {
-  t.throws(() => requireStaticBusybox(join(dir, 'busybox')), /busybox, which is missing: install Debian's busybox-static/);
+  t.throws(
+    () => requireStaticBusybox(join(dir, 'busybox')),
+    /busybox, which is missing: install Debian's busybox-static/,
+  );
 });
 
 t.test('a file that is not an ELF program says so', async (t) => {
