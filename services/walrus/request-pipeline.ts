@@ -31,6 +31,7 @@ import { corsHeaders, matchCorsRule, requestedHeaders } from './models/cors.js';
 import { checkEncryptionRequest, type EncryptionHeaders } from './models/encryption-request.js';
 import { checkBodyDigests, type ExpectedDigests } from './models/object-bytes.js';
 import { decodePayload, type PayloadForm, type PayloadTrailer } from './payload.js';
+import { answerPostObject, isPostObject } from './post-object.js';
 import { S3Error, s3Errors } from './s3-errors.js';
 import { isShelfUnavailable } from './storage/blob-shelf.js';
 import type { ByteStore } from './storage/byte-store.js';
@@ -134,6 +135,25 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
     const signed = fromIncomingMessage(request, undefined, { url, ...(virtualHostBucket && { virtualHostBucket }) });
     const path = virtualHostBucket ? `/${virtualHostBucket}${signed.path}` : signed.path;
     let operation: string | undefined;
+    /** What a handler gets: the caller, the facts for a bucket policy, the body's bytes; never HTTP. */
+    const handlerContext = (
+      caller: Caller,
+      facts: () => RequestFacts,
+      body: () => AsyncIterable<Buffer>,
+      trailer: PayloadTrailer,
+    ): WalrusContext => ({
+      requestId,
+      log,
+      caller,
+      facts,
+      meta: options.meta,
+      bytes: options.bytes,
+      orphans: options.orphans,
+      region: options.region,
+      minPartSize: options.minPartSize ?? 5 * 1024 * 1024,
+      body,
+      trailer,
+    });
     options.orphans.requestStarted();
     try {
       // 2. Browsers: a preflight is answered from the bucket's CORS rules, unsigned; a page's request gets the
@@ -144,6 +164,18 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         return;
       }
       if (origin !== undefined) allowFromOrigin(options.meta, bucketOfPath(path), origin, signed.method, response);
+      // A browser's form upload carries its signature in the form, not in the headers.
+      if (isPostObject(signed.method, path, headerValue(signed, 'content-type'))) {
+        operation = 'PostObject';
+        const since = options.meta.commitCount;
+        await answerPostObject(request, response, bucketOfPath(path) ?? '', () => requestFacts(request, signed), {
+          credentials: options.credentials,
+          regions: [options.region],
+          context: (caller, facts, body) => handlerContext(caller, facts, body, {}),
+          flush: () => options.meta.flush(since),
+        });
+        return;
+      }
       // 3. Who is asking.
       let authenticated: Authenticated<WalrusPrincipal> | undefined;
       if (hasAuthentication(signed, serviceProfiles.s3)) authenticated = await verifier.verify(signed);
@@ -187,19 +219,12 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       // 6. Dispatch.
       const trailer: PayloadTrailer = {};
       let facts: RequestFacts | undefined;
-      const context: WalrusContext = {
-        requestId,
-        log,
+      const context = handlerContext(
         caller,
-        facts: () => (facts ??= requestFacts(request, signed, authenticated)),
-        meta: options.meta,
-        bytes: options.bytes,
-        orphans: options.orphans,
-        region: options.region,
-        minPartSize: options.minPartSize ?? 5 * 1024 * 1024,
-        body: () => decodePayload(source(), form, trailer),
+        () => (facts ??= requestFacts(request, signed, authenticated)),
+        () => decodePayload(source(), form, trailer),
         trailer,
-      };
+      );
       const since = options.meta.commitCount;
       const output = (await handler(input, context)) as Record<string, unknown> | undefined;
       // Whatever the handler committed is on disk before the client hears of it (one commit and one fsync shared by
@@ -246,7 +271,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
 function requestFacts(
   request: IncomingMessage,
   signed: SignedRequest,
-  authenticated: Authenticated<WalrusPrincipal> | undefined,
+  authenticated?: Authenticated<WalrusPrincipal>,
 ): RequestFacts {
   const amzHeaders: Record<string, string> = {};
   for (const name of Object.keys(signed.headers)) {

@@ -25,7 +25,7 @@ export function notModified(headers: Record<string, string>): S3Error {
 }
 
 export const s3Errors = {
-  accessDenied: () => e('AccessDenied', 'Access Denied', 403),
+  accessDenied: (message = 'Access Denied') => e('AccessDenied', message, 403),
   noSuchBucket: (bucket: string) =>
     e('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket }),
   noSuchKey: (key: string) => e('NoSuchKey', 'The specified key does not exist.', 404, { Key: key }),
@@ -137,6 +137,11 @@ export const s3Errors = {
   tooManyTags: () => e('BadRequest', 'Object tags cannot be greater than 10', 400),
   tooManyBucketTags: () => e('InvalidTag', 'Bucket tag count cannot be greater than 50', 400),
   // What S3 answers for a bucket setting that is not configured (every bucket here: see handlers/bucket-settings.ts).
+  invalidPolicyDocument: (message: string) => e('InvalidPolicyDocument', message, 400),
+  malformedPostRequest: () =>
+    e('MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.', 400),
+  incorrectNumberOfFiles: () =>
+    e('IncorrectNumberOfFilesInPostRequest', 'POST requires exactly one file upload per request.', 400),
   malformedPolicy: (message: string) => e('MalformedPolicy', message, 400),
   noSuchBucketPolicy: () => e('NoSuchBucketPolicy', 'The bucket policy does not exist', 404),
   noSuchCorsConfiguration: () => e('NoSuchCORSConfiguration', 'The CORS configuration does not exist', 404),
