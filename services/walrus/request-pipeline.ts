@@ -24,7 +24,7 @@ import type { WalrusContext } from './handlers/context.js';
 import { listingHandlers } from './handlers/listing.js';
 import { multipartHandlers } from './handlers/multipart.js';
 import { bucketSettingHandlers } from './handlers/bucket-settings.js';
-import { objectHandlers } from './handlers/objects.js';
+import { objectHandlers, parseCopySource } from './handlers/objects.js';
 import type { Caller } from './models/acl.js';
 import type { RequestFacts } from './models/bucket-policy.js';
 import { corsHeaders, matchCorsRule, requestedHeaders } from './models/cors.js';
@@ -216,6 +216,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       const input = parseRestXmlInput(match, wire, document);
       if (document) checkBodyDigests(document, input as ExpectedDigests);
       checkEncryptionRequest(operation, input as EncryptionHeaders);
+      requireExpectedOwners(options.meta, input as ExpectedOwners);
       // 6. Dispatch.
       const trailer: PayloadTrailer = {};
       let facts: RequestFacts | undefined;
@@ -265,6 +266,31 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       options.orphans.requestEnded();
     }
   };
+}
+
+/** The owners a request expects of the buckets it names (`x-amz-expected-bucket-owner`, and the copy source's). */
+interface ExpectedOwners {
+  Bucket?: string;
+  ExpectedBucketOwner?: string;
+  CopySource?: string;
+  ExpectedSourceBucketOwner?: string;
+}
+
+/**
+ * As on S3, a request that says which account must own its bucket (or its copy's source bucket) is refused with
+ * `AccessDenied` when another does: a tool that checks it never writes into, or reads from, a bucket that changed
+ * hands. A bucket that does not exist is left to the handler (`NoSuchBucket`).
+ */
+function requireExpectedOwners(meta: MetadataStore, input: ExpectedOwners): void {
+  const check = (bucket: string | undefined, expected: string | undefined) => {
+    if (bucket === undefined || expected === undefined) return;
+    const owner = meta.getBucket(bucket)?.owner.id;
+    if (owner !== undefined && owner !== expected) throw s3Errors.accessDenied();
+  };
+  check(input.Bucket, input.ExpectedBucketOwner);
+  if (input.ExpectedSourceBucketOwner !== undefined && input.CopySource !== undefined) {
+    check(parseCopySource(input.CopySource).bucket, input.ExpectedSourceBucketOwner);
+  }
 }
 
 /** What a bucket policy's conditions may ask of a request (gathered only for a bucket that has a policy). */

@@ -213,3 +213,44 @@ t.test('deleting the policy leaves the ACLs to decide', async (t) => {
   const ownerDelete = await boto3Calls(cloud.admin, [['delete_object', { Bucket: bucket, Key: 'public/hello.txt' }]]);
   t.match(ownerDelete, [{ status: 204 }], 'no Deny any more');
 });
+
+t.test('x-amz-expected-bucket-owner: a bucket another account owns is refused, before anything changes', async (t) => {
+  const admin = '000000000000';
+  const answers = await boto3Calls(cloud.admin, [
+    ['put_object', { Bucket: bucket, Key: 'expected.txt', Body: 'x', ExpectedBucketOwner: admin }],
+    ['put_object', { Bucket: bucket, Key: 'unexpected.txt', Body: 'x', ExpectedBucketOwner: partner.accountId }],
+    ['head_bucket', { Bucket: bucket, ExpectedBucketOwner: partner.accountId }],
+    [
+      'copy_object',
+      {
+        Bucket: bucket,
+        Key: 'copy.txt',
+        CopySource: `${bucket}/expected.txt`,
+        ExpectedBucketOwner: admin,
+        ExpectedSourceBucketOwner: partner.accountId,
+      },
+    ],
+    ['head_object', { Bucket: bucket, Key: 'unexpected.txt' }],
+    ['head_object', { Bucket: bucket, Key: 'copy.txt' }],
+  ]);
+  t.match(answers, [
+    { status: 200 },
+    { status: 403, code: 'AccessDenied' },
+    { status: 403 },
+    { status: 403, code: 'AccessDenied' },
+    { status: 404 },
+    { status: 404 },
+  ]);
+  const cli = await awsV2(
+    'get-object',
+    '--bucket',
+    bucket,
+    '--key',
+    'expected.txt',
+    '--expected-bucket-owner',
+    partner.accountId,
+    join(work, 'out'),
+  );
+  t.not(cli.code, 0);
+  t.match(cli.stderr, /AccessDenied/);
+});
