@@ -558,6 +558,8 @@ t.test(
       ['put_object', { Bucket: 'enforced', Key: 'handed', Body: 'x', ACL: 'bucket-owner-full-control' }],
       ['put_object', { Bucket: 'enforced', Key: 'plain', Body: 'x' }],
       ['head_object', { Bucket: 'enforced', Key: 'public' }],
+      ['list_objects_v2', { Bucket: 'enforced', Prefix: 'theirs', FetchOwner: true }],
+      ['list_object_versions', { Bucket: 'enforced', Prefix: 'theirs' }],
     ]);
     t.equal(owner[0]!.status, 200, "with ACLs disabled the bucket owner reads another account's object");
     t.match(
@@ -575,9 +577,17 @@ t.test(
       'ACLs cannot be set',
     );
     t.match(
-      owner.slice(4),
+      owner.slice(4, 7),
       [{ status: 200 }, { status: 200 }, { status: 404 }],
       'bucket-owner-full-control and no ACL can',
+    );
+    t.match(
+      owner.slice(7),
+      [
+        { status: 200, body: { Contents: [{ Key: 'theirs', Owner: { ID: '000000000000' } }] } },
+        { status: 200, body: { Versions: [{ Key: 'theirs', Owner: { ID: '000000000000' } }] } },
+      ],
+      'listings name the bucket owner as the owner of every object',
     );
     t.match(
       await boto3Calls(other, [
@@ -595,6 +605,10 @@ t.test(
     const removed = await boto3Calls(cloud.admin, [['delete_bucket_ownership_controls', { Bucket: 'enforced' }]]);
     t.equal(removed[0]!.status, 204);
     t.equal(await anonymousStatus('/enforced/open'), 200, 'ACLs count again once the setting is gone');
+    const listed = await boto3Calls(cloud.admin, [
+      ['list_objects_v2', { Bucket: 'enforced', Prefix: 'theirs', FetchOwner: true }],
+    ]);
+    t.match(listed, [{ body: { Contents: [{ Owner: { ID: other.accountId } }] } }], 'and the writer owns its object');
     t.equal(
       (await boto3Calls(other, [['get_object', { Bucket: 'enforced', Key: 'theirs' }]]))[0]!.status,
       200,

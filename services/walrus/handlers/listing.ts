@@ -1,7 +1,8 @@
 import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
+import { ownerAsShown } from '../models/acl.js';
 import { s3Errors } from '../s3-errors.js';
-import type { ObjectRecord, UploadRecord } from '../storage/metadata-store.js';
+import type { BucketRecord, ObjectRecord, Owner, UploadRecord } from '../storage/metadata-store.js';
 import { requireAccess, requireBucket, type WalrusContext } from './context.js';
 import { versionHeader } from './objects.js';
 
@@ -91,14 +92,24 @@ export function walkKeys<T extends { key: string }>(
   }
 }
 
-function objectEntry(object: ObjectRecord, encode: ((text: string) => string) | undefined, owner: boolean) {
+/** An owner as listings write it, as S3 shows it in this bucket. */
+function wireOwner(owner: Owner, bucket: BucketRecord): { ID: string; DisplayName: string } {
+  const shown = ownerAsShown(owner, bucket);
+  return { ID: shown.id, DisplayName: shown.displayName };
+}
+
+function objectEntry(
+  object: ObjectRecord,
+  encode: ((text: string) => string) | undefined,
+  owner: { ID: string; DisplayName: string } | undefined,
+) {
   return {
     Key: encode ? encode(object.key) : object.key,
     LastModified: new Date(object.lastModified),
     ETag: object.etag,
     Size: object.size,
     StorageClass: 'STANDARD',
-    ...(owner && { Owner: { ID: object.owner.id, DisplayName: object.owner.displayName } }),
+    ...(owner && { Owner: owner }),
     ...(object.checksum && { ChecksumAlgorithm: [object.checksum.algorithm] }),
   };
 }
@@ -144,7 +155,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       // S3 sends NextMarker only with a delimiter; without one the last key is the marker.
       ...(listed.truncated && delimiter !== undefined && { NextMarker: e(listed.last) }),
       Contents: listed.entries.flatMap((entry) =>
-        entry.kind === 'item' ? [objectEntry(entry.item, encode, true)] : [],
+        entry.kind === 'item' ? [objectEntry(entry.item, encode, wireOwner(entry.item.owner, bucket))] : [],
       ),
       CommonPrefixes: listed.entries.flatMap((entry) => (entry.kind === 'prefix' ? [{ Prefix: e(entry.prefix) }] : [])),
       ...(encode && { EncodingType: 'url' }),
@@ -173,7 +184,9 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       ...(listed.truncated && listed.last !== undefined && { NextContinuationToken: encodeToken(listed.last) }),
       ...(input.StartAfter !== undefined && { StartAfter: e(input.StartAfter) }),
       Contents: listed.entries.flatMap((entry) =>
-        entry.kind === 'item' ? [objectEntry(entry.item, encode, input.FetchOwner === true)] : [],
+        entry.kind === 'item'
+          ? [objectEntry(entry.item, encode, input.FetchOwner ? wireOwner(entry.item.owner, bucket) : undefined)]
+          : [],
       ),
       CommonPrefixes: listed.entries.flatMap((entry) => (entry.kind === 'prefix' ? [{ Prefix: e(entry.prefix) }] : [])),
       ...(encode && { EncodingType: 'url' }),
@@ -210,7 +223,6 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const items = listed.entries.flatMap((entry) => (entry.kind === 'item' ? [entry.item] : []));
     const lastEntry = listed.entries.at(-1);
     const e = (text: string | undefined) => (text === undefined || !encode ? text : encode(text));
-    const owner = (object: ObjectRecord) => ({ ID: object.owner.id, DisplayName: object.owner.displayName });
     return {
       Name: bucket.name,
       Prefix: e(prefix),
@@ -227,7 +239,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       Versions: items
         .filter((object) => !object.isDeleteMarker)
         .map((object) => ({
-          ...objectEntry(object, encode, true),
+          ...objectEntry(object, encode, wireOwner(object.owner, bucket)),
           VersionId: versionHeader(bucket, object.versionId) ?? 'null',
           IsLatest: object.isLatest,
         })),
@@ -238,7 +250,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
           VersionId: object.versionId,
           IsLatest: object.isLatest,
           LastModified: new Date(object.lastModified),
-          Owner: owner(object),
+          Owner: wireOwner(object.owner, bucket),
         })),
       CommonPrefixes: listed.entries.flatMap((entry) => (entry.kind === 'prefix' ? [{ Prefix: e(entry.prefix) }] : [])),
       ...(encode && { EncodingType: 'url' }),
@@ -300,7 +312,7 @@ export const listingHandlers: QueryHandlers<S3Operations, WalrusContext> = {
                 Key: e(entry.item.key),
                 Initiated: new Date(entry.item.initiated),
                 StorageClass: 'STANDARD',
-                Owner: { ID: entry.item.owner.id, DisplayName: entry.item.owner.displayName },
+                Owner: wireOwner(entry.item.owner, bucket),
                 Initiator: { ID: entry.item.owner.id, DisplayName: entry.item.owner.displayName },
               },
             ]

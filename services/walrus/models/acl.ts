@@ -239,6 +239,11 @@ export function newObjectOwner(caller: Caller, bucket: BucketAccess, cannedAclNa
   return caller;
 }
 
+/** Who owns an object (or upload) as listings show it: where ACLs are disabled, the bucket's owner owns them all. */
+export function ownerAsShown(owner: Owner, bucket: BucketAccess): Owner {
+  return aclsDisabled(bucket) ? bucket.owner : owner;
+}
+
 /** An ACL as `Get*Acl` reads it: where ACLs are disabled, full control for the bucket's owner, who owns everything. */
 export function aclAsRead(acl: Acl, bucket: BucketAccess): Acl {
   return aclsDisabled(bucket) ? cannedAcl('private', bucket.owner) : acl;
