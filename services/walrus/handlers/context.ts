@@ -53,13 +53,8 @@ export function mayAccess(
   return isAccessAllowed({ caller: context.caller, bucket, action, facts: context.facts, ...resource });
 }
 
-export function requireAccess(
-  context: Pick<WalrusContext, 'caller' | 'facts'>,
-  bucket: BucketRecord,
-  action: string,
-  resource: { key?: string; acl?: Acl } = {},
-): void {
-  if (!mayAccess(context, bucket, action, resource)) throw s3Errors.accessDenied();
+export function requireAccess(...request: Parameters<typeof mayAccess>): void {
+  if (!mayAccess(...request)) throw s3Errors.accessDenied();
 }
 
 /** The bucket, for an action on the bucket itself (its settings, location, deletion) the caller may do. */
