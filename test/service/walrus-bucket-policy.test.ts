@@ -1,5 +1,8 @@
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { writeFileSync } from 'node:fs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCommand, temporaryDir } from '../helpers/cli.js';
@@ -253,4 +256,48 @@ t.test('x-amz-expected-bucket-owner: a bucket another account owns is refused, b
   );
   t.not(cli.code, 0);
   t.match(cli.stderr, /AccessDenied/);
+});
+
+t.test('policy variables confine each IAM user of the account to a home of their own', async (t) => {
+  const iam = new IAMClient({
+    endpoint: cloud.clc.url,
+    region: cloud.region,
+    credentials: cloud.admin,
+    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(cloud.caBundle) }) }),
+  });
+  t.teardown(() => iam.destroy());
+  await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }))).AccessKey;
+  const alice = { accessKeyId: key?.AccessKeyId ?? '', secretAccessKey: key?.SecretAccessKey ?? '' };
+  const homes = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'UsersStayHome',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        NotResource: 'arn:aws:s3:::homes/home/${aws:username}/*',
+        Condition: { StringEquals: { 'aws:PrincipalType': 'User' } },
+      },
+    ],
+  };
+  t.match(
+    await boto3Calls(cloud.admin, [
+      ['create_bucket', { Bucket: 'homes' }],
+      ['put_bucket_policy', { Bucket: 'homes', Policy: JSON.stringify(homes) }],
+      ['put_object', { Bucket: 'homes', Key: 'home/bob/plan.txt', Body: 'root may' }],
+    ]),
+    [{ status: 200 }, { status: 200 }, { status: 200 }],
+    'the account itself is no user: it writes anywhere',
+  );
+  t.match(
+    await boto3Calls(alice, [
+      ['put_object', { Bucket: 'homes', Key: 'home/alice/notes.txt', Body: 'mine' }],
+      ['get_object', { Bucket: 'homes', Key: 'home/alice/notes.txt' }],
+      ['put_object', { Bucket: 'homes', Key: 'home/bob/notes.txt', Body: 'not mine' }],
+      ['get_object', { Bucket: 'homes', Key: 'home/bob/plan.txt' }],
+    ]),
+    [{ status: 200 }, { status: 200 }, { status: 403, code: 'AccessDenied' }, { status: 403, code: 'AccessDenied' }],
+  );
 });

@@ -9,7 +9,9 @@ import { s3Errors } from '../s3-errors.js';
  * evaluated as IAM evaluates them: an explicit Deny wins, then an Allow; neither leaves the decision to the ACLs and
  * the owner (models/access.ts). Principals are this cloud's accounts: `*`, an account id, `arn:aws:iam::ID:root`, a
  * user's ARN, or the account id as `CanonicalUser`; `Service` and `Federated` principals are kept and match nobody.
- * Policy variables (`${aws:username}`) are taken literally.
+ * Policy variables (`${aws:username}`, `${aws:PrincipalAccount}`, `${s3:prefix, 'default'}`, and `${*}` `${?}` `${$}`
+ * for the characters themselves) are filled in from the request in resources and condition values, as IAM does for
+ * policies of version 2012-10-17; one without a value (and no default) matches nothing.
  */
 
 export type Effect = 'Allow' | 'Deny';
@@ -40,6 +42,12 @@ interface PrincipalSet {
   arns: Set<string>;
 }
 
+/** A pattern with IAM's wildcards, and maybe policy variables to fill in from the request first. */
+type Matcher = { regex: RegExp } | { template: TemplatePart[]; flags: string };
+
+/** A piece of a text with policy variables: as written (wildcards allowed), a variable, or a character as itself. */
+type TemplatePart = { text: string } | { variable: string; fallback?: string } | { literal: string };
+
 interface Condition {
   operator: string;
   negated: boolean;
@@ -47,6 +55,8 @@ interface Condition {
   quantifier?: 'ForAnyValue' | 'ForAllValues';
   key: string;
   values: string[];
+  /** Values with policy variables, by index into `values`. */
+  templates?: Map<number, TemplatePart[]>;
   /** IpAddress and NotIpAddress: the policy's ranges. */
   ranges?: BlockList;
 }
@@ -58,8 +68,8 @@ interface Statement {
   notPrincipal?: PrincipalSet;
   actions?: RegExp[];
   notActions?: RegExp[];
-  resources?: RegExp[];
-  notResources?: RegExp[];
+  resources?: Matcher[];
+  notResources?: Matcher[];
   conditions: Condition[];
   /** Whether this statement, an Allow, grants to anyone at all (see `isPublic`). */
   public: boolean;
@@ -296,12 +306,71 @@ function stringList(value: unknown, field: string): string[] {
 }
 
 /** IAM's wildcards: `*` any run of characters, `?` any one. */
-function wildcard(pattern: string, flags = 's'): RegExp {
-  const source = pattern
+function wildcardSource(pattern: string): string {
+  return pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, flags);
+}
+
+function literalSource(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function wildcard(pattern: string, flags = 's'): RegExp {
+  return new RegExp(`^${wildcardSource(pattern)}$`, flags);
+}
+
+/** A text's policy variables, or undefined when it has none (or the policy's version has none). */
+function parseTemplate(text: string, variables: boolean): TemplatePart[] | undefined {
+  if (!variables || !text.includes('${')) return undefined;
+  const parts: TemplatePart[] = [];
+  let at = 0;
+  for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
+    if (match.index > at) parts.push({ text: text.slice(at, match.index) });
+    const inside = (match[1] as string).trim();
+    if (inside === '*' || inside === '?' || inside === '$') parts.push({ literal: inside });
+    else {
+      const parsed = /^([A-Za-z0-9:_/.-]+)\s*(?:,\s*'([^']*)')?$/.exec(inside);
+      if (!parsed) throw malformed(`Invalid policy variable: ${match[0]}`);
+      parts.push({
+        variable: (parsed[1] as string).toLowerCase(),
+        ...(parsed[2] !== undefined && { fallback: parsed[2] }),
+      });
+    }
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at) });
+  return parts;
+}
+
+/** A template filled in from the request: as a pattern's source (wildcards where written) and as plain text. */
+function fillTemplate(parts: TemplatePart[], facts: RequestFacts): { source: string; text: string } | undefined {
+  let source = '';
+  let text = '';
+  for (const part of parts) {
+    let value: string;
+    if ('text' in part) {
+      source += wildcardSource(part.text);
+      text += part.text;
+      continue;
+    }
+    if ('literal' in part) value = part.literal;
+    else {
+      const found = factValues(facts, part.variable)?.[0] ?? part.fallback;
+      if (found === undefined) return undefined;
+      value = found;
+    }
+    source += literalSource(value);
+    text += value;
+  }
+  return { source, text };
+}
+
+function matches(matcher: Matcher, value: string, facts: RequestFacts): boolean {
+  if ('regex' in matcher) return matcher.regex.test(value);
+  const filled = fillTemplate(matcher.template, facts);
+  return filled !== undefined && new RegExp(`^${filled.source}$`, matcher.flags).test(value);
 }
 
 function dateValue(text: string): number | undefined {
@@ -350,15 +419,21 @@ function actionPatterns(value: unknown, field: string): { patterns: RegExp[]; li
 
 const s3ArnPrefix = 'arn:aws:s3:::';
 
-function resourcePatterns(value: unknown, field: string, bucket: string): { patterns: RegExp[]; given: string[] } {
+function resourcePatterns(
+  value: unknown,
+  field: string,
+  bucket: string,
+  variables: boolean,
+): { patterns: Matcher[]; given: string[] } {
   const given = stringList(value, field);
-  const patterns = given.map((resource) => {
-    if (resource === '*') return wildcard(resource);
+  const patterns = given.map((resource): Matcher => {
+    if (resource === '*') return { regex: wildcard(resource) };
     const bucketPart = resource.startsWith(s3ArnPrefix) ? resource.slice(s3ArnPrefix.length).split('/')[0] : undefined;
     if (bucketPart === undefined || !wildcard(bucketPart).test(bucket)) {
       throw malformed(`Policy has invalid resource: ${resource} is not this bucket (${s3ArnPrefix}${bucket}) or in it`);
     }
-    return wildcard(resource);
+    const template = parseTemplate(resource, variables);
+    return template ? { template, flags: 's' } : { regex: wildcard(resource) };
   });
   return { patterns, given };
 }
@@ -378,7 +453,7 @@ function conditionKeyKnown(key: string): boolean {
   );
 }
 
-function conditions(value: unknown): Condition[] {
+function conditions(value: unknown, variables: boolean): Condition[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw malformed('Condition must be an object of operators');
   }
@@ -410,6 +485,14 @@ function conditions(value: unknown): Condition[] {
         ...(parts?.[1] !== undefined && { quantifier: parts[1] as 'ForAnyValue' | 'ForAllValues' }),
       };
       if (operator === 'ip' || operator === 'not-ip') condition.ranges = ipRanges(values);
+      else {
+        const templates = new Map<number, TemplatePart[]>();
+        values.forEach((text, index) => {
+          const template = parseTemplate(text, variables);
+          if (template) templates.set(index, template);
+        });
+        if (templates.size > 0) condition.templates = templates;
+      }
       list.push(condition);
     }
   }
@@ -444,7 +527,7 @@ function limitsCaller(condition: Condition): boolean {
   return condition.values.every((value) => !/[*?]/.test(value));
 }
 
-function statementFrom(raw: unknown, bucket: string): Statement {
+function statementFrom(raw: unknown, bucket: string, variables: boolean): Statement {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('Statement must be an object');
   const given = raw as Record<string, unknown>;
   for (const field of Object.keys(given)) {
@@ -464,9 +547,10 @@ function statementFrom(raw: unknown, bucket: string): Statement {
   const notPrincipal = given.NotPrincipal !== undefined ? principalSet(given.NotPrincipal, 'NotPrincipal') : undefined;
   const actions = given.Action !== undefined ? actionPatterns(given.Action, 'Action') : undefined;
   const notActions = given.NotAction !== undefined ? actionPatterns(given.NotAction, 'NotAction') : undefined;
-  const resources = given.Resource !== undefined ? resourcePatterns(given.Resource, 'Resource', bucket) : undefined;
+  const resources =
+    given.Resource !== undefined ? resourcePatterns(given.Resource, 'Resource', bucket, variables) : undefined;
   const notResources =
-    given.NotResource !== undefined ? resourcePatterns(given.NotResource, 'NotResource', bucket) : undefined;
+    given.NotResource !== undefined ? resourcePatterns(given.NotResource, 'NotResource', bucket, variables) : undefined;
   if (actions && resources) {
     const kinds = resources.given.map(resourceKinds);
     for (const action of actions.literal) {
@@ -476,7 +560,7 @@ function statementFrom(raw: unknown, bucket: string): Statement {
       }
     }
   }
-  const statementConditions = given.Condition === undefined ? [] : conditions(given.Condition);
+  const statementConditions = given.Condition === undefined ? [] : conditions(given.Condition, variables);
   const everyone = principal?.everyone === true || notPrincipal !== undefined;
   return {
     ...(typeof given.Sid === 'string' && { sid: given.Sid }),
@@ -514,7 +598,8 @@ export function parseBucketPolicy(text: string, bucket: string): BucketPolicy {
   if (statement === undefined) throw malformed('Missing required field Statement');
   const raws = Array.isArray(statement) ? statement : [statement];
   if (raws.length === 0) throw malformed('Could not parse the policy: Statement is empty!');
-  const statements = raws.map((raw) => statementFrom(raw, bucket));
+  // Policy variables came with the 2012-10-17 version of the language; older policies mean `${` as written.
+  const statements = raws.map((raw) => statementFrom(raw, bucket, version === '2012-10-17'));
   const sids = statements.flatMap((each) => (each.sid === undefined || each.sid === '' ? [] : [each.sid]));
   if (new Set(sids).size !== sids.length) throw malformed('Statement IDs (SID) in a single policy must be unique');
   return { statements, isPublic: statements.some((each) => each.public) };
@@ -581,6 +666,20 @@ export function factValues(facts: RequestFacts, key: string): string[] | undefin
   }
 }
 
+/** One test per value of a condition, its policy variables filled in (a value whose variable has none drops out). */
+function policyValueTesters(condition: Condition, facts: RequestFacts): ((value: string) => boolean)[] {
+  const compare = (operators[condition.operator] as { compare: Comparator }).compare;
+  return condition.values.flatMap((policyValue, index) => {
+    const template = condition.templates?.get(index);
+    if (!template) return [(value: string) => compare(value, policyValue)];
+    const filled = fillTemplate(template, facts);
+    if (!filled) return [];
+    if (compare !== stringLike) return [(value: string) => compare(value, filled.text)];
+    const pattern = new RegExp(`^${filled.source}$`, 's');
+    return [(value: string) => pattern.test(value)];
+  });
+}
+
 function conditionHolds(condition: Condition, facts: RequestFacts): boolean {
   const present = factValues(facts, condition.key);
   if (condition.operator === 'Null') {
@@ -590,16 +689,17 @@ function conditionHolds(condition: Condition, facts: RequestFacts): boolean {
     if (condition.quantifier === 'ForAllValues') return true;
     return condition.ifExists || (condition.negated && condition.quantifier === undefined);
   }
-  const operator = operators[condition.operator];
-  const matches = (value: string): boolean => {
-    if (condition.ranges) {
-      const family = isIP(value);
-      return family !== 0 && condition.ranges.check(value, family === 6 ? 'ipv6' : 'ipv4');
-    }
-    const compare = (operator as { compare: Comparator }).compare;
-    return condition.values.some((policyValue) => compare(value, policyValue));
-  };
-  const test = (value: string) => (condition.negated ? !matches(value) : matches(value));
+  const ranges = condition.ranges;
+  const testers: ((value: string) => boolean)[] = ranges
+    ? [
+        (value) => {
+          const family = isIP(value);
+          return family !== 0 && ranges.check(value, family === 6 ? 'ipv6' : 'ipv4');
+        },
+      ]
+    : policyValueTesters(condition, facts);
+  const matched = (value: string) => testers.some((tester) => tester(value));
+  const test = (value: string) => (condition.negated ? !matched(value) : matched(value));
   if (condition.quantifier === 'ForAllValues') return present.every(test);
   return present.some(test);
 }
@@ -610,8 +710,9 @@ function statementApplies(statement: Statement, question: PolicyQuestion): boole
   if (statement.notPrincipal && inSet(statement.notPrincipal, principal)) return false;
   if (statement.actions && !statement.actions.some((pattern) => pattern.test(question.action))) return false;
   if (statement.notActions?.some((pattern) => pattern.test(question.action))) return false;
-  if (statement.resources && !statement.resources.some((pattern) => pattern.test(question.resource))) return false;
-  if (statement.notResources?.some((pattern) => pattern.test(question.resource))) return false;
+  const resource = (matcher: Matcher) => matches(matcher, question.resource, question.facts);
+  if (statement.resources && !statement.resources.some(resource)) return false;
+  if (statement.notResources?.some(resource)) return false;
   return statement.conditions.every((condition) => conditionHolds(condition, question.facts));
 }
 

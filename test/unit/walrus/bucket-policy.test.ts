@@ -266,3 +266,49 @@ t.test('access: the policy first, then ACLs and ownership', async (t) => {
     'without a policy, the ACL decides as before',
   );
 });
+
+t.test('policy variables: filled from the request, literal where they must be, absent means no match', async (t) => {
+  const home = {
+    Effect: 'Allow',
+    Principal: { AWS: other.id },
+    Action: 's3:GetObject',
+    Resource: `arn:aws:s3:::${bucketName}/home/\${aws:username}/*`,
+  };
+  const user = (name: string) => ({ accountId: other.id, arn: `arn:aws:iam::${other.id}:user/staff/${name}` });
+  const ask = (text: string, key: string, principal: RequestFacts['principal'], extra: Partial<RequestFacts> = {}) =>
+    policyVerdict(parseBucketPolicy(text, bucketName), {
+      action: 's3:GetObject',
+      resource: s3Arn(bucketName, key),
+      facts: { ...facts({}, undefined), ...(principal && { principal }), ...extra },
+    });
+  const current = policy(home);
+  t.equal(ask(current, 'home/alice/notes.txt', user('alice')), 'Allow');
+  t.equal(ask(current, 'home/bob/notes.txt', user('alice')), undefined, "another user's home");
+  t.equal(ask(current, 'home/a.b/x', user('a.b')), 'Allow');
+  t.equal(ask(current, 'home/aXb/x', user('a.b')), undefined, 'a value is literal, not a pattern');
+  t.equal(
+    ask(current, 'home/alice/x', { accountId: other.id, arn: `arn:aws:iam::${other.id}:root` }),
+    undefined,
+    'the account itself has no user name: the resource matches nothing',
+  );
+  const withDefault = policy({
+    ...home,
+    Principal: '*',
+    Resource: `arn:aws:s3:::${bucketName}/home/\${aws:username, 'guest'}/*`,
+  });
+  t.equal(ask(withDefault, 'home/guest/x', undefined), 'Allow', 'a default stands in for a missing value');
+  const star = policy({ ...home, Resource: `arn:aws:s3:::${bucketName}/star\${*}` });
+  t.equal(ask(star, 'star*', user('alice')), 'Allow');
+  t.equal(ask(star, 'starX', user('alice')), undefined, '${*} is the character itself');
+  const old = JSON.stringify({ Version: '2008-10-17', Statement: [home] });
+  t.equal(ask(old, 'home/${aws:username}/x', user('alice')), 'Allow', 'the 2008 language has no variables');
+  t.equal(ask(old, 'home/alice/x', user('alice')), undefined);
+  const byPrefix = policy({
+    ...home,
+    Resource: `arn:aws:s3:::${bucketName}/*`,
+    Condition: { StringLike: { 's3:prefix': 'home/${aws:username}/*' } },
+  });
+  t.equal(ask(byPrefix, 'x', user('alice'), { query: { prefix: 'home/alice/2026/' } }), 'Allow');
+  t.equal(ask(byPrefix, 'x', user('alice'), { query: { prefix: 'home/bob/' } }), undefined);
+  t.match(malformed(policy({ ...home, Resource: `arn:aws:s3:::${bucketName}/\${aws:user name}` })), /policy variable/);
+});
