@@ -72,6 +72,8 @@ const allowedCodes = new Set([
   'InvalidManifest',
   'InvalidAMIAttributeItemValue',
   'InvalidKey.Format',
+  // EC2's own name for a placement group that is not there (not `.NotFound`).
+  'InvalidPlacementGroup.Unknown',
   'IncorrectInstanceState',
   'IncorrectState',
   'DependencyViolation',
