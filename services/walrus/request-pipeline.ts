@@ -312,10 +312,13 @@ function requestFacts(
   const userAgent = headerValue(signed, 'user-agent');
   const referer = headerValue(signed, 'referer');
   const method = authenticated?.method;
+  const socket = request.socket as { getProtocol?: () => string | null };
+  const tlsVersion = socket.getProtocol?.()?.replace(/^TLSv/, '') ?? undefined;
   return {
     sourceIp: (request.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, ''),
     time: new Date(),
-    secureTransport: (request.socket as { encrypted?: boolean }).encrypted === true,
+    secureTransport: tlsVersion !== undefined,
+    ...(tlsVersion !== undefined && { tlsVersion }),
     ...(userAgent !== undefined && { userAgent }),
     ...(referer !== undefined && { referer }),
     ...(method && {

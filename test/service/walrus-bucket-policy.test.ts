@@ -301,3 +301,43 @@ t.test('policy variables confine each IAM user of the account to a home of their
     [{ status: 200 }, { status: 200 }, { status: 403, code: 'AccessDenied' }, { status: 403, code: 'AccessDenied' }],
   );
 });
+
+t.test("objects' tags decide under s3:ExistingObjectTag; the TLS version is the connection's", async (t) => {
+  const tagged = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublishedByTag',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::tagged/*',
+        Condition: {
+          StringEquals: { 's3:ExistingObjectTag/visibility': 'public' },
+          NumericGreaterThanEquals: { 's3:TlsVersion': '1.2' },
+        },
+      },
+    ],
+  };
+  t.match(
+    await boto3Calls(cloud.admin, [
+      ['create_bucket', { Bucket: 'tagged' }],
+      ['put_bucket_policy', { Bucket: 'tagged', Policy: JSON.stringify(tagged) }],
+      ['put_object', { Bucket: 'tagged', Key: 'shown.txt', Body: 'on show', Tagging: 'visibility=public' }],
+      ['put_object', { Bucket: 'tagged', Key: 'hidden.txt', Body: 'hidden', Tagging: 'visibility=internal' }],
+    ]),
+    [{ status: 200 }, { status: 200 }, { status: 200 }, { status: 200 }],
+  );
+  t.same(await anonymousGet('/tagged/shown.txt'), { status: 200, body: 'on show' });
+  t.equal((await anonymousGet('/tagged/hidden.txt')).status, 403);
+  t.match(
+    await boto3Calls(cloud.admin, [
+      [
+        'put_object_tagging',
+        { Bucket: 'tagged', Key: 'hidden.txt', Tagging: { TagSet: [{ Key: 'visibility', Value: 'public' }] } },
+      ],
+    ]),
+    [{ status: 200 }],
+  );
+  t.same(await anonymousGet('/tagged/hidden.txt'), { status: 200, body: 'hidden' }, 'retagged: shown');
+});

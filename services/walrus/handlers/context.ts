@@ -6,7 +6,7 @@ import type { RequestFacts } from '../models/bucket-policy.js';
 import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
 import type { ByteStore } from '../storage/byte-store.js';
-import type { Acl, BucketRecord, MetadataStore, Owner } from '../storage/metadata-store.js';
+import type { Acl, BucketRecord, MetadataStore, ObjectRecord, Owner, Tag } from '../storage/metadata-store.js';
 import type { OrphanWatch } from '../storage/orphan-watch.js';
 
 /** What every Walrus handler gets besides its typed input; never the HTTP request itself. */
@@ -39,6 +39,18 @@ export function requireBucket(context: WalrusContext, name: string): BucketRecor
   return bucket;
 }
 
+/** What an access check is about, besides the bucket: an object's key, the ACL that may grant it, its tags. */
+export interface AccessResource {
+  key?: string;
+  acl?: Acl;
+  tags?: readonly Tag[];
+}
+
+/** An object version as an access check's resource: its key, ACL and tags (for `s3:ExistingObjectTag/...`). */
+export function objectResource(object: ObjectRecord): AccessResource {
+  return { key: object.key, acl: object.acl, tags: object.tags };
+}
+
 /**
  * Whether the caller may do `action` (IAM's name: `s3:GetObject`) in `bucket`, on the object `key` with `acl` or on
  * the bucket (its ACL, where ACLs can grant the action): the bucket's policy, then ACLs, then ownership
@@ -48,7 +60,7 @@ export function mayAccess(
   context: Pick<WalrusContext, 'caller' | 'facts'>,
   bucket: BucketRecord,
   action: string,
-  resource: { key?: string; acl?: Acl } = {},
+  resource: AccessResource = {},
 ): boolean {
   return isAccessAllowed({ caller: context.caller, bucket, action, facts: context.facts, ...resource });
 }

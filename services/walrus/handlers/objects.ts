@@ -26,6 +26,7 @@ import {
   dropBlobs,
   mayAccess,
   newOpaqueId,
+  objectResource,
   quoteEtag,
   requireAccess,
   requireBucket,
@@ -276,7 +277,7 @@ export function copySourceObject(
   const source = parseCopySource(input.CopySource);
   const bucket = requireBucket(context, source.bucket);
   const object = findObject(context, bucket, source.key, source.versionId);
-  requireAccess(context, bucket, objectAction('s3:GetObject', source.versionId), { key: source.key, acl: object.acl });
+  requireAccess(context, bucket, objectAction('s3:GetObject', source.versionId), objectResource(object));
   const modified = secondsOf(object.lastModified);
   if (input.CopySourceIfMatch !== undefined && !etagMatches(input.CopySourceIfMatch, object.etag)) {
     throw s3Errors.preconditionFailed('x-amz-copy-source-If-Match');
@@ -366,7 +367,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), { key: input.Key, acl: object.acl });
+    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), objectResource(object));
     checkConditions(input, object);
     const range = rangeOf(input, object);
     const length = range ? range.end - range.start + 1 : object.size;
@@ -381,7 +382,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async HeadObject(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), { key: input.Key, acl: object.acl });
+    requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), objectResource(object));
     checkConditions(input, object);
     const range = rangeOf(input, object);
     return {
@@ -484,20 +485,14 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:GetObjectAcl', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:GetObjectAcl', input.VersionId), objectResource(object));
     return aclToWire(aclAsRead(object.acl, bucket));
   },
 
   async PutObjectAcl(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:PutObjectAcl', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:PutObjectAcl', input.VersionId), objectResource(object));
     const fromHeaders = aclFromHeaders(input, object.owner, bucket.owner);
     const acl = fromHeaders ?? (input.AccessControlPolicy && aclFromPolicy(input.AccessControlPolicy, object.owner));
     if (!acl) throw s3Errors.malformedAclError();
@@ -536,10 +531,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectAttributes(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:GetObjectAttributes', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:GetObjectAttributes', input.VersionId), objectResource(object));
     const wanted = new Set<string>(input.ObjectAttributes ?? []);
     if (wanted.size === 0) {
       throw s3Errors.invalidArgument(
@@ -572,10 +564,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async GetObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:GetObjectTagging', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:GetObjectTagging', input.VersionId), objectResource(object));
     return {
       TagSet: object.tags,
       ...(versionHeader(bucket, object.versionId) !== undefined && { VersionId: object.versionId }),
@@ -585,10 +574,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async PutObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:PutObjectTagging', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:PutObjectTagging', input.VersionId), objectResource(object));
     const tags = checkTags(input.Tagging?.TagSet ?? []);
     context.meta.updateObject(bucket.name, object.key, object.versionId, { tags });
     return versionHeader(bucket, object.versionId) !== undefined ? { VersionId: object.versionId } : {};
@@ -597,10 +583,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
   async DeleteObjectTagging(input, context) {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
-    requireAccess(context, bucket, objectAction('s3:DeleteObjectTagging', input.VersionId), {
-      key: input.Key,
-      acl: object.acl,
-    });
+    requireAccess(context, bucket, objectAction('s3:DeleteObjectTagging', input.VersionId), objectResource(object));
     context.meta.updateObject(bucket.name, object.key, object.versionId, { tags: [] });
     return versionHeader(bucket, object.versionId) !== undefined ? { VersionId: object.versionId } : {};
   },
@@ -644,7 +627,7 @@ function lockedObject(
 ): { bucket: BucketRecord; object: ObjectRecord } {
   const bucket = requireBucket(context, input.Bucket);
   const object = findObject(context, bucket, input.Key, input.VersionId);
-  requireAccess(context, bucket, action, { key: input.Key, acl: object.acl });
+  requireAccess(context, bucket, action, objectResource(object));
   if (!bucket.objectLock) throw s3Errors.objectLockNotEnabled();
   if (object.isDeleteMarker) throw s3Errors.methodNotAllowed('PUT');
   return { bucket, object };

@@ -1,4 +1,4 @@
-import type { Acl, Permission } from '../storage/metadata-store.js';
+import type { Acl, Permission, Tag } from '../storage/metadata-store.js';
 import { aclGrants, aclsDisabled, type BucketAccess, type Caller } from './acl.js';
 import { compiledPolicy, policyVerdict, s3Arn, type RequestFacts } from './bucket-policy.js';
 
@@ -59,6 +59,8 @@ export interface AccessRequest {
   key?: string;
   /** The ACL of the resource: the object's for an action on an object, else the bucket's. */
   acl?: Acl;
+  /** The object's tags, for an action on an object that exists (`s3:ExistingObjectTag/...`). */
+  tags?: readonly Tag[];
   /** What the request brings to the policy's conditions (asked for only when the bucket has a policy). */
   facts: () => RequestFacts;
 }
@@ -69,11 +71,12 @@ export function isAccessAllowed(request: AccessRequest): boolean {
   if (ownerOnlyActions.has(action)) return isBucketOwner;
   const policy = compiledPolicy(bucket);
   if (policy) {
-    const verdict = policyVerdict(policy, {
-      action,
-      resource: s3Arn(bucket.name, request.key),
-      facts: request.facts(),
-    });
+    const facts = {
+      ...request.facts(),
+      resourceAccount: bucket.owner.id,
+      ...(request.tags && { objectTags: request.tags }),
+    };
+    const verdict = policyVerdict(policy, { action, resource: s3Arn(bucket.name, request.key), facts });
     if (verdict === 'Deny') return false;
     const restricted = policy.isPublic && bucket.publicAccessBlock?.restrictPublicBuckets === true && !isBucketOwner;
     const othersObject = request.acl !== undefined && request.acl.owner.id !== bucket.owner.id && !aclsDisabled(bucket);

@@ -34,6 +34,11 @@ export interface RequestFacts {
   amzHeaders: Readonly<Record<string, string>>;
   /** The query parameters conditions can name: `prefix`, `delimiter`, `max-keys`, `versionId`. */
   query: Readonly<Record<string, string>>;
+  /** The TLS version of the connection (`1.3`), if it is one. */
+  tlsVersion?: string;
+  /** Filled in by the access check: the account that owns the bucket, and the tags of the object asked about. */
+  resourceAccount?: string;
+  objectTags?: readonly { Key: string; Value: string }[];
 }
 
 interface PrincipalSet {
@@ -334,7 +339,7 @@ function parseTemplate(text: string, variables: boolean): TemplatePart[] | undef
       const parsed = /^([A-Za-z0-9:_/.-]+)\s*(?:,\s*'([^']*)')?$/.exec(inside);
       if (!parsed) throw malformed(`Invalid policy variable: ${match[0]}`);
       parts.push({
-        variable: (parsed[1] as string).toLowerCase(),
+        variable: normalizedKey(parsed[1] as string),
         ...(parsed[2] !== undefined && { fallback: parsed[2] }),
       });
     }
@@ -444,6 +449,15 @@ function resourceKinds(resource: string): { bucket: boolean; object: boolean } {
   return { bucket: !rest.includes('/'), object: rest.includes('/') || rest.includes('*') };
 }
 
+const tagKeyFamilies = ['s3:existingobjecttag/', 's3:requestobjecttag/'];
+
+/** A condition key as facts are looked up by: lower case, but for the tag key of a tag condition (tags are exact). */
+function normalizedKey(key: string): string {
+  const lower = key.toLowerCase();
+  const family = tagKeyFamilies.find((prefix) => lower.startsWith(prefix));
+  return family ? family + key.slice(family.length) : lower;
+}
+
 function conditionKeyKnown(key: string): boolean {
   if (key.startsWith('aws:')) return key.length > 4;
   if (!key.startsWith('s3:')) return false;
@@ -467,8 +481,8 @@ function conditions(value: unknown, variables: boolean): Condition[] {
       throw malformed(`Condition ${given} must be an object of keys and values`);
     }
     for (const [key, raw] of Object.entries(keys)) {
-      const lower = key.toLowerCase();
-      if (!conditionKeyKnown(lower)) throw malformed(`Policy has an invalid condition key: ${key}`);
+      const lower = normalizedKey(key);
+      if (!conditionKeyKnown(lower.toLowerCase())) throw malformed(`Policy has an invalid condition key: ${key}`);
       const values = (Array.isArray(raw) ? raw : [raw]).map((item) => {
         if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
           throw malformed(`Condition ${given} ${key}: values must be strings, numbers or booleans`);
@@ -661,9 +675,36 @@ export function factValues(facts: RequestFacts, key: string): string[] | undefin
       return one(facts.query[key.slice(3)]);
     case 's3:versionid':
       return one(facts.query.versionId);
-    default:
-      return key.startsWith('s3:x-amz-') ? one(facts.amzHeaders[key.slice(3)]) : undefined;
+    case 's3:tlsversion':
+      return one(facts.tlsVersion);
+    case 's3:resourceaccount':
+      return one(facts.resourceAccount);
+    case 's3:object-lock-mode':
+    case 's3:object-lock-retain-until-date':
+    case 's3:object-lock-legal-hold':
+      return one(facts.amzHeaders[`x-amz-${key.slice(3)}`]);
+    case 's3:object-lock-remaining-retention-days': {
+      const until = Date.parse(facts.amzHeaders['x-amz-object-lock-retain-until-date'] ?? '');
+      return Number.isNaN(until) ? undefined : [String(Math.ceil((until - facts.time.getTime()) / 86_400_000))];
+    }
+    case 's3:requestobjecttagkeys': {
+      const keys = [...requestTags(facts).keys()];
+      return keys.length === 0 ? undefined : keys;
+    }
   }
+  if (key.startsWith('s3:x-amz-')) return one(facts.amzHeaders[key.slice(3)]);
+  if (key.startsWith('s3:existingobjecttag/')) {
+    const tagKey = key.slice('s3:existingobjecttag/'.length);
+    return one(facts.objectTags?.find((tag) => tag.Key === tagKey)?.Value);
+  }
+  if (key.startsWith('s3:requestobjecttag/'))
+    return one(requestTags(facts).get(key.slice('s3:requestobjecttag/'.length)));
+  return undefined;
+}
+
+/** The tags a request gives its new object (`x-amz-tagging`, URL-encoded). */
+function requestTags(facts: RequestFacts): Map<string, string> {
+  return new Map(new URLSearchParams(facts.amzHeaders['x-amz-tagging'] ?? ''));
 }
 
 /** One test per value of a condition, its policy variables filled in (a value whose variable has none drops out). */

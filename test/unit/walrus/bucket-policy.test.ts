@@ -32,6 +32,20 @@ function policy(...statements: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
+/** A bucket of `owner` whose policy is these statements. */
+function bucketWith(...statements: Record<string, unknown>[]): BucketRecord {
+  return {
+    name: bucketName,
+    owner,
+    createdAt: '2026-12-06T00:00:00Z',
+    region: 'mallee-1',
+    acl: cannedAcl('private', owner),
+    versioning: '',
+    tags: [],
+    policy: policy(...statements),
+  };
+}
+
 const publicRead = {
   Sid: 'PublicRead',
   Effect: 'Allow',
@@ -312,3 +326,48 @@ t.test('policy variables: filled from the request, literal where they must be, a
   t.equal(ask(byPrefix, 'x', user('alice'), { query: { prefix: 'home/bob/' } }), undefined);
   t.match(malformed(policy({ ...home, Resource: `arn:aws:s3:::${bucketName}/\${aws:user name}` })), /policy variable/);
 });
+
+t.test(
+  'condition keys from the object and the request: tags, the bucket owner, TLS, Object Lock headers',
+  async (t) => {
+    const byTag = bucketWith({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${bucketName}/*`,
+      Condition: { StringEquals: { 's3:ExistingObjectTag/Classification': 'public' } },
+    });
+    const read = (tags: { Key: string; Value: string }[] | undefined) =>
+      isAccessAllowed({
+        caller: other,
+        bucket: byTag,
+        action: 's3:GetObject',
+        key: 'a',
+        acl: cannedAcl('private', owner),
+        ...(tags && { tags }),
+        facts: () => facts(),
+      });
+    t.ok(read([{ Key: 'Classification', Value: 'public' }]), "the object's tag");
+    t.notOk(read([{ Key: 'Classification', Value: 'secret' }]));
+    t.notOk(read([{ Key: 'classification', Value: 'public' }]), 'tag keys are exact');
+    t.notOk(read(undefined), 'no tags');
+
+    const verdict = (condition: Record<string, unknown>, given: Partial<RequestFacts>) =>
+      policyVerdict(parseBucketPolicy(policy({ ...publicRead, Condition: condition }), bucketName), {
+        action: 's3:GetObject',
+        resource: s3Arn(bucketName, 'a'),
+        facts: facts(given),
+      });
+    const tagged = { amzHeaders: { 'x-amz-tagging': 'Team=storage&Env=prod' } };
+    t.equal(verdict({ StringEquals: { 's3:RequestObjectTag/Team': 'storage' } }, tagged), 'Allow');
+    t.equal(verdict({ StringEquals: { 's3:RequestObjectTag/Team': 'compute' } }, tagged), undefined);
+    t.equal(verdict({ 'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['Team', 'Env'] } }, tagged), 'Allow');
+    t.equal(verdict({ 'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['Team'] } }, tagged), undefined);
+    t.equal(verdict({ StringEquals: { 's3:ResourceAccount': owner.id } }, { resourceAccount: owner.id }), 'Allow');
+    t.equal(verdict({ NumericGreaterThanEquals: { 's3:TlsVersion': '1.2' } }, { tlsVersion: '1.3' }), 'Allow');
+    t.equal(verdict({ NumericGreaterThanEquals: { 's3:TlsVersion': '1.2' } }, { tlsVersion: '1.1' }), undefined);
+    const locked = { amzHeaders: { 'x-amz-object-lock-retain-until-date': '2026-12-16T12:00:00Z' } };
+    t.equal(verdict({ NumericLessThanEquals: { 's3:object-lock-remaining-retention-days': 10 } }, locked), 'Allow');
+    t.equal(verdict({ NumericLessThanEquals: { 's3:object-lock-remaining-retention-days': 9 } }, locked), undefined);
+  },
+);
