@@ -32,8 +32,8 @@ function policy(...statements: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-/** A bucket of `owner` whose policy is these statements. */
-function bucketWith(...statements: Record<string, unknown>[]): BucketRecord {
+/** A private bucket of `owner`, with `extra` settings. */
+function bucket(extra: Partial<BucketRecord> = {}): BucketRecord {
   return {
     name: bucketName,
     owner,
@@ -42,8 +42,13 @@ function bucketWith(...statements: Record<string, unknown>[]): BucketRecord {
     acl: cannedAcl('private', owner),
     versioning: '',
     tags: [],
-    policy: policy(...statements),
+    ...extra,
   };
+}
+
+/** A bucket of `owner` whose policy is these statements. */
+function bucketWith(...statements: Record<string, unknown>[]): BucketRecord {
+  return bucket({ policy: policy(...statements) });
 }
 
 const publicRead = {
@@ -211,16 +216,6 @@ t.test('a public policy is one that allows "*" without pinning the caller down',
 });
 
 t.test('access: the policy first, then ACLs and ownership', async (t) => {
-  const bucket = (extra: Partial<BucketRecord> = {}): BucketRecord => ({
-    name: bucketName,
-    owner,
-    createdAt: '2026-12-06T00:00:00Z',
-    region: 'mallee-1',
-    acl: cannedAcl('private', owner),
-    versioning: '',
-    tags: [],
-    ...extra,
-  });
   const ownersObject = cannedAcl('private', owner);
   const ask = (request: Partial<AccessRequest> & { bucket: BucketRecord; action: string }, caller = other) =>
     isAccessAllowed({ caller, facts: () => facts({}, caller), ...request });
