@@ -94,6 +94,64 @@ t.test(
   },
 );
 
+t.test('settings set to what every bucket has are accepted (Terraform sets them so); others are refused', async (t) => {
+  const bucket = { Bucket: 'settings' };
+  const answers = await boto3Calls(cloud.admin, [
+    ['put_bucket_request_payment', { ...bucket, RequestPaymentConfiguration: { Payer: 'BucketOwner' } }],
+    ['put_bucket_request_payment', { ...bucket, RequestPaymentConfiguration: { Payer: 'Requester' } }],
+    ['put_bucket_accelerate_configuration', { ...bucket, AccelerateConfiguration: { Status: 'Suspended' } }],
+    ['put_bucket_accelerate_configuration', { ...bucket, AccelerateConfiguration: { Status: 'Enabled' } }],
+    ['put_bucket_notification_configuration', { ...bucket, NotificationConfiguration: {} }],
+    [
+      'put_bucket_notification_configuration',
+      {
+        ...bucket,
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            { QueueArn: 'arn:aws:sqs:mallee-test-1:000000000000:q', Events: ['s3:ObjectCreated:*'] },
+          ],
+        },
+      },
+    ],
+    ['put_bucket_logging', { ...bucket, BucketLoggingStatus: {} }],
+    [
+      'put_bucket_logging',
+      { ...bucket, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: 'settings', TargetPrefix: 'logs/' } } },
+    ],
+    ['get_bucket_request_payment', bucket],
+    ['get_bucket_notification_configuration', bucket],
+  ]);
+  t.match(answers, [
+    { status: 200 },
+    { status: 501, code: 'NotImplemented' },
+    { status: 200 },
+    { status: 501, code: 'NotImplemented' },
+    { status: 200 },
+    { status: 501, code: 'NotImplemented' },
+    { status: 200 },
+    { status: 501, code: 'NotImplemented' },
+    { status: 200, body: { Payer: 'BucketOwner' } },
+    { status: 200, body: {} },
+  ]);
+  const cli = await runCommand(
+    '/usr/bin/aws',
+    [
+      '--endpoint-url',
+      cloud.url,
+      's3api',
+      'put-bucket-logging',
+      '--bucket',
+      'settings',
+      '--bucket-logging-status',
+      '{}',
+    ],
+    { env: cloud.awsEnv() },
+  );
+  t.equal(cli.code, 0, cli.stderr);
+  const theirs = await boto3Calls(other, [['put_bucket_logging', { ...bucket, BucketLoggingStatus: {} }]]);
+  t.match(theirs, [{ status: 403, code: 'AccessDenied' }], 'the owner alone');
+});
+
 t.test('only the owner reads them; a missing bucket is NoSuchBucket', async (t) => {
   const sample = ['get_bucket_policy', 'get_bucket_logging', 'get_bucket_encryption', 'delete_bucket_cors'];
   const theirs = await boto3Calls(
