@@ -16,6 +16,10 @@ const cloud = await startWalrus(t, { minPartSize: 1024 });
 const s3 = cloud.s3();
 const other = await cloud.newAccount('settings-other');
 
+/** The aws CLI v2's `s3api` against this cloud, as the admin. */
+const awsV2 = (...args: string[]) =>
+  runCommand('/usr/bin/aws', ['--endpoint-url', cloud.url, 's3api', ...args], { env: cloud.awsEnv() });
+
 /** Each call of the boto3 S3 client named, as `credentials`. */
 const boto3Calls = (
   credentials: { accessKeyId: string; secretAccessKey: string },
@@ -133,20 +137,7 @@ t.test('settings set to what every bucket has are accepted (Terraform sets them 
     { status: 200, body: { Payer: 'BucketOwner' } },
     { status: 200, body: {} },
   ]);
-  const cli = await runCommand(
-    '/usr/bin/aws',
-    [
-      '--endpoint-url',
-      cloud.url,
-      's3api',
-      'put-bucket-logging',
-      '--bucket',
-      'settings',
-      '--bucket-logging-status',
-      '{}',
-    ],
-    { env: cloud.awsEnv() },
-  );
+  const cli = await awsV2('put-bucket-logging', '--bucket', 'settings', '--bucket-logging-status', '{}');
   t.equal(cli.code, 0, cli.stderr);
   const theirs = await boto3Calls(other, [['put_bucket_logging', { ...bucket, BucketLoggingStatus: {} }]]);
   t.match(theirs, [{ status: 403, code: 'AccessDenied' }], 'the owner alone');
@@ -294,22 +285,15 @@ for marker in [0, 2]:
       },
     });
 
-    const cli = await runCommand(
-      '/usr/bin/aws',
-      [
-        '--endpoint-url',
-        cloud.url,
-        's3api',
-        'get-object-attributes',
-        '--bucket',
-        'settings',
-        '--key',
-        'parts',
-        '--object-attributes',
-        'ETag',
-        'ObjectSize',
-      ],
-      { env: cloud.awsEnv() },
+    const cli = await awsV2(
+      'get-object-attributes',
+      '--bucket',
+      'settings',
+      '--key',
+      'parts',
+      '--object-attributes',
+      'ETag',
+      'ObjectSize',
     );
     t.equal(cli.code, 0, cli.stderr);
     t.match(JSON.parse(cli.stdout), { ETag: /^[0-9a-f]{32}-3$/, ObjectSize: 5120 }, 'the aws CLI v2 reads them too');
@@ -552,10 +536,7 @@ t.test('ownership controls: set at creation or later, read back, owner only, che
     theirs.every((answer) => answer.status === 403 && answer.code === 'AccessDenied'),
     JSON.stringify(theirs),
   );
-  const run = (...args: string[]) =>
-    runCommand('/usr/bin/aws', ['--endpoint-url', cloud.url, 's3api', ...args, '--bucket', 'owned-at-birth'], {
-      env: cloud.awsEnv(),
-    });
+  const run = (...args: string[]) => awsV2(...args, '--bucket', 'owned-at-birth');
   const cli = await run('get-bucket-ownership-controls');
   t.same(
     JSON.parse(cli.stdout),
@@ -865,13 +846,7 @@ t.test('CORS: rules kept and checked, preflights answered from them, pages get t
     theirs.every((answer) => answer.status === 403),
     JSON.stringify(theirs),
   );
-  const cli = await runCommand(
-    '/usr/bin/aws',
-    ['--endpoint-url', cloud.url, 's3api', 'get-bucket-cors', '--bucket', 'cors'],
-    {
-      env: cloud.awsEnv(),
-    },
-  );
+  const cli = await awsV2('get-bucket-cors', '--bucket', 'cors');
   t.same(JSON.parse(cli.stdout), { CORSRules: rules }, 'the aws CLI v2 reads them too');
 
   const upload = await preflight(app, 'PUT', 'Content-Type, X-Amz-Date');
