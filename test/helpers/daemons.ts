@@ -57,7 +57,7 @@ export interface TestDaemon {
   stop(): Promise<void>;
   /** SIGKILL, no goodbye. */
   kill(): void;
-  /** Starts it again on the same config and data, on a new port. */
+  /** Starts it again on the same config and data, on a new port (stopping it first if it still runs). */
   restart(): Promise<void>;
 }
 
@@ -98,7 +98,10 @@ export async function startDaemon(
     logPath,
     stop: () => stopDaemon(daemon.pid, configPath).then(() => undefined),
     kill: () => process.kill(daemon.pid, 'SIGKILL'),
+    // A daemon still running is stopped first: two on one data folder, the old one on its old port, would answer
+    // clients made before the restart and outlive the test.
     async restart() {
+      await stopDaemon(daemon.pid, configPath);
       daemon = await launchDaemon(config.component, configPath, logPath);
     },
   };
