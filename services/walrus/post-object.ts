@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { s3DialectErrors } from '../../src/aws/auth/auth-errors.js';
+import { safeEqual } from '../../src/aws/auth/canonical.js';
 import { deriveSigningKey, hmacSha256 } from '../../src/aws/auth/signing-key-cache.js';
 import type { CredentialLookup } from '../../src/aws/auth/types.js';
 import type { PutObjectInput } from '../../src/aws/generated/s3-types.js';
@@ -90,12 +91,6 @@ function receiveForm(request: IncomingMessage): Promise<ReceivedForm> {
   });
 }
 
-function sameSignature(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function requiredField(fields: ReadonlyMap<string, string>, name: string): string {
   const value = fields.get(name);
   if (value === undefined || value === '') {
@@ -142,7 +137,7 @@ async function formSigner(
     const known = await credentials.lookup(accessKeyId);
     if (!known) throw s3DialectErrors.unknownAccessKey(accessKeyId);
     const expected = hmacSha256(deriveSigningKey(known.secretAccessKey, date, region, 's3'), policy).toString('hex');
-    if (!sameSignature(v4Signature.toLowerCase(), expected)) {
+    if (!safeEqual(expected, v4Signature.toLowerCase())) {
       throw s3DialectErrors.signatureMismatch({ accessKeyId, signatureProvided: v4Signature, stringToSign: policy });
     }
     return known.principal;
@@ -151,7 +146,7 @@ async function formSigner(
   const known = await credentials.lookup(accessKeyId);
   if (!known) throw s3DialectErrors.unknownAccessKey(accessKeyId);
   const expected = createHmac('sha1', known.secretAccessKey).update(policy, 'utf8').digest('base64');
-  if (!sameSignature(v2Signature ?? '', expected)) {
+  if (!safeEqual(expected, v2Signature ?? '')) {
     throw s3DialectErrors.signatureMismatch({
       accessKeyId,
       signatureProvided: v2Signature ?? '',
