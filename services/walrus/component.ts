@@ -13,6 +13,7 @@ import { createWalrusPipeline } from './request-pipeline.js';
 import { S3Error } from './s3-errors.js';
 import type { S3ObjectStoreConfig } from '../../src/config/types.js';
 import { s3ShelfFor } from './storage/blob-shelf.js';
+import { BlobSealer } from './storage/blob-sealing.js';
 import { LocalDiskByteStore } from './storage/byte-store.js';
 import { MetadataStore } from './storage/metadata-store.js';
 import { OrphanWatch } from './storage/orphan-watch.js';
@@ -58,7 +59,12 @@ export const walrusComponent: ComponentDefinition = {
     // Small objects' bytes live in the metadata database (inline blobs), larger ones on the shelf: files of their own
     // on this disk, or keys in an S3-compatible engine's bucket when cloud.yaml names one (`objectStore`).
     const shelf = settings.objectStore?.engine === 's3' ? await s3ShelfFor(settings.objectStore) : undefined;
-    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), { inline: meta, ...(shelf && { shelf }) });
+    // Sealed blobs (server-side encryption) are opened with master keys kept in the metadata database.
+    const bytes = new LocalDiskByteStore(join(config.dataDir, 'objects'), {
+      inline: meta,
+      sealer: new BlobSealer(meta),
+      ...(shelf && { shelf }),
+    });
     // Orphan blobs (published, never recorded) are swept before serving: every blob is listed and looked up, which
     // for a large store takes a while. After a clean stop there are none to find, so only staging is cleared.
     const orphans = new OrphanWatch();

@@ -735,7 +735,7 @@ t.test('server-side encryption: SSE-C and SSE-KMS are refused and store nothing;
     { status: 400, code: 'InvalidRequest' },
   ]);
   t.equal(calls[10]!.status, 200);
-  t.notOk(calls[10]!.body!.ServerSideEncryption, 'and not confirmed: the bytes are not encrypted by Walrus');
+  t.equal(calls[10]!.body!.ServerSideEncryption, 'AES256', 'and performed (walrus-encryption.test.ts)');
   t.same(
     (calls[11]!.body!.Contents as { Key: string }[]).map((object) => object.Key),
     ['plain'],

@@ -5,9 +5,9 @@ import { requireBucketAccess, type WalrusContext } from './context.js';
 
 /**
  * Bucket settings Walrus does not keep: lifecycle rules in the old form (GetBucketLifecycle), website hosting,
- * default encryption, replication, logging, notifications, acceleration, requester pays, analytics, metrics,
- * inventory and Intelligent-Tiering configurations. Policies, public access blocks, ownership controls, CORS,
- * lifecycle rules and Object Lock are kept (handlers/buckets.ts, handlers/objects.ts). Each read answers as S3 does
+ * replication, logging, notifications, acceleration, requester pays, analytics, metrics, inventory and
+ * Intelligent-Tiering configurations. Policies, public access blocks, ownership controls, CORS, lifecycle rules,
+ * default encryption and Object Lock are kept (handlers/buckets.ts, handlers/objects.ts). Each read answers as S3 does
  * for a bucket with none configured, which every Walrus bucket is, and deleting one that is not there succeeds, as on S3: so clients
  * that read them all (Terraform's aws_s3_bucket, s3fs, Cyberduck) work unchanged. Setting one stays S3's
  * `NotImplemented` (501): Walrus would not enforce it (but for setting it to what it is, below). Like S3, only the
@@ -19,7 +19,6 @@ type Unconfigured = { action: string } & ({ refusal: () => S3Error } | { answer:
 const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
   GetBucketLifecycle: { action: 's3:GetLifecycleConfiguration', refusal: s3Errors.noSuchLifecycleConfiguration },
   GetBucketWebsite: { action: 's3:GetBucketWebsite', refusal: s3Errors.noSuchWebsiteConfiguration },
-  GetBucketEncryption: { action: 's3:GetEncryptionConfiguration', refusal: s3Errors.noEncryptionConfiguration },
   GetBucketReplication: { action: 's3:GetReplicationConfiguration', refusal: s3Errors.noReplicationConfiguration },
   GetBucketAnalyticsConfiguration: { action: 's3:GetAnalyticsConfiguration', refusal: s3Errors.noSuchConfiguration },
   GetBucketMetricsConfiguration: { action: 's3:GetMetricsConfiguration', refusal: s3Errors.noSuchConfiguration },
@@ -41,7 +40,6 @@ const unconfigured: Partial<Record<keyof S3Operations, Unconfigured>> = {
     answer: { IsTruncated: false },
   },
   DeleteBucketWebsite: { action: 's3:DeleteBucketWebsite', answer: {} },
-  DeleteBucketEncryption: { action: 's3:PutEncryptionConfiguration', answer: {} },
   DeleteBucketReplication: { action: 's3:PutReplicationConfiguration', answer: {} },
   // A configuration named by its id, which cannot exist here.
   DeleteBucketAnalyticsConfiguration: { action: 's3:PutAnalyticsConfiguration', refusal: s3Errors.noSuchConfiguration },

@@ -11,6 +11,7 @@ import {
 } from '../models/acl.js';
 import { compiledPolicy, parseBucketPolicy } from '../models/bucket-policy.js';
 import { corsRulesFromWire, corsRulesToWire } from '../models/cors.js';
+import { bucketEncryptionFromWire, bucketEncryptionToWire } from '../models/encryption-request.js';
 import { bucketLockFromWire, bucketLockToWire } from '../models/object-lock.js';
 import { lifecycleRulesFromWire, lifecycleRulesToWire } from '../models/lifecycle.js';
 import { s3Errors } from '../s3-errors.js';
@@ -233,6 +234,24 @@ export const bucketHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       throw s3Errors.aclWithOwnerEnforced();
     }
     context.meta.updateBucket(bucket.name, { objectOwnership });
+  },
+
+  // Default encryption: new objects (and uploads) that ask for none are sealed (SSE-S3), as if they asked for AES256.
+  async GetBucketEncryption(input, context) {
+    const encryption = requireBucketAccess(context, input.Bucket, 's3:GetEncryptionConfiguration').encryption;
+    if (!encryption) throw s3Errors.noEncryptionConfiguration();
+    return { ServerSideEncryptionConfiguration: bucketEncryptionToWire(encryption) };
+  },
+
+  async PutBucketEncryption(input, context) {
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutEncryptionConfiguration');
+    const encryption = bucketEncryptionFromWire(input.ServerSideEncryptionConfiguration);
+    context.meta.updateBucket(bucket.name, { encryption });
+  },
+
+  async DeleteBucketEncryption(input, context) {
+    const bucket = requireBucketAccess(context, input.Bucket, 's3:PutEncryptionConfiguration');
+    context.meta.updateBucket(bucket.name, { encryption: null });
   },
 
   async DeleteBucketOwnershipControls(input, context) {

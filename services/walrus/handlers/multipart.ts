@@ -3,7 +3,8 @@ import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { lockForNewVersion } from '../models/object-lock.js';
 import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner } from '../models/acl.js';
-import { copyBytes, receiveBytes } from '../models/object-bytes.js';
+import { encryptionHeader, sealsNewObject } from '../models/encryption-request.js';
+import { copyBytes, receiveBytes, segmentOf } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
 import type { BucketRecord, UploadRecord } from '../storage/metadata-store.js';
 import {
@@ -62,6 +63,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     checkKey(input.Key);
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const lock = lockForNewVersion(bucket, input, Date.now());
+    const sealed = sealsNewObject(input, bucket);
     const uploadId = newOpaqueId();
     context.meta.createUpload({
       uploadId,
@@ -75,11 +77,13 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       tags: parseTagging(input.Tagging),
       ...(input.ChecksumAlgorithm !== undefined && { checksumAlgorithm: input.ChecksumAlgorithm }),
       ...(lock && { lock }),
+      ...(sealed && { serverSideEncryption: 'AES256' }),
     });
     return {
       Bucket: bucket.name,
       Key: input.Key,
       UploadId: uploadId,
+      ...encryptionHeader(sealed),
       ...(input.ChecksumAlgorithm !== undefined && { ChecksumAlgorithm: input.ChecksumAlgorithm }),
     };
   },
@@ -88,14 +92,14 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
-    requireUpload(context, bucket, input.Key, input.UploadId);
-    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
+    // A part is sealed as its upload is (S3 takes the encryption of parts from CreateMultipartUpload).
+    const sealed = requireUpload(context, bucket, input.Key, input.UploadId).serverSideEncryption !== undefined;
+    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, { sealed });
     await received.blob.publish();
     const result = context.meta.putPart({
       uploadId: input.UploadId,
       partNumber: input.PartNumber,
-      blob: received.blob.id,
-      size: received.blob.size,
+      ...segmentOf(received.blob),
       etag: quoteEtag(received.md5),
       lastModified: new Date().toISOString(),
     });
@@ -106,6 +110,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     dropBlobs(context, result);
     return {
       ETag: quoteEtag(received.md5),
+      ...encryptionHeader(sealed),
       ...(received.checksum && { [`Checksum${received.checksum.algorithm}`]: received.checksum.value }),
     };
   },
@@ -114,7 +119,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
-    requireUpload(context, bucket, input.Key, input.UploadId);
+    const sealed = requireUpload(context, bucket, input.Key, input.UploadId).serverSideEncryption !== undefined;
     const source = copySourceObject(context, input);
     let range: { start: number; end: number } | undefined;
     if (input.CopySourceRange !== undefined) {
@@ -128,14 +133,13 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       }
       range = parseRange(input.CopySourceRange, source.size);
     }
-    const copied = await copyBytes(context.bytes, source.segments, range);
+    const copied = await copyBytes(context.bytes, source.segments, { ...(range && { range }), sealed });
     await copied.blob.publish();
     const lastModified = new Date();
     const result = context.meta.putPart({
       uploadId: input.UploadId,
       partNumber: input.PartNumber,
-      blob: copied.blob.id,
-      size: copied.blob.size,
+      ...segmentOf(copied.blob),
       etag: quoteEtag(copied.md5),
       lastModified: lastModified.toISOString(),
     });
@@ -147,6 +151,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     return {
       CopyPartResult: { ETag: quoteEtag(copied.md5), LastModified: lastModified },
       ...(source.versionId !== 'null' && { CopySourceVersionId: source.versionId }),
+      ...encryptionHeader(sealed),
     };
   },
 
@@ -185,7 +190,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       acl: upload.acl,
       tags: upload.tags,
       partsCount: chosen.length,
-      segments: chosen.map((part) => ({ blob: part.blob, size: part.size })),
+      segments: chosen.map((part) => segmentOf({ id: part.blob, size: part.size, seal: part.seal })),
       ...(upload.lock && { lock: upload.lock }),
     });
     if (result === 'no-upload') throw s3Errors.noSuchUpload(upload.uploadId);
@@ -196,6 +201,7 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       Key: upload.key,
       ETag: etag,
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
+      ...encryptionHeader(upload.serverSideEncryption !== undefined),
     };
   },
 

@@ -11,7 +11,8 @@ import {
   newObjectOwner,
 } from '../models/acl.js';
 import { objectAction } from '../models/access.js';
-import { copyBytes, maxPutSize, objectBody, receiveBytes } from '../models/object-bytes.js';
+import { copyBytes, maxPutSize, objectBody, receiveBytes, segmentOf } from '../models/object-bytes.js';
+import { encryptionHeader, sealsNewObject } from '../models/encryption-request.js';
 import { notModified, S3Error, s3Errors } from '../s3-errors.js';
 import {
   changedLegalHold,
@@ -227,6 +228,7 @@ function describe(
     ...(object.partsCount !== undefined && input.PartNumber !== undefined && { PartsCount: object.partsCount }),
     ...checksum,
     ...lockHeaders(object.lock),
+    ...encryptionHeader(object.segments),
   };
 }
 
@@ -331,7 +333,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const tags = parseTagging(input.Tagging);
     const lock = lockForNewVersion(bucket, input, Date.now());
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch.trim() !== '*') throw s3Errors.notImplemented();
-    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer);
+    const sealed = sealsNewObject(input, bucket);
+    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, { sealed });
     if (input.IfNoneMatch !== undefined) {
       const current = context.meta.getObject(bucket.name, input.Key);
       if (current && !current.isDeleteMarker) {
@@ -354,11 +357,12 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       acl,
       tags,
       ...(received.checksum && { checksum: received.checksum }),
-      segments: [{ blob: received.blob.id, size: received.blob.size }],
+      segments: [segmentOf(received.blob)],
       ...(lock && { lock }),
     });
     return {
       ETag: quoteEtag(received.md5),
+      ...encryptionHeader(sealed),
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
       ...(received.checksum && { [`Checksum${received.checksum.algorithm}`]: received.checksum.value }),
     };
@@ -449,13 +453,22 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const source = copySourceObject(context, input);
     const replace = input.MetadataDirective === 'REPLACE';
     const sameObject = source.bucket === bucket.name && source.key === input.Key;
-    if (sameObject && !replace && input.TaggingDirective !== 'REPLACE' && bucket.versioning !== 'Enabled') {
+    // Copying an object onto itself is how S3 clients encrypt one in place: that changes it too.
+    const changesEncryption = input.ServerSideEncryption !== undefined;
+    if (
+      sameObject &&
+      !replace &&
+      !changesEncryption &&
+      input.TaggingDirective !== 'REPLACE' &&
+      bucket.versioning !== 'Enabled'
+    ) {
       throw s3Errors.invalidCopy();
     }
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const lock = lockForNewVersion(bucket, input, Date.now());
-    const copied = await copyBytes(context.bytes, source.segments);
+    const sealed = sealsNewObject(input, bucket);
+    const copied = await copyBytes(context.bytes, source.segments, { sealed });
     const versionId = versionIdFor(bucket);
     const lastModified = new Date();
     await commitVersion(context, copied.blob, [copied.blob.id], {
@@ -473,10 +486,11 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       tags: input.TaggingDirective === 'REPLACE' ? parseTagging(input.Tagging) : source.tags,
       ...(lock && { lock }),
       ...(source.checksum && { checksum: source.checksum }),
-      segments: [{ blob: copied.blob.id, size: copied.blob.size }],
+      segments: [segmentOf(copied.blob)],
     });
     return {
       CopyObjectResult: { ETag: quoteEtag(copied.md5), LastModified: lastModified },
+      ...encryptionHeader(sealed),
       ...(source.versionId !== 'null' && { CopySourceVersionId: source.versionId }),
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
     };

@@ -1,12 +1,14 @@
 import { s3Errors } from '../s3-errors.js';
+import type { ServerSideEncryptionConfiguration } from '../../../src/aws/generated/s3-types.js';
+import type { BucketEncryption, BucketRecord, Segment } from '../storage/metadata-store.js';
 
 /**
- * The server-side encryption a request asks for, checked before anything is read or stored. Walrus keeps no keys of
- * its own to encrypt with and has no key management service, so a request for encryption with a customer-provided key
- * (SSE-C) or with KMS is refused with S3's `NotImplemented` rather than stored in the clear, and customer-key headers
- * on a read are S3's `InvalidRequest` (no object here was written with one). `AES256` (SSE-S3) is accepted as
- * before, and not confirmed: answers carry no `x-amz-server-side-encryption` header, so clients can tell the bytes
- * rest as the disk under Walrus keeps them.
+ * The server-side encryption a request asks for, checked before anything is read or stored. Walrus performs SSE-S3
+ * (`AES256`): the object's bytes are sealed with a data key of their own under Walrus's master keys
+ * (storage/blob-sealing.ts), and answers say so with `x-amz-server-side-encryption: AES256`. It has no key management
+ * service, and keeps no customer keys, so a request for encryption with KMS or a customer-provided key (SSE-C) is
+ * refused with S3's `NotImplemented` rather than stored otherwise than asked, and customer-key headers on a read are
+ * S3's `InvalidRequest` (no object here was written with one).
  */
 export interface EncryptionHeaders {
   ServerSideEncryption?: string;
@@ -46,4 +48,53 @@ export function checkEncryptionRequest(operation: string, input: EncryptionHeade
   if (input.CopySourceSSECustomerAlgorithm !== undefined || input.CopySourceSSECustomerKey !== undefined) {
     throw s3Errors.invalidRequest(notApplicable);
   }
+}
+
+/** Whether a new object or upload is sealed (SSE-S3): asked for with `AES256`, or by the bucket's default encryption. */
+export function sealsNewObject(input: Pick<EncryptionHeaders, 'ServerSideEncryption'>, bucket: BucketRecord): boolean {
+  return input.ServerSideEncryption === 'AES256' || bucket.encryption !== undefined;
+}
+
+/** The `x-amz-server-side-encryption` an answer carries for an object stored as `segments` (none when unsealed). */
+export function encryptionHeader(sealed: boolean | readonly Segment[]): { ServerSideEncryption?: 'AES256' } {
+  const isSealed = typeof sealed === 'boolean' ? sealed : sealed.some((segment) => segment.seal !== undefined);
+  return isSealed ? { ServerSideEncryption: 'AES256' } : {};
+}
+
+/**
+ * A bucket's default encryption from PutBucketEncryption's document: one rule, `AES256`. KMS is `NotImplemented`
+ * (no key management service here), as for an object; another algorithm is malformed, as S3 has it.
+ */
+export function bucketEncryptionFromWire(configuration: ServerSideEncryptionConfiguration): BucketEncryption {
+  const rules = configuration.Rules ?? [];
+  if (rules.length !== 1) throw s3Errors.malformedXml();
+  const [rule] = rules as [NonNullable<typeof rules>[number]];
+  const byDefault = rule.ApplyServerSideEncryptionByDefault;
+  if (!byDefault) throw s3Errors.malformedXml();
+  if (byDefault.SSEAlgorithm === 'aws:kms' || byDefault.SSEAlgorithm === 'aws:kms:dsse') {
+    throw s3Errors.notImplemented(kms);
+  }
+  if (byDefault.SSEAlgorithm !== 'AES256') throw s3Errors.malformedXml();
+  if (byDefault.KMSMasterKeyID !== undefined) {
+    throw s3Errors.invalidArgument(
+      'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
+      'ApplyServerSideEncryptionByDefault',
+      byDefault.KMSMasterKeyID,
+    );
+  }
+  return {
+    algorithm: 'AES256',
+    ...(rule.BucketKeyEnabled !== undefined && { bucketKeyEnabled: rule.BucketKeyEnabled }),
+  };
+}
+
+export function bucketEncryptionToWire(encryption: BucketEncryption): ServerSideEncryptionConfiguration {
+  return {
+    Rules: [
+      {
+        ApplyServerSideEncryptionByDefault: { SSEAlgorithm: encryption.algorithm },
+        BucketKeyEnabled: encryption.bucketKeyEnabled ?? false,
+      },
+    ],
+  };
 }

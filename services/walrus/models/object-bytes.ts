@@ -64,6 +64,7 @@ export async function receiveBytes(
   body: AsyncIterable<Buffer>,
   expected: ExpectedDigests,
   trailer: PayloadTrailer = {},
+  options: { sealed?: boolean } = {},
 ): Promise<ReceivedBytes> {
   const md5Wanted = expectedMd5(expected.ContentMD5);
   const checksums = headerChecksums(expected);
@@ -77,6 +78,7 @@ export async function receiveBytes(
     body,
     runningMd5(expected.ContentLength),
     running.map(([, , checksum]) => checksum),
+    options,
   );
   try {
     if (md5Wanted !== undefined && md5Wanted !== md5Hex) throw s3Errors.badDigest();
@@ -98,25 +100,33 @@ export async function receiveBytes(
   }
 }
 
-/** Copies stored segments (or a range of them) into a new staged blob, hashing as it goes. */
+/** The segment that records a staged blob as (part of) an object: its id, size and seal. */
+export function segmentOf(blob: Pick<StagedBlob, 'id' | 'size' | 'seal'>): Segment {
+  return { blob: blob.id, size: blob.size, ...(blob.seal !== undefined && { seal: blob.seal }) };
+}
+
+/** Copies stored segments (or a range of them) into a new staged blob (sealed or not), hashing as it goes. */
 export async function copyBytes(
   bytes: ByteStore,
   segments: readonly Segment[],
-  range?: { start: number; end: number },
+  options: { range?: { start: number; end: number }; sealed?: boolean } = {},
 ): Promise<{ blob: StagedBlob; md5: string }> {
+  const { range } = options;
   const size = range ? range.end - range.start + 1 : segments.reduce((total, segment) => total + segment.size, 0);
-  return stageHashed(bytes, readSegments(bytes, segments, range), runningMd5(size));
+  return stageHashed(bytes, readSegments(bytes, segments, range), runningMd5(size), [], options);
 }
 
 /**
  * Stages `chunks` as a blob while `md5` (and `checksums`) see every byte: the blob and the MD5's hex digest, and
- * nothing left behind when either fails (a failed stage abandons the MD5, a failed digest discards the blob).
+ * nothing left behind when either fails (a failed stage abandons the MD5, a failed digest discards the blob). The
+ * digests are of the bytes as given: a sealed blob is encrypted after them.
  */
 async function stageHashed(
   bytes: ByteStore,
   chunks: AsyncIterable<Buffer>,
   md5: RunningMd5,
   checksums: readonly RunningChecksum[] = [],
+  options: { sealed?: boolean } = {},
 ): Promise<{ blob: StagedBlob; md5: string }> {
   const hashing = async function* () {
     for await (const chunk of chunks) {
@@ -128,7 +138,7 @@ async function stageHashed(
   };
   let blob: StagedBlob;
   try {
-    blob = await bytes.stage(hashing());
+    blob = await bytes.stage(hashing(), { sealed: options.sealed === true });
   } catch (error) {
     md5.abandon();
     throw error;
@@ -156,7 +166,7 @@ export async function* readSegments(
     if (range && (segmentEnd < range.start || segmentStart > range.end)) continue;
     const from = range ? Math.max(range.start, segmentStart) - segmentStart : 0;
     const to = range ? Math.min(range.end, segmentEnd) - segmentStart : segment.size - 1;
-    for await (const chunk of bytes.read(segment.blob, { start: from, end: to })) yield chunk as Buffer;
+    for await (const chunk of bytes.read(segment.blob, { start: from, end: to }, segment.seal)) yield chunk as Buffer;
   }
 }
 
@@ -171,9 +181,9 @@ export function objectBody(
 ): Readable | Buffer {
   const only = segments.length === 1 ? segments[0]! : undefined;
   if (only) {
-    const inline = bytes.inlineBytes(only.blob);
+    const inline = bytes.inlineBytes(only.blob, only.seal);
     if (inline) return range ? inline.subarray(range.start, range.end + 1) : inline;
-    return bytes.read(only.blob, range);
+    return bytes.read(only.blob, range, only.seal);
   }
   return segmentStream(bytes, segments, range);
 }

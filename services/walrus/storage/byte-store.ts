@@ -4,6 +4,7 @@ import { open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalFolderShelf, type BlobShelf } from './blob-shelf.js';
+import { sealBuffer, sealChunks, type BlobSealer } from './blob-sealing.js';
 
 /**
  * Where object bytes live, apart from their metadata. A blob is written in two steps so that nothing half-written
@@ -14,14 +15,17 @@ import { LocalFolderShelf, type BlobShelf } from './blob-shelf.js';
  *
  * Blobs are staged on local disk; published ones live on a `BlobShelf`: local folders by default, or a bucket of an
  * S3-compatible engine (Ceph RGW) for a large cloud (`objectStore` in cloud.yaml).
+ *
+ * A blob staged `sealed` is encrypted before it is written (blob-sealing.ts): its `seal`, recorded with the metadata
+ * that refers to it, is what reading it back takes; without the seal a read returns the stored (encrypted) bytes.
  */
 export interface ByteStore {
   /** Streams `chunks` into a new private blob; rejects (leaving nothing behind) when `chunks` throws. */
-  stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob>;
-  /** The bytes of a published blob, `start` to `end` inclusive when given. */
-  read(id: string, range?: { start: number; end: number }): Readable;
+  stage(chunks: AsyncIterable<Uint8Array>, options?: { sealed?: boolean }): Promise<StagedBlob>;
+  /** The bytes of a published blob, `start` to `end` inclusive when given, decrypted with `seal` when it has one. */
+  read(id: string, range?: { start: number; end: number }, seal?: string): Readable;
   /** The bytes of a published blob when the store keeps them in its database (small ones), else undefined. */
-  inlineBytes(id: string): Buffer | undefined;
+  inlineBytes(id: string, seal?: string): Buffer | undefined;
   /** Removes a published blob; no error when it is already gone. */
   remove(id: string): Promise<void>;
   /** Removes staged leftovers and every published blob `isReferenced` does not claim. Run before serving. */
@@ -33,6 +37,8 @@ export interface ByteStore {
 export interface StagedBlob {
   readonly id: string;
   readonly size: number;
+  /** A sealed blob's seal (its data key, wrapped): to be recorded with it, for reading it back. */
+  readonly seal?: string;
   /** Makes the blob readable under `id`, atomically and durably (on its shelf: a fsynced rename, or a PUT answered). */
   publish(): Promise<void>;
   /**
@@ -94,9 +100,14 @@ export class LocalDiskByteStore implements ByteStore {
   private blobsInFolder = 0;
   private readonly inline?: InlineBlobTable;
   private readonly inlineMaxBytes: number;
+  private readonly sealer?: BlobSealer;
 
-  constructor(root: string, options: { inline?: InlineBlobTable; inlineMaxBytes?: number; shelf?: BlobShelf } = {}) {
+  constructor(
+    root: string,
+    options: { inline?: InlineBlobTable; inlineMaxBytes?: number; shelf?: BlobShelf; sealer?: BlobSealer } = {},
+  ) {
     this.inline = options.inline;
+    this.sealer = options.sealer;
     this.inlineMaxBytes = options.inline ? (options.inlineMaxBytes ?? defaultInlineMaxBytes) : -1;
     this.stagingDir = join(root, 'staging');
     mkdirSync(this.stagingDir, { recursive: true });
@@ -115,7 +126,12 @@ export class LocalDiskByteStore implements ByteStore {
     return newBlobId(this.currentFolder);
   }
 
-  async stage(chunks: AsyncIterable<Uint8Array>): Promise<StagedBlob> {
+  async stage(chunks: AsyncIterable<Uint8Array>, options: { sealed?: boolean } = {}): Promise<StagedBlob> {
+    if (options.sealed) {
+      if (!this.sealer) throw new Error('this byte store has no master key to seal blobs with');
+      const { seal, ...blobKey } = this.sealer.newSeal();
+      return { ...(await this.stage(sealChunks(chunks, blobKey))), seal };
+    }
     // Up to the inline size the bytes are gathered in memory: a body that ends by then becomes an inline blob.
     const iterator = chunks[Symbol.asyncIterator]();
     const head: Uint8Array[] = [];
@@ -203,20 +219,32 @@ export class LocalDiskByteStore implements ByteStore {
     };
   }
 
-  read(id: string, range?: { start: number; end: number }): Readable {
+  read(id: string, range?: { start: number; end: number }, seal?: string): Readable {
     if (isInlineId(id)) {
-      const data = this.inlineBytes(id);
+      const data = this.inlineBytes(id, seal);
       if (!data) {
         const gone = Object.assign(new Error(`inline blob ${id} is gone`), { code: 'ENOENT' });
         return new Readable({ read() {} }).destroy(gone);
       }
       return Readable.from([range ? data.subarray(range.start, range.end + 1) : data], { objectMode: false });
     }
-    return this.shelf.read(id, range);
+    const stored = this.shelf.read(id, range);
+    if (seal === undefined) return stored;
+    const blobKey = this.requireSealer().open(seal);
+    // Counter mode: the range's bytes decrypt on their own, from the counter of their first byte.
+    const plain = Readable.from(sealChunks(stored, blobKey, range?.start ?? 0), { objectMode: false });
+    stored.once('error', (error) => plain.destroy(error));
+    return plain;
   }
 
-  inlineBytes(id: string): Buffer | undefined {
-    return isInlineId(id) ? this.inline?.getInlineBlob(id) : undefined;
+  inlineBytes(id: string, seal?: string): Buffer | undefined {
+    const stored = isInlineId(id) ? this.inline?.getInlineBlob(id) : undefined;
+    return stored && seal !== undefined ? sealBuffer(stored, this.requireSealer().open(seal)) : stored;
+  }
+
+  private requireSealer(): BlobSealer {
+    if (!this.sealer) throw new Error('this byte store has no master keys to open sealed blobs with');
+    return this.sealer;
   }
 
   async remove(id: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { CheckpointDone, CheckpointRequest } from './checkpoint-worker.js';
 import { fsyncDir } from './blob-shelf.js';
 import { GroupSync } from './group-sync.js';
 import { migrateWalrus } from './migrations.js';
+import type { SealingKey } from './blob-sealing.js';
 import type { CorsRule } from '../models/cors.js';
 import type { LifecycleRule } from '../models/lifecycle.js';
 
@@ -76,6 +77,15 @@ export interface BucketRecord {
   objectLock?: BucketObjectLock;
   /** Its bucket policy (PutBucketPolicy), the JSON document as it was given and checked; absent when none is set. */
   policy?: string;
+  /** Its default encryption (PutBucketEncryption): new objects are sealed; absent when none is set. */
+  encryption?: BucketEncryption;
+}
+
+/** A bucket's default server-side encryption: SSE-S3 (`AES256`), the one Walrus performs. */
+export interface BucketEncryption {
+  algorithm: 'AES256';
+  /** As given (S3 Bucket Keys are a KMS matter: with AES256 the flag changes nothing). */
+  bucketKeyEnabled?: boolean;
 }
 
 export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -131,6 +141,8 @@ export interface Tag {
 export interface Segment {
   blob: string;
   size: number;
+  /** A sealed blob's seal (server-side encryption, storage/blob-sealing.ts). */
+  seal?: string;
 }
 
 export interface ObjectRecord {
@@ -169,6 +181,8 @@ export interface UploadRecord {
   checksumAlgorithm?: string;
   /** The Object Lock the completed object is to have. */
   lock?: ObjectLock;
+  /** `AES256` when the upload's parts are sealed (SSE-S3, asked for or the bucket's default). */
+  serverSideEncryption?: 'AES256';
 }
 
 export interface PartRecord {
@@ -178,6 +192,7 @@ export interface PartRecord {
   size: number;
   etag: string;
   lastModified: string;
+  seal?: string;
 }
 
 /**
@@ -213,7 +228,8 @@ const objectColumns =
 type BucketChange = {
   [Field in 'acl' | 'versioning' | 'tags' | 'objectLock']?: BucketRecord[Field];
 } & {
-  [Field in 'publicAccessBlock' | 'objectOwnership' | 'cors' | 'lifecycle' | 'policy']?: BucketRecord[Field] | null;
+  [Field in 'publicAccessBlock' | 'objectOwnership' | 'cors' | 'lifecycle' | 'policy' | 'encryption']?:
+    BucketRecord[Field] | null;
 };
 
 /** The column of each field `updateBucket` changes. */
@@ -227,6 +243,7 @@ const bucketColumns: Readonly<Record<keyof BucketChange, string>> = {
   cors: 'cors',
   lifecycle: 'lifecycle',
   policy: 'policy',
+  encryption: 'encryption',
 };
 
 /** What `updateObject` may change on one version. */
@@ -258,6 +275,7 @@ interface BucketRow {
   lifecycle: string | null;
   object_lock: string | null;
   policy: string | null;
+  encryption: string | null;
 }
 
 interface UploadRow {
@@ -273,6 +291,7 @@ interface UploadRow {
   tags: string;
   checksum_algorithm: string | null;
   object_lock: string | null;
+  server_side_encryption: string | null;
 }
 
 interface PartRow {
@@ -282,6 +301,7 @@ interface PartRow {
   size: number;
   etag: string;
   last_modified: string;
+  seal: string | null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -309,6 +329,7 @@ function toBucket(row: BucketRow): BucketRecord {
     ...(row.lifecycle !== null && { lifecycle: JSON.parse(row.lifecycle) as LifecycleRule[] }),
     ...(row.object_lock !== null && { objectLock: JSON.parse(row.object_lock) as BucketObjectLock }),
     ...(row.policy !== null && { policy: row.policy }),
+    ...(row.encryption !== null && { encryption: JSON.parse(row.encryption) as BucketEncryption }),
   };
 }
 
@@ -349,6 +370,7 @@ function toUpload(row: UploadRow): UploadRecord {
     tags: JSON.parse(row.tags) as Tag[],
     ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
     ...(row.object_lock !== null && { lock: JSON.parse(row.object_lock) as ObjectLock }),
+    ...(row.server_side_encryption === 'AES256' && { serverSideEncryption: 'AES256' }),
   };
 }
 
@@ -360,6 +382,7 @@ function toPart(row: PartRow): PartRecord {
     size: row.size,
     etag: row.etag,
     lastModified: row.last_modified,
+    ...(row.seal !== null && { seal: row.seal }),
   };
 }
 
@@ -849,7 +872,7 @@ export class MetadataStore {
   private insertUpload(upload: UploadRecord): void {
     this.sql(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
-           checksum_algorithm, object_lock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, object_lock, server_side_encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       upload.uploadId,
       upload.bucket,
@@ -863,6 +886,7 @@ export class MetadataStore {
       JSON.stringify(upload.tags),
       upload.checksumAlgorithm ?? null,
       upload.lock ? JSON.stringify(upload.lock) : null,
+      upload.serverSideEncryption ?? null,
     );
   }
 
@@ -888,9 +912,9 @@ export class MetadataStore {
         part.partNumber,
       ) as { blob_id: string } | undefined;
       this.sql(
-        `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, last_modified)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(part.uploadId, part.partNumber, part.blob, part.size, part.etag, part.lastModified);
+        `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, last_modified, seal)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(part.uploadId, part.partNumber, part.blob, part.size, part.etag, part.lastModified, part.seal ?? null);
       return previous ? [previous.blob_id] : [];
     });
   }
@@ -942,6 +966,22 @@ export class MetadataStore {
 
   inlineBlobIds(): string[] {
     return (this.sql('SELECT id FROM inline_blobs').all() as { id: string }[]).map((row) => row.id);
+  }
+
+  // Master keys of sealed blobs (SealingKeyTable): they live with the metadata, and its backup carries them.
+
+  sealingKeys(): SealingKey[] {
+    return this.sql('SELECT id, key FROM sealing_keys ORDER BY created_at, id').all() as SealingKey[];
+  }
+
+  addSealingKey(key: SealingKey): void {
+    this.write(() =>
+      this.sql('INSERT INTO sealing_keys (id, key, created_at) VALUES (?, ?, ?)').run(
+        key.id,
+        key.key,
+        new Date().toISOString(),
+      ),
+    );
   }
 
   /** Every blob id the metadata refers to, for the byte store's sweep. */

@@ -121,6 +121,17 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     id: '0009-bucket-policy',
     sql: `ALTER TABLE buckets ADD COLUMN policy TEXT;`,
   },
+  {
+    // Server-side encryption (SSE-S3): the master keys that wrap sealed blobs' data keys; a part's seal; whether an
+    // upload's parts are sealed; a bucket's default encryption, as JSON. An object's seals are in its segments.
+    id: '0010-server-side-encryption',
+    sql: `
+      CREATE TABLE sealing_keys (id TEXT PRIMARY KEY, key BLOB NOT NULL, created_at TEXT NOT NULL);
+      ALTER TABLE parts ADD COLUMN seal TEXT;
+      ALTER TABLE uploads ADD COLUMN server_side_encryption TEXT;
+      ALTER TABLE buckets ADD COLUMN encryption TEXT;
+    `,
+  },
 ];
 
 export function migrateWalrus(db: SqliteDatabase.Database): void {
