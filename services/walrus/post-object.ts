@@ -190,6 +190,7 @@ function putInput(bucket: string, key: string, fields: ReadonlyMap<string, strin
     ['SSEKMSKeyId', 'x-amz-server-side-encryption-aws-kms-key-id'],
     ['SSECustomerAlgorithm', 'x-amz-server-side-encryption-customer-algorithm'],
     ['SSECustomerKey', 'x-amz-server-side-encryption-customer-key'],
+    ['SSECustomerKeyMD5', 'x-amz-server-side-encryption-customer-key-MD5'],
   ];
   for (const [member, name] of optional) {
     const value = field(name);
@@ -223,7 +224,7 @@ export async function answerPostObject(
   const policy = form.fields.get('policy');
   const limits = policy === undefined ? undefined : checkPostPolicy(policy, postForm, new Date());
   const input = putInput(bucket, key, form.fields);
-  checkEncryptionRequest('PutObject', input as EncryptionHeaders);
+  checkEncryptionRequest(input as EncryptionHeaders);
   const caller: Caller = principal && { id: principal.accountId, displayName: principal.accountName };
   // The bucket policy's conditions see the form's fields as the headers they stand for (`s3:x-amz-acl` ...).
   const facts = (): RequestFacts => {

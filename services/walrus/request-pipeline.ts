@@ -215,7 +215,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
       }
       const input = parseRestXmlInput(match, wire, document);
       if (document) checkBodyDigests(document, input as ExpectedDigests);
-      checkEncryptionRequest(operation, input as EncryptionHeaders);
+      checkEncryptionRequest(input as EncryptionHeaders);
       requireExpectedOwners(options.meta, input as ExpectedOwners);
       // 6. Dispatch.
       const trailer: PayloadTrailer = {};

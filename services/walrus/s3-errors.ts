@@ -64,6 +64,12 @@ export const s3Errors = {
       ...(value !== undefined && { ArgumentValue: value }),
     }),
   invalidRequest: (message: string) => e('InvalidRequest', message, 400),
+  invalidEncryptionAlgorithm: () =>
+    e(
+      'InvalidEncryptionAlgorithmError',
+      'The Encryption request you specified is not valid. Supported value: AES256.',
+      400,
+    ),
   invalidRange: (size: number) =>
     e('InvalidRange', 'The requested range is not satisfiable', 416, { ActualObjectSize: String(size) }),
   preconditionFailed: (condition: string) =>

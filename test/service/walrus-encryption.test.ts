@@ -289,3 +289,133 @@ t.test(
     t.ok(assembled.bytes.equals(Buffer.concat([large.bytes.subarray(1000, 3000), Buffer.from('tail')])));
   },
 );
+
+t.test("SSE-C: the customer's key seals the bytes, every read must bring it, and it is kept nowhere", async (t) => {
+  const customerKey = 'c'.repeat(20) + randomBytes(6).toString('hex');
+  const keyMd5 = createHash('md5').update(customerKey).digest('base64');
+  const withKey = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: customerKey };
+  const { bytes, marker } = markedBytes(150 * 1024 + 3);
+  const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'customer', Body: bytes, ...withKey }));
+  t.match(put, { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: keyMd5 }, "the answer names the key's MD5");
+  t.not(put.ETag, `"${md5(bytes)}"`, 'the ETag is not the MD5 of the bytes (as on S3 for SSE-C)');
+  const got = await s3.send(new GetObjectCommand({ Bucket: 'sealed', Key: 'customer', ...withKey }));
+  t.match(got, { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: keyMd5, ETag: put.ETag });
+  t.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes), 'the bytes read back with the key');
+  const ranged = await s3.send(
+    new GetObjectCommand({ Bucket: 'sealed', Key: 'customer', Range: 'bytes=70000-70099', ...withKey }),
+  );
+  t.ok(Buffer.from(await ranged.Body!.transformToByteArray()).equals(bytes.subarray(70000, 70100)), 'and a range');
+
+  const failures = await boto3Calls([
+    ['get_object', { Bucket: 'sealed', Key: 'customer' }],
+    ['head_object', { Bucket: 'sealed', Key: 'customer' }],
+    [
+      'get_object',
+      { Bucket: 'sealed', Key: 'customer', SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'w'.repeat(32) },
+    ],
+    ['get_object', { Bucket: 'sealed', Key: 'large', ...withKey }],
+    [
+      'put_object',
+      { Bucket: 'sealed', Key: 'short', Body: 'x', SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'short' },
+    ],
+    ['put_object', { Bucket: 'sealed', Key: 'md5', Body: 'x', ...withKey, SSECustomerKeyMD5: md5Base64Of('other') }],
+    ['put_object', { Bucket: 'sealed', Key: 'both', Body: 'x', ...withKey, ServerSideEncryption: 'AES256' }],
+    [
+      'put_object',
+      { Bucket: 'sealed', Key: 'des', Body: 'x', SSECustomerAlgorithm: 'DES', SSECustomerKey: customerKey },
+    ],
+  ]);
+  t.match(failures, [
+    { status: 400, code: 'InvalidRequest' },
+    { status: 400 },
+    { status: 403, code: 'AccessDenied' },
+    { status: 400, code: 'InvalidRequest' },
+    { status: 400, code: 'InvalidArgument' },
+    { status: 400, code: 'InvalidArgument' },
+    { status: 400, code: 'InvalidArgument' },
+    { status: 400, code: 'InvalidEncryptionAlgorithmError' },
+  ]);
+  t.equal(
+    (await boto3Calls([['list_objects_v2', { Bucket: 'sealed', Prefix: 'short' }]]))[0]!.body!.KeyCount,
+    0,
+    'a refused key stores nothing',
+  );
+
+  // Copies: the source's key opens it, the target is sealed as the copy asks.
+  const copies = await boto3Calls([
+    [
+      'copy_object',
+      {
+        Bucket: 'sealed',
+        Key: 'from-customer',
+        CopySource: 'sealed/customer',
+        CopySourceSSECustomerAlgorithm: 'AES256',
+        CopySourceSSECustomerKey: customerKey,
+        ServerSideEncryption: 'AES256',
+      },
+    ],
+    [
+      'copy_object',
+      {
+        Bucket: 'sealed',
+        Key: 'wrong-source-key',
+        CopySource: 'sealed/customer',
+        CopySourceSSECustomerAlgorithm: 'AES256',
+        CopySourceSSECustomerKey: 'w'.repeat(32),
+      },
+    ],
+    ['copy_object', { Bucket: 'sealed', Key: 'to-customer', CopySource: 'sealed/small', ...withKey }],
+  ]);
+  t.match(copies, [
+    { status: 200, body: { ServerSideEncryption: 'AES256' } },
+    { status: 403, code: 'AccessDenied' },
+    { status: 200, body: { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: keyMd5 } },
+  ]);
+  t.ok((await getBytes('from-customer')).bytes.equals(bytes), "a customer's object copied into SSE-S3");
+  const toCustomer = await s3.send(new GetObjectCommand({ Bucket: 'sealed', Key: 'to-customer', ...withKey }));
+  t.ok(Buffer.from(await toCustomer.Body!.transformToByteArray()).equals(small.bytes), 'and an object into SSE-C');
+
+  // A multipart upload's parts must bring the key it began with.
+  const started = await boto3Calls([['create_multipart_upload', { Bucket: 'sealed', Key: 'c-multi', ...withKey }]]);
+  const uploadId = started[0]!.body!.UploadId as string;
+  const part = { Bucket: 'sealed', Key: 'c-multi', UploadId: uploadId, PartNumber: 1, Body: 'part one' };
+  t.match(
+    await boto3Calls([
+      ['upload_part', part],
+      ['upload_part', { ...part, SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'w'.repeat(32) }],
+      ['upload_part', { ...part, ...withKey }],
+    ]),
+    [
+      { status: 400, code: 'InvalidRequest' },
+      { status: 400, code: 'InvalidRequest' },
+      { status: 200, body: { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: keyMd5 } },
+    ],
+  );
+  await boto3Calls([['abort_multipart_upload', { Bucket: 'sealed', Key: 'c-multi', UploadId: uploadId }]]);
+
+  // The aws CLI v2, a multipart upload (each part carries the key) and a download.
+  const dir = temporaryDir('sse-c');
+  const big = markedBytes(9 * 1024 * 1024);
+  writeFileSync(join(dir, 'big.bin'), big.bytes);
+  const sseC = ['--sse-c', 'AES256', '--sse-c-key', customerKey];
+  const up = await awsV2('s3', 'cp', join(dir, 'big.bin'), 's3://sealed/c-big.bin', ...sseC);
+  t.equal(up.code, 0, up.stderr);
+  const down = await awsV2('s3', 'cp', 's3://sealed/c-big.bin', join(dir, 'back.bin'), ...sseC);
+  t.equal(down.code, 0, down.stderr);
+  t.equal(sha256(readFileSync(join(dir, 'back.bin'))), sha256(big.bytes), 'the aws CLI reads back what it wrote');
+  const keyless = await awsV2('s3', 'cp', 's3://sealed/c-big.bin', join(dir, 'keyless.bin'));
+  t.not(keyless.code, 0, 'and cannot without the key');
+
+  await cloud.walrus.restart();
+  s3 = cloud.s3();
+  t.same(filesHolding(marker), [], 'the bytes are sealed on disk');
+  t.same(filesHolding(big.marker), []);
+  t.same(filesHolding(Buffer.from(customerKey)), [], 'the key is kept nowhere');
+  t.same(filesHolding(Buffer.from(Buffer.from(customerKey).toString('base64'))), [], 'nor in base64');
+  const after = await s3.send(new GetObjectCommand({ Bucket: 'sealed', Key: 'customer', ...withKey }));
+  t.ok(Buffer.from(await after.Body!.transformToByteArray()).equals(bytes), 'the key opens them after a restart');
+});
+
+function md5Base64Of(text: string): string {
+  return createHash('md5').update(text).digest('base64');
+}

@@ -3,7 +3,15 @@ import type { S3Operations } from '../../../src/aws/generated/s3-types.js';
 import type { QueryHandlers } from '../../../src/aws/protocol/query-dispatcher.js';
 import { lockForNewVersion } from '../models/object-lock.js';
 import { aclFromHeaders, admitAcl, cannedAcl, newObjectOwner } from '../models/acl.js';
-import { encryptionHeader, sealsNewObject } from '../models/encryption-request.js';
+import {
+  customerKeyOf,
+  encryptionHeader,
+  newObjectSealing,
+  partSealing,
+  sealedEtag,
+  storedSealing,
+  uploadSealing,
+} from '../models/encryption-request.js';
 import { copyBytes, receiveBytes, segmentOf } from '../models/object-bytes.js';
 import { s3Errors } from '../s3-errors.js';
 import type { BucketRecord, UploadRecord } from '../storage/metadata-store.js';
@@ -63,7 +71,8 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     checkKey(input.Key);
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const lock = lockForNewVersion(bucket, input, Date.now());
-    const sealed = sealsNewObject(input, bucket);
+    const sealing = newObjectSealing(input, bucket);
+    const sealed = uploadSealing(sealing);
     const uploadId = newOpaqueId();
     context.meta.createUpload({
       uploadId,
@@ -77,13 +86,13 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       tags: parseTagging(input.Tagging),
       ...(input.ChecksumAlgorithm !== undefined && { checksumAlgorithm: input.ChecksumAlgorithm }),
       ...(lock && { lock }),
-      ...(sealed && { serverSideEncryption: 'AES256' }),
+      ...(sealed && { sealing: sealed }),
     });
     return {
       Bucket: bucket.name,
       Key: input.Key,
       UploadId: uploadId,
-      ...encryptionHeader(sealed),
+      ...encryptionHeader(sealing),
       ...(input.ChecksumAlgorithm !== undefined && { ChecksumAlgorithm: input.ChecksumAlgorithm }),
     };
   },
@@ -93,14 +102,16 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
     // A part is sealed as its upload is (S3 takes the encryption of parts from CreateMultipartUpload).
-    const sealed = requireUpload(context, bucket, input.Key, input.UploadId).serverSideEncryption !== undefined;
-    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, { sealed });
+    const upload = requireUpload(context, bucket, input.Key, input.UploadId);
+    const sealing = partSealing(upload.sealing, customerKeyOf(input));
+    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, sealing);
+    const etag = quoteEtag(sealedEtag(received.md5, sealing));
     await received.blob.publish();
     const result = context.meta.putPart({
       uploadId: input.UploadId,
       partNumber: input.PartNumber,
       ...segmentOf(received.blob),
-      etag: quoteEtag(received.md5),
+      etag,
       lastModified: new Date().toISOString(),
     });
     if (result === 'no-upload') {
@@ -109,8 +120,8 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     }
     dropBlobs(context, result);
     return {
-      ETag: quoteEtag(received.md5),
-      ...encryptionHeader(sealed),
+      ETag: etag,
+      ...encryptionHeader(sealing),
       ...(received.checksum && { [`Checksum${received.checksum.algorithm}`]: received.checksum.value }),
     };
   },
@@ -119,8 +130,10 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     requireAccess(context, bucket, 's3:PutObject', { key: input.Key, acl: bucket.acl });
     checkPartNumber(input.PartNumber);
-    const sealed = requireUpload(context, bucket, input.Key, input.UploadId).serverSideEncryption !== undefined;
+    const upload = requireUpload(context, bucket, input.Key, input.UploadId);
+    const sealing = partSealing(upload.sealing, customerKeyOf(input));
     const source = copySourceObject(context, input);
+    const sourceKey = storedSealing(source.segments, customerKeyOf(input, 'copy source')).customerKey;
     let range: { start: number; end: number } | undefined;
     if (input.CopySourceRange !== undefined) {
       const match = /^bytes=(\d+)-(\d+)$/.exec(input.CopySourceRange.trim());
@@ -133,14 +146,19 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       }
       range = parseRange(input.CopySourceRange, source.size);
     }
-    const copied = await copyBytes(context.bytes, source.segments, { ...(range && { range }), sealed });
+    const copied = await copyBytes(context.bytes, source.segments, {
+      ...sealing,
+      ...(range && { range }),
+      sourceCustomerKey: sourceKey,
+    });
+    const etag = quoteEtag(sealedEtag(copied.md5, sealing));
     await copied.blob.publish();
     const lastModified = new Date();
     const result = context.meta.putPart({
       uploadId: input.UploadId,
       partNumber: input.PartNumber,
       ...segmentOf(copied.blob),
-      etag: quoteEtag(copied.md5),
+      etag,
       lastModified: lastModified.toISOString(),
     });
     if (result === 'no-upload') {
@@ -149,9 +167,9 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     }
     dropBlobs(context, result);
     return {
-      CopyPartResult: { ETag: quoteEtag(copied.md5), LastModified: lastModified },
+      CopyPartResult: { ETag: etag, LastModified: lastModified },
       ...(source.versionId !== 'null' && { CopySourceVersionId: source.versionId }),
-      ...encryptionHeader(sealed),
+      ...encryptionHeader(sealing),
     };
   },
 
@@ -201,7 +219,8 @@ export const multipartHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       Key: upload.key,
       ETag: etag,
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
-      ...encryptionHeader(upload.serverSideEncryption !== undefined),
+      // Completing takes no key: a customer's upload says nothing of its encryption here, as on S3.
+      ...encryptionHeader({ sealed: upload.sealing?.by === 'walrus' }),
     };
   },
 

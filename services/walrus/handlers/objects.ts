@@ -12,7 +12,14 @@ import {
 } from '../models/acl.js';
 import { objectAction } from '../models/access.js';
 import { copyBytes, maxPutSize, objectBody, receiveBytes, segmentOf } from '../models/object-bytes.js';
-import { encryptionHeader, sealsNewObject } from '../models/encryption-request.js';
+import {
+  customerKeyOf,
+  encryptionHeader,
+  newObjectSealing,
+  sealedEtag,
+  storedSealing,
+} from '../models/encryption-request.js';
+import type { StageOptions } from '../storage/byte-store.js';
 import { notModified, S3Error, s3Errors } from '../s3-errors.js';
 import {
   changedLegalHold,
@@ -196,6 +203,7 @@ function describe(
   object: ObjectRecord,
   bucket: BucketRecord,
   input: GetObjectInput,
+  sealing: StageOptions,
 ): Omit<GetObjectOutput, 'Body' | 'ContentLength'> {
   const headers = object.headers;
   const checksum =
@@ -228,7 +236,7 @@ function describe(
     ...(object.partsCount !== undefined && input.PartNumber !== undefined && { PartsCount: object.partsCount }),
     ...checksum,
     ...lockHeaders(object.lock),
-    ...encryptionHeader(object.segments),
+    ...encryptionHeader(sealing),
   };
 }
 
@@ -333,8 +341,9 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const tags = parseTagging(input.Tagging);
     const lock = lockForNewVersion(bucket, input, Date.now());
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch.trim() !== '*') throw s3Errors.notImplemented();
-    const sealed = sealsNewObject(input, bucket);
-    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, { sealed });
+    const sealing = newObjectSealing(input, bucket);
+    const received = await receiveBytes(context.bytes, context.body(), input, context.trailer, sealing);
+    const etag = quoteEtag(sealedEtag(received.md5, sealing));
     if (input.IfNoneMatch !== undefined) {
       const current = context.meta.getObject(bucket.name, input.Key);
       if (current && !current.isDeleteMarker) {
@@ -349,7 +358,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       versionId,
       isDeleteMarker: false,
       size: received.blob.size,
-      etag: quoteEtag(received.md5),
+      etag,
       lastModified: new Date().toISOString(),
       owner,
       headers: storedHeaders(input),
@@ -361,8 +370,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       ...(lock && { lock }),
     });
     return {
-      ETag: quoteEtag(received.md5),
-      ...encryptionHeader(sealed),
+      ETag: etag,
+      ...encryptionHeader(sealing),
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
       ...(received.checksum && { [`Checksum${received.checksum.algorithm}`]: received.checksum.value }),
     };
@@ -373,13 +382,14 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const object = findObject(context, bucket, input.Key, input.VersionId);
     requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), objectResource(object));
     checkConditions(input, object);
+    const sealing = storedSealing(object.segments, customerKeyOf(input));
     const range = rangeOf(input, object);
     const length = range ? range.end - range.start + 1 : object.size;
     return {
-      ...describe(object, bucket, input),
+      ...describe(object, bucket, input, sealing),
       ContentLength: length,
       ...(range && { ContentRange: `bytes ${range.start}-${range.end}/${object.size}` }),
-      Body: objectBody(context.bytes, object.segments, range) as unknown as Uint8Array,
+      Body: objectBody(context.bytes, object.segments, range, sealing.customerKey) as unknown as Uint8Array,
     };
   },
 
@@ -388,9 +398,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const object = findObject(context, bucket, input.Key, input.VersionId);
     requireAccess(context, bucket, objectAction('s3:GetObject', input.VersionId), objectResource(object));
     checkConditions(input, object);
+    const sealing = storedSealing(object.segments, customerKeyOf(input));
     const range = rangeOf(input, object);
     return {
-      ...describe(object, bucket, input),
+      ...describe(object, bucket, input, sealing),
       ContentLength: range ? range.end - range.start + 1 : object.size,
       ...(range && { ContentRange: `bytes ${range.start}-${range.end}/${object.size}` }),
     };
@@ -454,7 +465,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const replace = input.MetadataDirective === 'REPLACE';
     const sameObject = source.bucket === bucket.name && source.key === input.Key;
     // Copying an object onto itself is how S3 clients encrypt one in place: that changes it too.
-    const changesEncryption = input.ServerSideEncryption !== undefined;
+    const changesEncryption = input.ServerSideEncryption !== undefined || input.SSECustomerKey !== undefined;
     if (
       sameObject &&
       !replace &&
@@ -467,8 +478,10 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const owner = newObjectOwner(context.caller, bucket, input.ACL);
     const acl = admitAcl(aclFromHeaders(input, owner, bucket.owner), bucket) ?? cannedAcl('private', owner);
     const lock = lockForNewVersion(bucket, input, Date.now());
-    const sealed = sealsNewObject(input, bucket);
-    const copied = await copyBytes(context.bytes, source.segments, { sealed });
+    const sourceKey = storedSealing(source.segments, customerKeyOf(input, 'copy source')).customerKey;
+    const sealing = newObjectSealing(input, bucket);
+    const copied = await copyBytes(context.bytes, source.segments, { ...sealing, sourceCustomerKey: sourceKey });
+    const etag = quoteEtag(sealedEtag(copied.md5, sealing));
     const versionId = versionIdFor(bucket);
     const lastModified = new Date();
     await commitVersion(context, copied.blob, [copied.blob.id], {
@@ -477,7 +490,7 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       versionId,
       isDeleteMarker: false,
       size: copied.blob.size,
-      etag: quoteEtag(copied.md5),
+      etag,
       lastModified: lastModified.toISOString(),
       owner,
       headers: replace ? storedHeaders(input) : source.headers,
@@ -489,8 +502,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
       segments: [segmentOf(copied.blob)],
     });
     return {
-      CopyObjectResult: { ETag: quoteEtag(copied.md5), LastModified: lastModified },
-      ...encryptionHeader(sealed),
+      CopyObjectResult: { ETag: etag, LastModified: lastModified },
+      ...encryptionHeader(sealing),
       ...(source.versionId !== 'null' && { CopySourceVersionId: source.versionId }),
       ...(versionHeader(bucket, versionId) !== undefined && { VersionId: versionId }),
     };

@@ -1,14 +1,16 @@
+import { createHash, createHmac } from 'node:crypto';
 import { s3Errors } from '../s3-errors.js';
 import type { ServerSideEncryptionConfiguration } from '../../../src/aws/generated/s3-types.js';
-import type { BucketEncryption, BucketRecord, Segment } from '../storage/metadata-store.js';
+import { customerKeyCheck, customerKeyMatches, customerSealKeyCheck, isCustomerSeal } from '../storage/blob-sealing.js';
+import type { StageOptions } from '../storage/byte-store.js';
+import type { BucketEncryption, BucketRecord, Segment, UploadSealing } from '../storage/metadata-store.js';
 
 /**
  * The server-side encryption a request asks for, checked before anything is read or stored. Walrus performs SSE-S3
- * (`AES256`): the object's bytes are sealed with a data key of their own under Walrus's master keys
- * (storage/blob-sealing.ts), and answers say so with `x-amz-server-side-encryption: AES256`. It has no key management
- * service, and keeps no customer keys, so a request for encryption with KMS or a customer-provided key (SSE-C) is
- * refused with S3's `NotImplemented` rather than stored otherwise than asked, and customer-key headers on a read are
- * S3's `InvalidRequest` (no object here was written with one).
+ * (`AES256`: the object's bytes sealed with a data key of their own under Walrus's master keys) and SSE-C (sealed with
+ * the customer's key, which is never kept: only a salted HMAC of it, to check the key a later request brings); see
+ * storage/blob-sealing.ts. It has no key management service, so a request for SSE-KMS is refused with S3's
+ * `NotImplemented` rather than stored otherwise than asked.
  */
 export interface EncryptionHeaders {
   ServerSideEncryption?: string;
@@ -16,20 +18,19 @@ export interface EncryptionHeaders {
   SSEKMSEncryptionContext?: string;
   BucketKeyEnabled?: boolean;
   SSECustomerAlgorithm?: string;
-  SSECustomerKey?: string;
+  /** Decoded from its header's base64 by the protocol layer (a blob); a POST form's field is still base64 text. */
+  SSECustomerKey?: Uint8Array | string;
+  SSECustomerKeyMD5?: string;
   CopySourceSSECustomerAlgorithm?: string;
-  CopySourceSSECustomerKey?: string;
+  CopySourceSSECustomerKey?: Uint8Array | string;
+  CopySourceSSECustomerKeyMD5?: string;
 }
-
-/** Operations that create an object or upload: customer keys there ask to encrypt. Elsewhere they name a key to read. */
-const creating = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
 
 const kms =
   'Walrus does not offer server-side encryption with KMS keys (SSE-KMS): this cloud has no key management service';
-const customerKeys = 'Walrus does not offer server-side encryption with customer-provided keys (SSE-C)';
 const notApplicable = 'The encryption parameters are not applicable to this object';
 
-export function checkEncryptionRequest(operation: string, input: EncryptionHeaders): void {
+export function checkEncryptionRequest(input: EncryptionHeaders): void {
   const method = input.ServerSideEncryption;
   if (method !== undefined && method !== 'AES256') {
     if (method === 'aws:kms' || method === 'aws:kms:dsse') throw s3Errors.notImplemented(kms);
@@ -42,23 +43,133 @@ export function checkEncryptionRequest(operation: string, input: EncryptionHeade
   if (input.SSEKMSKeyId !== undefined || input.SSEKMSEncryptionContext !== undefined || input.BucketKeyEnabled) {
     throw s3Errors.notImplemented(kms);
   }
-  if (input.SSECustomerAlgorithm !== undefined || input.SSECustomerKey !== undefined) {
-    throw creating.has(operation) ? s3Errors.notImplemented(customerKeys) : s3Errors.invalidRequest(notApplicable);
+  if (customerKeyOf(input) && method !== undefined) {
+    throw s3Errors.invalidArgument(
+      'Server Side Encryption with Customer provided key is incompatible with the encryption method specified',
+      'x-amz-server-side-encryption',
+      method,
+    );
   }
-  if (input.CopySourceSSECustomerAlgorithm !== undefined || input.CopySourceSSECustomerKey !== undefined) {
-    throw s3Errors.invalidRequest(notApplicable);
-  }
+  customerKeyOf(input, 'copy source');
 }
 
-/** Whether a new object or upload is sealed (SSE-S3): asked for with `AES256`, or by the bucket's default encryption. */
-export function sealsNewObject(input: Pick<EncryptionHeaders, 'ServerSideEncryption'>, bucket: BucketRecord): boolean {
-  return input.ServerSideEncryption === 'AES256' || bucket.encryption !== undefined;
+/** The headers that carry a customer's key: the object's own, or a copy's source's. */
+const customerKeyHeaders = {
+  target: {
+    algorithm: 'SSECustomerAlgorithm',
+    key: 'SSECustomerKey',
+    md5: 'SSECustomerKeyMD5',
+    prefix: 'x-amz-server-side-encryption-customer',
+  },
+  'copy source': {
+    algorithm: 'CopySourceSSECustomerAlgorithm',
+    key: 'CopySourceSSECustomerKey',
+    md5: 'CopySourceSSECustomerKeyMD5',
+    prefix: 'x-amz-copy-source-server-side-encryption-customer',
+  },
+} as const;
+
+const md5Base64 = (data: Buffer) => createHash('md5').update(data).digest('base64');
+
+/**
+ * The customer's key (SSE-C) a request gives for the object (or for a copy's source), checked as S3 checks it: the
+ * algorithm AES256, a 256-bit key, its MD5 as the client computed it. Undefined when the request gives none.
+ */
+export function customerKeyOf(
+  input: EncryptionHeaders,
+  which: keyof typeof customerKeyHeaders = 'target',
+): Buffer | undefined {
+  const names = customerKeyHeaders[which];
+  const [algorithm, given, md5] = [input[names.algorithm], input[names.key], input[names.md5]];
+  if (algorithm === undefined && given === undefined && md5 === undefined) return undefined;
+  const invalid = (message: string, header: string, value?: string) =>
+    s3Errors.invalidArgument(message, `${names.prefix}-${header}`, value);
+  const needs = 'Requests specifying Server Side Encryption with Customer provided keys must provide';
+  if (algorithm === undefined) throw invalid(`${needs} a valid encryption algorithm.`, 'algorithm');
+  if (algorithm !== 'AES256') throw s3Errors.invalidEncryptionAlgorithm();
+  if (given === undefined) throw invalid(`${needs} an appropriate secret key.`, 'key');
+  const key = typeof given === 'string' ? Buffer.from(given, 'base64') : Buffer.from(given);
+  if (key.length !== 32) throw invalid('The secret key was invalid for the specified algorithm.', 'key');
+  if (md5 === undefined) throw invalid(`${needs} the client calculated MD5 of the secret key.`, 'key-MD5');
+  if (md5.trim() !== md5Base64(key)) {
+    throw invalid('The calculated MD5 hash of the key did not match the hash that was provided.', 'key-MD5', md5);
+  }
+  return key;
 }
 
-/** The `x-amz-server-side-encryption` an answer carries for an object stored as `segments` (none when unsealed). */
-export function encryptionHeader(sealed: boolean | readonly Segment[]): { ServerSideEncryption?: 'AES256' } {
-  const isSealed = typeof sealed === 'boolean' ? sealed : sealed.some((segment) => segment.seal !== undefined);
-  return isSealed ? { ServerSideEncryption: 'AES256' } : {};
+/**
+ * How a new object or upload is sealed: with the customer's key the request gives (SSE-C), else with Walrus's own
+ * keys when it asks for AES256 or its bucket has default encryption (SSE-S3), else not at all.
+ */
+export function newObjectSealing(input: EncryptionHeaders, bucket: BucketRecord): StageOptions {
+  const customerKey = customerKeyOf(input);
+  if (customerKey) return { customerKey };
+  return input.ServerSideEncryption === 'AES256' || bucket.encryption !== undefined ? { sealed: true } : {};
+}
+
+/**
+ * How stored segments are sealed, with the key a request gives for them checked: S3's `InvalidRequest` when they
+ * are sealed with a customer's key and the request gives none (or gives one for bytes that are not), `AccessDenied`
+ * when it is not their key.
+ */
+export function storedSealing(segments: readonly Segment[], customerKey: Buffer | undefined): StageOptions {
+  const customerSeals = segments.flatMap((segment) =>
+    segment.seal !== undefined && isCustomerSeal(segment.seal) ? [segment.seal] : [],
+  );
+  if (customerSeals.length === 0) {
+    if (customerKey) throw s3Errors.invalidRequest(notApplicable);
+    return segments.some((segment) => segment.seal !== undefined) ? { sealed: true } : {};
+  }
+  if (!customerKey) {
+    throw s3Errors.invalidRequest(
+      'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+    );
+  }
+  if (!customerSeals.every((seal) => customerKeyMatches(customerSealKeyCheck(seal), customerKey))) {
+    throw s3Errors.accessDenied();
+  }
+  return { customerKey };
+}
+
+/** A new upload's sealing as its record keeps it (a customer's key only as a check of it). */
+export function uploadSealing(sealing: StageOptions): UploadSealing | undefined {
+  if (sealing.customerKey) return { by: 'customer', keyCheck: customerKeyCheck(sealing.customerKey) };
+  return sealing.sealed ? { by: 'walrus' } : undefined;
+}
+
+/** How a part of an upload sealed as `upload` is sealed: as the upload is, with the customer's key it began with. */
+export function partSealing(upload: UploadSealing | undefined, customerKey: Buffer | undefined): StageOptions {
+  if (upload?.by !== 'customer') {
+    if (customerKey) throw s3Errors.invalidRequest(notApplicable);
+    return upload ? { sealed: true } : {};
+  }
+  if (!customerKey) {
+    throw s3Errors.invalidRequest(
+      'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.',
+    );
+  }
+  if (!customerKeyMatches(upload.keyCheck, customerKey)) {
+    throw s3Errors.invalidRequest('The provided encryption parameters did not match the ones used originally.');
+  }
+  return { customerKey };
+}
+
+/** The encryption headers of an answer about bytes sealed as `sealing`: SSE-S3's, or SSE-C's (the key's MD5). */
+export function encryptionHeader(sealing: StageOptions): {
+  ServerSideEncryption?: 'AES256';
+  SSECustomerAlgorithm?: 'AES256';
+  SSECustomerKeyMD5?: string;
+} {
+  if (sealing.customerKey) return { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: md5Base64(sealing.customerKey) };
+  return sealing.sealed ? { ServerSideEncryption: 'AES256' } : {};
+}
+
+/**
+ * The hex ETag of bytes whose MD5 is `md5Hex`, sealed as `sealing`: their MD5, as on S3, but for a customer's key,
+ * where (as on S3) it is not: an HMAC of it under the key, so that the ETag gives away nothing of the bytes.
+ */
+export function sealedEtag(md5Hex: string, sealing: StageOptions): string {
+  return sealing.customerKey ? createHmac('md5', sealing.customerKey).update(md5Hex).digest('hex') : md5Hex;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '../checksums.js';
 import type { PayloadTrailer } from '../payload.js';
 import { s3Errors } from '../s3-errors.js';
-import type { ByteStore, StagedBlob } from '../storage/byte-store.js';
+import type { ByteStore, StagedBlob, StageOptions, Unsealing } from '../storage/byte-store.js';
 import type { Segment } from '../storage/metadata-store.js';
 import { runningMd5, type RunningMd5 } from './running-md5.js';
 
@@ -64,7 +64,7 @@ export async function receiveBytes(
   body: AsyncIterable<Buffer>,
   expected: ExpectedDigests,
   trailer: PayloadTrailer = {},
-  options: { sealed?: boolean } = {},
+  options: StageOptions = {},
 ): Promise<ReceivedBytes> {
   const md5Wanted = expectedMd5(expected.ContentMD5);
   const checksums = headerChecksums(expected);
@@ -105,15 +105,19 @@ export function segmentOf(blob: Pick<StagedBlob, 'id' | 'size' | 'seal'>): Segme
   return { blob: blob.id, size: blob.size, ...(blob.seal !== undefined && { seal: blob.seal }) };
 }
 
-/** Copies stored segments (or a range of them) into a new staged blob (sealed or not), hashing as it goes. */
+/**
+ * Copies stored segments (or a range of them) into a new staged blob (sealed as `options` say), hashing as it goes;
+ * `sourceCustomerKey` opens segments sealed with their customer's key.
+ */
 export async function copyBytes(
   bytes: ByteStore,
   segments: readonly Segment[],
-  options: { range?: { start: number; end: number }; sealed?: boolean } = {},
+  options: StageOptions & { range?: { start: number; end: number }; sourceCustomerKey?: Buffer } = {},
 ): Promise<{ blob: StagedBlob; md5: string }> {
-  const { range } = options;
+  const { range, sourceCustomerKey, ...staging } = options;
   const size = range ? range.end - range.start + 1 : segments.reduce((total, segment) => total + segment.size, 0);
-  return stageHashed(bytes, readSegments(bytes, segments, range), runningMd5(size), [], options);
+  const source = readSegments(bytes, segments, range, sourceCustomerKey);
+  return stageHashed(bytes, source, runningMd5(size), [], staging);
 }
 
 /**
@@ -126,7 +130,7 @@ async function stageHashed(
   chunks: AsyncIterable<Buffer>,
   md5: RunningMd5,
   checksums: readonly RunningChecksum[] = [],
-  options: { sealed?: boolean } = {},
+  options: StageOptions = {},
 ): Promise<{ blob: StagedBlob; md5: string }> {
   const hashing = async function* () {
     for await (const chunk of chunks) {
@@ -138,7 +142,7 @@ async function stageHashed(
   };
   let blob: StagedBlob;
   try {
-    blob = await bytes.stage(hashing(), { sealed: options.sealed === true });
+    blob = await bytes.stage(hashing(), options);
   } catch (error) {
     md5.abandon();
     throw error;
@@ -151,11 +155,20 @@ async function stageHashed(
   }
 }
 
-/** The bytes of an object made of `segments`, `start` to `end` inclusive when a range is given. */
+/** What opens a segment: its seal, and the customer's key given for it (SSE-C). */
+function unsealing(segment: Segment, customerKey: Buffer | undefined): Unsealing | undefined {
+  return segment.seal === undefined ? undefined : { seal: segment.seal, ...(customerKey && { customerKey }) };
+}
+
+/**
+ * The bytes of an object made of `segments`, `start` to `end` inclusive when a range is given; `customerKey` opens
+ * segments sealed with their customer's key (SSE-C).
+ */
 export async function* readSegments(
   bytes: ByteStore,
   segments: readonly Segment[],
   range?: { start: number; end: number },
+  customerKey?: Buffer,
 ): AsyncGenerator<Buffer, void, undefined> {
   let offset = 0;
   for (const segment of segments) {
@@ -166,7 +179,8 @@ export async function* readSegments(
     if (range && (segmentEnd < range.start || segmentStart > range.end)) continue;
     const from = range ? Math.max(range.start, segmentStart) - segmentStart : 0;
     const to = range ? Math.min(range.end, segmentEnd) - segmentStart : segment.size - 1;
-    for await (const chunk of bytes.read(segment.blob, { start: from, end: to }, segment.seal)) yield chunk as Buffer;
+    const chunks = bytes.read(segment.blob, { start: from, end: to }, unsealing(segment, customerKey));
+    for await (const chunk of chunks) yield chunk as Buffer;
   }
 }
 
@@ -178,22 +192,24 @@ export function objectBody(
   bytes: ByteStore,
   segments: readonly Segment[],
   range?: { start: number; end: number },
+  customerKey?: Buffer,
 ): Readable | Buffer {
   const only = segments.length === 1 ? segments[0]! : undefined;
   if (only) {
-    const inline = bytes.inlineBytes(only.blob, only.seal);
+    const inline = bytes.inlineBytes(only.blob, unsealing(only, customerKey));
     if (inline) return range ? inline.subarray(range.start, range.end + 1) : inline;
-    return bytes.read(only.blob, range, only.seal);
+    return bytes.read(only.blob, range, unsealing(only, customerKey));
   }
-  return segmentStream(bytes, segments, range);
+  return segmentStream(bytes, segments, range, customerKey);
 }
 
 export function segmentStream(
   bytes: ByteStore,
   segments: readonly Segment[],
   range?: { start: number; end: number },
+  customerKey?: Buffer,
 ): Readable {
-  return Readable.from(readSegments(bytes, segments, range), { objectMode: false });
+  return Readable.from(readSegments(bytes, segments, range, customerKey), { objectMode: false });
 }
 
 /** The same checks as `receiveBytes`, for a small body already in memory (an XML document such as DeleteObjects). */

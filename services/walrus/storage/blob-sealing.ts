@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, type Decipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
 
 /**
  * Server-side encryption at rest (S3's SSE-S3, `AES256`): a sealed blob's bytes are AES-256 in counter mode under a
@@ -8,6 +8,9 @@ import { createCipheriv, createDecipheriv, randomBytes, type Decipher } from 'no
  *
  * The master keys live in the metadata database (`sealing_keys`): the metadata backup carries them, and a restore
  * reads the blobs it refers to. The newest one seals new blobs; older ones still open what they sealed.
+ *
+ * With a customer-provided key (SSE-C) the customer's key is the data key: it is never kept, only a salted HMAC of it
+ * (`keyCheck`), which tells whether a later request brings the same key. Such a seal is `customer.IV.KEYCHECK`.
  */
 export interface SealingKey {
   id: string;
@@ -27,6 +30,7 @@ export interface BlobKey {
 }
 
 const sealFormat = 'aes256ctr';
+const customerFormat = 'customer';
 const blockBytes = 16;
 
 export class SealError extends Error {
@@ -61,8 +65,12 @@ export class BlobSealer {
     return { key, iv, seal };
   }
 
-  /** The data key a seal holds; a `SealError` when it is malformed, its master key unknown or it was altered. */
-  open(seal: string): BlobKey {
+  /**
+   * The data key a seal holds; a `SealError` when it is malformed, its master key unknown or it was altered. A
+   * customer's seal opens only with `customerKey`, the key it was sealed with.
+   */
+  open(seal: string, customerKey?: Buffer): BlobKey {
+    if (isCustomerSeal(seal)) return openCustomerSeal(seal, customerKey);
     const [format, keyId, ivText, wrappedText, ...rest] = seal.split('.');
     if (format !== sealFormat || !keyId || !ivText || !wrappedText || rest.length > 0) {
       throw new SealError(`not a blob seal: ${seal.slice(0, 40)}`);
@@ -120,4 +128,45 @@ export async function* sealChunks(
 export function sealBuffer(data: Uint8Array, blobKey: BlobKey, offset = 0): Buffer {
   const cipher = cipherAt(blobKey, offset);
   return Buffer.concat([cipher.update(data), cipher.final()]);
+}
+
+/** Whether a seal is a customer's (SSE-C), which only the customer's key opens. */
+export function isCustomerSeal(seal: string): boolean {
+  return seal.startsWith(`${customerFormat}.`);
+}
+
+/** A salted HMAC of a customer's key: `SALT||HMAC-SHA256(SALT, KEY)`, base64url. */
+export function customerKeyCheck(customerKey: Buffer, salt: Buffer = randomBytes(16)): string {
+  return Buffer.concat([salt, createHmac('sha256', salt).update(customerKey).digest()]).toString('base64url');
+}
+
+/** Whether `customerKey` is the key `keyCheck` was made from. */
+export function customerKeyMatches(keyCheck: string, customerKey: Buffer): boolean {
+  const check = Buffer.from(keyCheck, 'base64url');
+  if (check.length !== 48) return false;
+  return timingSafeEqual(check, Buffer.from(customerKeyCheck(customerKey, check.subarray(0, 16)), 'base64url'));
+}
+
+/** A new blob sealed with a customer's key: the key itself, a fresh counter, and the seal that checks the key. */
+export function newCustomerSeal(customerKey: Buffer): BlobKey & { seal: string } {
+  const iv = randomBytes(blockBytes);
+  return {
+    key: customerKey,
+    iv,
+    seal: [customerFormat, iv.toString('base64url'), customerKeyCheck(customerKey)].join('.'),
+  };
+}
+
+/** The key check of a customer's seal. */
+export function customerSealKeyCheck(seal: string): string {
+  return seal.split('.')[2] ?? '';
+}
+
+function openCustomerSeal(seal: string, customerKey: Buffer | undefined): BlobKey {
+  const [, ivText, keyCheck, ...rest] = seal.split('.');
+  const iv = Buffer.from(ivText ?? '', 'base64url');
+  if (!keyCheck || iv.length !== blockBytes || rest.length > 0) throw new SealError('a malformed customer seal');
+  if (!customerKey) throw new SealError("the blob is sealed with its customer's key, which was not given");
+  if (!customerKeyMatches(keyCheck, customerKey)) throw new SealError("the key given is not the blob's customer key");
+  return { key: customerKey, iv };
 }

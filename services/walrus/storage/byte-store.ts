@@ -4,7 +4,7 @@ import { open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalFolderShelf, type BlobShelf } from './blob-shelf.js';
-import { sealBuffer, sealChunks, type BlobSealer } from './blob-sealing.js';
+import { newCustomerSeal, sealBuffer, sealChunks, type BlobKey, type BlobSealer } from './blob-sealing.js';
 
 /**
  * Where object bytes live, apart from their metadata. A blob is written in two steps so that nothing half-written
@@ -16,22 +16,35 @@ import { sealBuffer, sealChunks, type BlobSealer } from './blob-sealing.js';
  * Blobs are staged on local disk; published ones live on a `BlobShelf`: local folders by default, or a bucket of an
  * S3-compatible engine (Ceph RGW) for a large cloud (`objectStore` in cloud.yaml).
  *
- * A blob staged `sealed` is encrypted before it is written (blob-sealing.ts): its `seal`, recorded with the metadata
- * that refers to it, is what reading it back takes; without the seal a read returns the stored (encrypted) bytes.
+ * A blob staged sealed is encrypted before it is written (blob-sealing.ts), with a data key of its own or with the
+ * customer's key given: its `seal`, recorded with the metadata that refers to it, is what reading it back takes (with
+ * the customer's key for a customer's seal); without the seal a read returns the stored (encrypted) bytes.
  */
 export interface ByteStore {
   /** Streams `chunks` into a new private blob; rejects (leaving nothing behind) when `chunks` throws. */
-  stage(chunks: AsyncIterable<Uint8Array>, options?: { sealed?: boolean }): Promise<StagedBlob>;
-  /** The bytes of a published blob, `start` to `end` inclusive when given, decrypted with `seal` when it has one. */
-  read(id: string, range?: { start: number; end: number }, seal?: string): Readable;
+  stage(chunks: AsyncIterable<Uint8Array>, options?: StageOptions): Promise<StagedBlob>;
+  /** The bytes of a published blob, `start` to `end` inclusive when given, decrypted when it has a seal. */
+  read(id: string, range?: { start: number; end: number }, seal?: Unsealing): Readable;
   /** The bytes of a published blob when the store keeps them in its database (small ones), else undefined. */
-  inlineBytes(id: string, seal?: string): Buffer | undefined;
+  inlineBytes(id: string, seal?: Unsealing): Buffer | undefined;
   /** Removes a published blob; no error when it is already gone. */
   remove(id: string): Promise<void>;
   /** Removes staged leftovers and every published blob `isReferenced` does not claim. Run before serving. */
   sweep(isReferenced: (id: string) => boolean): Promise<{ staged: number; orphans: number }>;
   /** Removes staged leftovers only (after a clean stop, which leaves no orphan); returns how many. */
   clearStaging(): Promise<number>;
+}
+
+/** How a new blob is sealed: with a data key of its own (`sealed`), or with a customer's key (SSE-C). */
+export interface StageOptions {
+  sealed?: boolean;
+  customerKey?: Buffer;
+}
+
+/** What opens a sealed blob: its seal, and the customer's key when the seal is a customer's. */
+export interface Unsealing {
+  seal: string;
+  customerKey?: Buffer;
 }
 
 export interface StagedBlob {
@@ -126,10 +139,11 @@ export class LocalDiskByteStore implements ByteStore {
     return newBlobId(this.currentFolder);
   }
 
-  async stage(chunks: AsyncIterable<Uint8Array>, options: { sealed?: boolean } = {}): Promise<StagedBlob> {
-    if (options.sealed) {
-      if (!this.sealer) throw new Error('this byte store has no master key to seal blobs with');
-      const { seal, ...blobKey } = this.sealer.newSeal();
+  async stage(chunks: AsyncIterable<Uint8Array>, options: StageOptions = {}): Promise<StagedBlob> {
+    if (options.customerKey || options.sealed) {
+      const { seal, ...blobKey } = options.customerKey
+        ? newCustomerSeal(options.customerKey)
+        : this.requireSealer().newSeal();
       return { ...(await this.stage(sealChunks(chunks, blobKey))), seal };
     }
     // Up to the inline size the bytes are gathered in memory: a body that ends by then becomes an inline blob.
@@ -219,7 +233,7 @@ export class LocalDiskByteStore implements ByteStore {
     };
   }
 
-  read(id: string, range?: { start: number; end: number }, seal?: string): Readable {
+  read(id: string, range?: { start: number; end: number }, seal?: Unsealing): Readable {
     if (isInlineId(id)) {
       const data = this.inlineBytes(id, seal);
       if (!data) {
@@ -230,20 +244,24 @@ export class LocalDiskByteStore implements ByteStore {
     }
     const stored = this.shelf.read(id, range);
     if (seal === undefined) return stored;
-    const blobKey = this.requireSealer().open(seal);
+    const blobKey = this.open(seal);
     // Counter mode: the range's bytes decrypt on their own, from the counter of their first byte.
     const plain = Readable.from(sealChunks(stored, blobKey, range?.start ?? 0), { objectMode: false });
     stored.once('error', (error) => plain.destroy(error));
     return plain;
   }
 
-  inlineBytes(id: string, seal?: string): Buffer | undefined {
+  inlineBytes(id: string, seal?: Unsealing): Buffer | undefined {
     const stored = isInlineId(id) ? this.inline?.getInlineBlob(id) : undefined;
-    return stored && seal !== undefined ? sealBuffer(stored, this.requireSealer().open(seal)) : stored;
+    return stored && seal !== undefined ? sealBuffer(stored, this.open(seal)) : stored;
+  }
+
+  private open({ seal, customerKey }: Unsealing): BlobKey {
+    return this.requireSealer().open(seal, customerKey);
   }
 
   private requireSealer(): BlobSealer {
-    if (!this.sealer) throw new Error('this byte store has no master keys to open sealed blobs with');
+    if (!this.sealer) throw new Error('this byte store has no master keys to seal blobs with');
     return this.sealer;
   }
 

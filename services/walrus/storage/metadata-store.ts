@@ -181,9 +181,12 @@ export interface UploadRecord {
   checksumAlgorithm?: string;
   /** The Object Lock the completed object is to have. */
   lock?: ObjectLock;
-  /** `AES256` when the upload's parts are sealed (SSE-S3, asked for or the bucket's default). */
-  serverSideEncryption?: 'AES256';
+  /** How the upload's parts are sealed (server-side encryption); absent when they are not. */
+  sealing?: UploadSealing;
 }
+
+/** An upload's parts sealed with Walrus's keys (SSE-S3), or with its customer's (SSE-C), checked by `keyCheck`. */
+export type UploadSealing = { by: 'walrus' } | { by: 'customer'; keyCheck: string };
 
 export interface PartRecord {
   uploadId: string;
@@ -291,7 +294,7 @@ interface UploadRow {
   tags: string;
   checksum_algorithm: string | null;
   object_lock: string | null;
-  server_side_encryption: string | null;
+  sealing: string | null;
 }
 
 interface PartRow {
@@ -370,7 +373,7 @@ function toUpload(row: UploadRow): UploadRecord {
     tags: JSON.parse(row.tags) as Tag[],
     ...(row.checksum_algorithm !== null && { checksumAlgorithm: row.checksum_algorithm }),
     ...(row.object_lock !== null && { lock: JSON.parse(row.object_lock) as ObjectLock }),
-    ...(row.server_side_encryption === 'AES256' && { serverSideEncryption: 'AES256' }),
+    ...(row.sealing !== null && { sealing: JSON.parse(row.sealing) as UploadSealing }),
   };
 }
 
@@ -872,7 +875,7 @@ export class MetadataStore {
   private insertUpload(upload: UploadRecord): void {
     this.sql(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, headers, metadata, acl, tags,
-           checksum_algorithm, object_lock, server_side_encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, object_lock, sealing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       upload.uploadId,
       upload.bucket,
@@ -886,7 +889,7 @@ export class MetadataStore {
       JSON.stringify(upload.tags),
       upload.checksumAlgorithm ?? null,
       upload.lock ? JSON.stringify(upload.lock) : null,
-      upload.serverSideEncryption ?? null,
+      upload.sealing ? JSON.stringify(upload.sealing) : null,
     );
   }
 

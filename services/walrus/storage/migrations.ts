@@ -122,13 +122,13 @@ export const walrusMigrations: readonly { id: string; sql: string }[] = [
     sql: `ALTER TABLE buckets ADD COLUMN policy TEXT;`,
   },
   {
-    // Server-side encryption (SSE-S3): the master keys that wrap sealed blobs' data keys; a part's seal; whether an
-    // upload's parts are sealed; a bucket's default encryption, as JSON. An object's seals are in its segments.
+    // Server-side encryption: the master keys that wrap sealed blobs' data keys; a part's seal; how an upload's parts
+    // are sealed (JSON); a bucket's default encryption (JSON). An object's seals are in its segments.
     id: '0010-server-side-encryption',
     sql: `
       CREATE TABLE sealing_keys (id TEXT PRIMARY KEY, key BLOB NOT NULL, created_at TEXT NOT NULL);
       ALTER TABLE parts ADD COLUMN seal TEXT;
-      ALTER TABLE uploads ADD COLUMN server_side_encryption TEXT;
+      ALTER TABLE uploads ADD COLUMN sealing TEXT;
       ALTER TABLE buckets ADD COLUMN encryption TEXT;
     `,
   },

@@ -99,19 +99,36 @@ t.test('the byte store seals files and inline rows, and reads ranges of both', a
     const raw = await collect(store.read(blob.id));
     t.equal(raw.length, size, 'sealing keeps the size');
     t.notOk(raw.includes('secret-text'), `${size}: without the seal, only ciphertext`);
-    t.ok((await collect(store.read(blob.id, undefined, blob.seal))).equals(plain), `${size}: with it, the bytes`);
+    t.ok(
+      (await collect(store.read(blob.id, undefined, { seal: blob.seal! }))).equals(plain),
+      `${size}: with it, the bytes`,
+    );
     const range = { start: 33, end: size - 100 };
-    const ranged = await collect(store.read(blob.id, range, blob.seal));
+    const ranged = await collect(store.read(blob.id, range, { seal: blob.seal! }));
     t.ok(ranged.equals(plain.subarray(range.start, range.end + 1)), `${size}: a range`);
-    const inline = store.inlineBytes(blob.id, blob.seal);
+    const inline = store.inlineBytes(blob.id, { seal: blob.seal! });
     if (size <= 64 * 1024) t.ok(inline?.equals(plain), 'a small blob is an inline row, sealed');
     else t.equal(inline, undefined, 'a large one is a file');
   }
   const files = readdirSync(join(dir, 'objects', 'blobs'), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => readFileSync(join(entry.parentPath, entry.name)));
-  t.equal(files.length, 1);
+  t.equal(files.length, 1, 'one blob file so far');
   t.notOk(files[0]!.includes('secret-text'), 'the file on disk is ciphertext');
+  // A customer's key (SSE-C): the seal keeps a check of the key, never the key; only that key opens the blob.
+  const customerKey = randomBytes(32);
+  const plain = Buffer.alloc(100 * 1024, 'customer-text ');
+  const blob = await store.stage(pieces(plain, 4096), { customerKey });
+  await blob.publish();
+  t.match(blob.seal, /^customer\.[\w-]{22}\.[\w-]{64}$/);
+  t.notOk(blob.seal!.includes(customerKey.toString('base64url')), 'the seal does not hold the key');
+  const opened = await collect(store.read(blob.id, { start: 5, end: 99 }, { seal: blob.seal!, customerKey }));
+  t.ok(opened.equals(plain.subarray(5, 100)), 'the key opens it');
+  t.throws(() => store.read(blob.id, undefined, { seal: blob.seal! }), /was not given/, 'nothing else does');
+  t.throws(
+    () => store.read(blob.id, undefined, { seal: blob.seal!, customerKey: randomBytes(32) }),
+    /not the blob's customer key/,
+  );
   const unsealed = new LocalDiskByteStore(join(dir, 'other'));
   await t.rejects(unsealed.stage(pieces(Buffer.from('x'), 1), { sealed: true }), /no master key/);
 });
