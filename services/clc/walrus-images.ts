@@ -32,6 +32,15 @@ export function walrusImageStore(walrusUrl: string, tls: PeerTls): ImageStore {
       }
       if (status === 200) return true;
       if (status === 404 || status === 403) return false;
+      // Encrypted with a customer's key (SSE-C): nodes could never read it.
+      if (status === 409) {
+        throw new ServiceError(
+          'InvalidManifest',
+          `The image ${bucket}/${key} is encrypted with a customer-provided key (SSE-C), which the cloud's nodes do not ` +
+            'have: store it unencrypted or with SSE-S3 (--sse AES256)',
+          400,
+        );
+      }
       throw new ServiceError('ServiceUnavailable', `The object store answered ${status} for the image`, 503);
     },
   };

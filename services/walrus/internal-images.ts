@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isAccessAllowed } from './models/access.js';
 import type { RequestFacts } from './models/bucket-policy.js';
 import { segmentStream } from './models/object-bytes.js';
+import { isCustomerSeal } from './storage/blob-sealing.js';
 import type { ByteStore } from './storage/byte-store.js';
 import type { MetadataStore } from './storage/metadata-store.js';
 
@@ -51,6 +52,14 @@ export function mountInternalImages(
       response
         .status(403)
         .json({ error: 'AccessDenied', message: `account ${account} may not read ${bucket}/${objectKey}` });
+      return;
+    }
+    // An image sealed with its customer's key (SSE-C) cannot be read by the cloud's components, which do not have it.
+    if (object.segments.some((segment) => segment.seal !== undefined && isCustomerSeal(segment.seal))) {
+      response.status(409).json({
+        error: 'CustomerKeyRequired',
+        message: `${bucket}/${objectKey} is encrypted with a customer-provided key (SSE-C): store images unencrypted or with SSE-S3`,
+      });
       return;
     }
     response.setHeader('content-length', String(object.size));

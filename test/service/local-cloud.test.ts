@@ -98,7 +98,8 @@ t.test('an image uploaded to Walrus runs: the node fetches it from there over mT
   writeFileSync(image, randomBytes(256 * 1024));
   const aws = (args: string[], env: NodeJS.ProcessEnv = {}) => runCommand('aws', args, { env: { ...awsEnv, ...env } });
   t.equal((await aws(['s3', 'mb', 's3://images'])).code, 0);
-  t.equal((await aws(['s3', 'cp', image, 's3://images/guest.img'])).code, 0);
+  // Stored encrypted (SSE-S3): Walrus decrypts it for the node.
+  t.equal((await aws(['s3', 'cp', image, 's3://images/guest.img', '--sse', 'AES256'])).code, 0);
   const registered = await aws([
     'ec2',
     'register-image',
@@ -111,6 +112,14 @@ t.test('an image uploaded to Walrus runs: the node fetches it from there over mT
   const imageId = JSON.parse(registered.stdout).ImageId as string;
   const missing = await aws(['ec2', 'register-image', '--name', 'not-there', '--image-location', 'images/none.img']);
   t.match(missing.stderr, /\(InvalidManifest\)/, 'an image Walrus does not have is refused');
+  const customerKey = ['--sse-c', 'AES256', '--sse-c-key', 'k'.repeat(32)];
+  t.equal((await aws(['s3', 'cp', image, 's3://images/customer.img', ...customerKey])).code, 0);
+  const sealed = await aws(['ec2', 'register-image', '--name', 'sse-c', '--image-location', 'images/customer.img']);
+  t.match(
+    sealed.stderr,
+    /\(InvalidManifest\).*customer-provided key/s,
+    "one sealed with a customer's key too, and why",
+  );
 
   const run = await aws(['ec2', 'run-instances', '--image-id', imageId, '--instance-type', 't1.micro']);
   t.equal(run.code, 0, run.stderr);
