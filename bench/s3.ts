@@ -8,7 +8,8 @@
 //    cores it, not the server, would set the small-object rates (`--client sdk` measures with it; checksums only where
 //    required, as s3rver does not understand the SDK's default trailing checksums). A `null server` row (an HTTPS
 //    server that drains and answers from memory, bench/s3-null-server.ts) shows what the client and transport alone
-//    can reach, and every row shows the client's and the server's CPU per operation.
+//    can reach, and every row shows the client's and the server's CPU per operation. A `walrus SSE-S3` row does the
+//    same into a bucket with default encryption: what sealing every object (AES-256-CTR) costs.
 //  - Bounded memory: one PutObject of several GiB streamed through Walrus while its peak RSS (VmHWM) is sampled.
 // Goals: large objects at least 70% of the cp rate; small objects at least 3x the faster peer's rate.
 // Run: npm run bench:s3 [-- --large-mib 1024 --small 10000 --small-kib 4 --concurrency 32 --stream-gib 5
@@ -30,6 +31,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListBucketsCommand,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -155,6 +157,31 @@ interface S3Driver {
   get(bucket: string, key: string): Promise<number>;
   delete(bucket: string, key: string): Promise<void>;
   destroy(): void;
+}
+
+/** Sets `bucket`'s default encryption to SSE-S3 (AES256), with the SDK. */
+async function encryptByDefault(server: Server, ca: Buffer, bucket: string): Promise<void> {
+  const agent = new Agent({ ca });
+  const s3 = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    credentials: server.credentials,
+    forcePathStyle: true,
+    requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+  });
+  try {
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    );
+  } finally {
+    s3.destroy();
+    agent.destroy();
+  }
 }
 
 function sdkDriver(server: Server, ca: Buffer): S3Driver {
@@ -323,7 +350,17 @@ function ownCpuSeconds(): number {
 
 type Costs = NonNullable<Row['cpu']>;
 
-async function measureServer(server: Server, ca: Buffer, largeFile: string, smallBodies: Buffer): Promise<Row> {
+/**
+ * One server's row. `encrypted`: into a bucket with default encryption (SSE-S3), set with the SDK before timing, so
+ * that the same requests measure what sealing every object costs.
+ */
+async function measureServer(
+  server: Server,
+  ca: Buffer,
+  largeFile: string,
+  smallBodies: Buffer,
+  options: { encrypted?: boolean } = {},
+): Promise<Row> {
   const client = driverFor(server, ca);
   const cpu: number[] = [];
   const clientCpu: number[] = [];
@@ -343,8 +380,9 @@ async function measureServer(server: Server, ca: Buffer, largeFile: string, smal
   });
   try {
     await waitUntilServing(client, server.name);
-    const bucket = 'bench';
+    const bucket = options.encrypted ? 'bench-sse' : 'bench';
     await client.createBucket(bucket);
+    if (options.encrypted) await encryptByDefault(server, ca, bucket);
     const largePut = await timed(() => client.putFile(bucket, 'large.bin', largeFile, largeBytes));
     let largeGot = 0;
     const largeGet = await timed(async () => {
@@ -547,6 +585,8 @@ try {
   console.log('null server done');
   rows.set('walrus', await measureServer(walrus, ca, largeFile, smallBodies));
   console.log('walrus done');
+  rows.set('walrus SSE-S3', await measureServer(walrus, ca, largeFile, smallBodies, { encrypted: true }));
+  console.log('walrus SSE-S3 done');
   for (const peer of peerNames) {
     const server = peer === 's3rver' ? await startS3rver(work, tls) : await startMoto(work, tls);
     try {
@@ -583,7 +623,7 @@ try {
       `${(value * 1000).toFixed(2).padStart(6)} (${(client * 1000).toFixed(2).padStart(5)})`;
     const { cpu, clientCpu } = row;
     console.log(
-      `  ${name.padEnd(12)} PUT ${ms(cpu.largePut, clientCpu.largePut)}  GET ${ms(cpu.largeGet, clientCpu.largeGet)}` +
+      `  ${name.padEnd(Math.max(...[...rows.keys()].map((key) => key.length)))} PUT ${ms(cpu.largePut, clientCpu.largePut)}  GET ${ms(cpu.largeGet, clientCpu.largeGet)}` +
         `   small PUT ${ms(cpu.smallPut, clientCpu.smallPut)}  GET ${ms(cpu.smallGet, clientCpu.smallGet)}`,
     );
   }
@@ -591,7 +631,7 @@ try {
   const floor = rows.get('cp (floor)')!;
   const ours = rows.get('walrus')!;
   const peers = [...rows]
-    .filter(([name]) => !['walrus', 'cp (floor)', 'null server'].includes(name))
+    .filter(([name]) => !['walrus', 'walrus SSE-S3', 'cp (floor)', 'null server'].includes(name))
     .map(([, row]) => row);
   const fastest = (pick: (row: Row) => number) => Math.max(...peers.map(pick));
   // The null server's ratio is the most any server could show with this client and transport on this machine.
