@@ -242,9 +242,10 @@ export class LocalDiskByteStore implements ByteStore {
       }
       return Readable.from([range ? data.subarray(range.start, range.end + 1) : data], { objectMode: false });
     }
-    const stored = this.shelf.read(id, range);
-    if (seal === undefined) return stored;
+    if (seal === undefined) return this.shelf.read(id, range);
+    // The seal first: one that does not open leaves no file open behind it.
     const blobKey = this.open(seal);
+    const stored = this.shelf.read(id, range);
     // Counter mode: the range's bytes decrypt on their own, from the counter of their first byte.
     const plain = Readable.from(sealChunks(stored, blobKey, range?.start ?? 0), { objectMode: false });
     stored.once('error', (error) => plain.destroy(error));
