@@ -1,4 +1,10 @@
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -324,6 +330,7 @@ t.test("SSE-C: the customer's key seals the bytes, every read must bring it, and
       'put_object',
       { Bucket: 'sealed', Key: 'des', Body: 'x', SSECustomerAlgorithm: 'DES', SSECustomerKey: customerKey },
     ],
+    ['get_object_attributes', { Bucket: 'sealed', Key: 'customer', ObjectAttributes: ['ETag', 'ObjectSize'] }],
   ]);
   t.match(failures, [
     { status: 400, code: 'InvalidRequest' },
@@ -334,7 +341,13 @@ t.test("SSE-C: the customer's key seals the bytes, every read must bring it, and
     { status: 400, code: 'InvalidArgument' },
     { status: 400, code: 'InvalidArgument' },
     { status: 400, code: 'InvalidEncryptionAlgorithmError' },
+    { status: 400, code: 'InvalidRequest' },
   ]);
+  // (botocore does not encode the key for GetObjectAttributes: the JS SDK, which does.)
+  const attributes = await s3.send(
+    new GetObjectAttributesCommand({ Bucket: 'sealed', Key: 'customer', ObjectAttributes: ['ObjectSize'], ...withKey }),
+  );
+  t.equal(attributes.ObjectSize, bytes.length, "with the key, the object's attributes");
   t.equal(
     (await boto3Calls([['list_objects_v2', { Bucket: 'sealed', Prefix: 'short' }]]))[0]!.body!.KeyCount,
     0,

@@ -559,6 +559,8 @@ export const objectHandlers: QueryHandlers<S3Operations, WalrusContext> = {
     const bucket = requireBucket(context, input.Bucket);
     const object = findObject(context, bucket, input.Key, input.VersionId);
     requireAccess(context, bucket, objectAction('s3:GetObjectAttributes', input.VersionId), objectResource(object));
+    // An SSE-C object's attributes, as its metadata, are for who has its key (as on S3).
+    storedSealing(object.segments, customerKeyOf(input));
     const wanted = new Set<string>(input.ObjectAttributes ?? []);
     if (wanted.size === 0) {
       throw s3Errors.invalidArgument(
