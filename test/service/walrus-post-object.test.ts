@@ -1,3 +1,4 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -97,6 +98,18 @@ t.test('boto3 presigns a form, curl posts it, and the object lands with its head
       ETag: `"${createHash('md5').update('sunny days').digest('hex')}"`,
     },
   });
+});
+
+t.test('a form that asks for AES256 is stored sealed (SSE-S3), and reads back', async (t) => {
+  const form = await boto3PresignedPost('sealed.txt', { 'x-amz-server-side-encryption': 'AES256' }, [
+    { 'x-amz-server-side-encryption': 'AES256' },
+  ]);
+  const posted = await curlPost(form.url, form.fields, { text: 'kept secret' });
+  t.equal(posted.status, 204, posted.body);
+  const [head] = await boto3Calls([['head_object', { Bucket: bucket, Key: 'sealed.txt' }]]);
+  t.match(head, { status: 200, body: { ServerSideEncryption: 'AES256', ContentLength: 11 } });
+  const got = await cloud.s3().send(new GetObjectCommand({ Bucket: bucket, Key: 'sealed.txt' }));
+  t.equal(await got.Body!.transformToString(), 'kept secret');
 });
 
 t.test('the policy is enforced before anything is stored', async (t) => {
