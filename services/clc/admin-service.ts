@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { SoapOperation } from '../../src/soap/soap-service.js';
 import type { Database } from '../../src/db/schema.js';
-import type { takeCloudBackup } from './cloud-backup.js';
+import type { BackupStaging } from './cloud-backup.js';
 // One wire shape for the clc and cloudctl.
 import type { BackupSchedule } from '../../src/cloud/backup-schedule.js';
 import {
@@ -21,8 +21,11 @@ import {
 import { getCloudProperty, listCloudProperties, setCloudProperty } from './models/cloud-properties.js';
 
 export interface AdminServiceOptions {
-  /** `CreateBackup`: a consistent copy of the clc's database and Walrus's metadata. */
-  backup?: () => ReturnType<typeof takeCloudBackup>;
+  /**
+   * `CreateBackup`: a consistent copy of the clc's database and Walrus's metadata, kept on the clc's disk for the
+   * caller to fetch (`GET <admin>/backups/ID/FILE`) and then `DiscardBackup`.
+   */
+  backups?: Pick<BackupStaging, 'stage' | 'discard'>;
   /** `DescribeBackupSchedule`: the scheduled backups' settings and the archives they wrote. */
   backupSchedule?: () => Promise<BackupSchedule>;
 }
@@ -129,10 +132,17 @@ export function adminOperations(
     },
 
     async CreateBackup(_input, { log, userId }) {
-      if (!options.backup) throw new Error('this cloud controller was started without a backup source');
-      const backup = await options.backup();
-      log.info({ operator: userId, parts: backup.parts.map((p) => [p.fileName, p.sizeBytes]) }, 'backup taken');
-      return backup as unknown as Record<string, unknown>;
+      if (!options.backups) throw new Error('this cloud controller was started without a backup source');
+      const { backupId, createdAt, parts } = await options.backups.stage();
+      log.info({ operator: userId, backupId, parts: parts.map((p) => [p.fileName, p.sizeBytes]) }, 'backup taken');
+      return { backupId, createdAt, parts } as unknown as Record<string, unknown>;
+    },
+    async DiscardBackup(input, { log, userId }) {
+      if (!options.backups) throw new Error('this cloud controller was started without a backup source');
+      const backupId = text(input.backupId);
+      const discarded = options.backups.discard(backupId);
+      log.info({ operator: userId, backupId, discarded }, 'backup discarded');
+      return { discarded };
     },
     async DescribeBackupSchedule() {
       if (!options.backupSchedule) throw new Error('this cloud controller was started without scheduled backups');

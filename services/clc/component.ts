@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline as streamPipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { fromIncomingMessage } from '../../src/aws/auth/index.js';
@@ -15,7 +17,8 @@ import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import type { ComponentDefinition } from '../../src/runtime/service.js';
 import { mountSoapService } from '../../src/soap/soap-service.js';
 import { adminOperations } from './admin-service.js';
-import { takeCloudBackup } from './cloud-backup.js';
+import { BackupStaging, takeCloudBackup } from './cloud-backup.js';
+import { backupHeaders } from '../../src/cloud/backup-transfer.js';
 import { ScheduledBackups } from './scheduled-backups.js';
 import type { ZoneTopology } from './handlers/context.js';
 import { Scheduler } from './scheduler.js';
@@ -124,18 +127,22 @@ export const clcComponent: ComponentDefinition = {
       },
     });
 
-    const backup = () =>
-      takeCloudBackup({
-        database:
-          settings.databaseUrl !== undefined
-            ? { url: settings.databaseUrl }
-            : { sqliteFile: defaultSqliteFile(config.dataDir) },
-        walrusUrl: settings.objectStoreUrl,
-        tls,
-      });
+    const backups = new BackupStaging(join(config.dataDir, 'backup-staging'), (dir) =>
+      takeCloudBackup(
+        {
+          database:
+            settings.databaseUrl !== undefined
+              ? { url: settings.databaseUrl }
+              : { sqliteFile: defaultSqliteFile(config.dataDir) },
+          walrusUrl: settings.objectStoreUrl,
+          tls,
+        },
+        dir,
+      ),
+    );
     const scheduledBackups = new ScheduledBackups({
       db,
-      take: backup,
+      staging: backups,
       about: { cloud: settings.cloudName ?? config.region, region: config.region },
       defaultDir: join(config.dataDir, 'backups'),
       log,
@@ -149,8 +156,20 @@ export const clcComponent: ComponentDefinition = {
       wsdlFile: join(malleePackage().root, 'wsdl', 'admin.wsdl'),
       service: 'AdminService',
       port: 'AdminPort',
-      operations: adminOperations(db, { backup, backupSchedule: () => scheduledBackups.describe() }),
+      operations: adminOperations(db, { backups, backupSchedule: () => scheduledBackups.describe() }),
       log,
+    });
+    // The files of a backup `CreateBackup` took, streamed to the operator who asked for it.
+    admin.get('/backups/:backupId/:fileName', (request: Request, response: Response) => {
+      const file = backups.file(String(request.params.backupId), String(request.params.fileName));
+      if (!file) {
+        response.status(404).json({ error: 'NoSuchBackup', message: 'no such backup file (discarded, or expired)' });
+        return;
+      }
+      response.writeHead(200, backupHeaders(file));
+      streamPipeline(createReadStream(file.path), response).catch((error: Error) =>
+        log.warn({ err: error, file: file.fileName }, 'a backup file was not sent whole'),
+      );
     });
 
     // Walrus has no account database: it asks here who owns an S3 access key, and caches the answer briefly. The

@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
 import { writeBackupArchive } from '../../src/cloud/backup-archive.js';
 import type { BackupSchedule, ScheduledBackup } from '../../src/cloud/backup-schedule.js';
 import type { Database } from '../../src/db/schema.js';
-import type { takeCloudBackup } from './cloud-backup.js';
+import type { BackupStaging } from './cloud-backup.js';
 import { cloudPropertyValue, intervalSeconds } from './models/cloud-properties.js';
 
 export interface ScheduledBackupsOptions {
   db: Kysely<Database>;
-  take: () => ReturnType<typeof takeCloudBackup>;
+  /** Takes the backups (onto the clc's disk); each is discarded once archived. */
+  staging: Pick<BackupStaging, 'stage' | 'discard'>;
   about: { cloud: string; region: string };
   /** Where backups go while `backup.schedule.dir` is empty: `backups/` in the clc's data directory. */
   defaultDir: string;
@@ -134,11 +135,14 @@ export class ScheduledBackups {
     const { log, about } = this.options;
     this.lastAttemptMs = this.now();
     try {
-      const backup = await this.options.take();
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const backup = await this.options.staging.stage();
       const path = join(dir, archiveName(backup.createdAt));
-      const parts = backup.parts.map((part) => ({ ...part, bytes: Buffer.from(part.data, 'base64') }));
-      await writeBackupArchive(path, { ...about, createdAt: backup.createdAt }, parts);
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        await writeBackupArchive(path, { ...about, createdAt: backup.createdAt }, backup.dir, backup.parts);
+      } finally {
+        this.options.staging.discard(backup.backupId);
+      }
       this.lastError = undefined;
       const removed = this.archives(dir).slice(0, -keep);
       for (const old of removed) rmSync(old.path, { force: true });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -65,6 +66,9 @@ export const walrusComponent: ComponentDefinition = {
       sealer: new BlobSealer(meta),
       ...(shelf && { shelf }),
     });
+    // Copies of the metadata a backup left behind when Walrus stopped while sending them.
+    const backupStaging = join(config.dataDir, 'backup-staging');
+    rmSync(backupStaging, { recursive: true, force: true });
     // Orphan blobs (published, never recorded) are swept before serving: every blob is listed and looked up, which
     // for a large store takes a while. After a clean stop there are none to find, so only staging is cleared.
     const orphans = new OrphanWatch();
@@ -101,7 +105,11 @@ export const walrusComponent: ComponentDefinition = {
     // Images for the cloud's components (node controllers, the clc), behind the cloud CA.
     mountInternalImages(internal, { meta, bytes, log });
     // A consistent copy of the metadata, for the clc's `cloudctl backup create`.
-    mountMetadataBackup(internal, { sqliteFile: join(config.dataDir, 'walrus.sqlite'), log });
+    mountMetadataBackup(internal, {
+      sqliteFile: join(config.dataDir, 'walrus.sqlite'),
+      stagingDir: backupStaging,
+      log,
+    });
 
     // S3 requests skip express (the runtime hands them over directly); what express still sees under `/internal`
     // and no internal route claims is a bucket's too.

@@ -1,10 +1,20 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CliError } from '../cli/cli-error.js';
-import { writeSecretFile } from '../util/secret-file.js';
+import { sha256OfFile } from './backup-transfer.js';
 
 /**
  * The backup archive: a `.tgz` of the clc's database and Walrus's metadata with `manifest.json` listing each file and
@@ -33,40 +43,49 @@ export interface BackupManifest {
 
 const manifestName = 'manifest.json';
 
-/** Writes the archive, mode 0600 (the database holds secret keys), through a temporary folder. */
+/**
+ * Writes the archive of the files in `dir` (named as `parts` name them, their checksums already taken), mode 0600
+ * from the start (the database holds secret keys): `manifest.json` is added to `dir`, tar writes the archive under a
+ * temporary name beside `path`, renamed into place once whole. The files are streamed, never read into memory.
+ */
 export async function writeBackupArchive(
   path: string,
   about: { cloud: string; region: string; createdAt: Date },
-  parts: (BackupFileEntry & { bytes: Buffer })[],
+  dir: string,
+  parts: readonly BackupFileEntry[],
 ): Promise<BackupManifest> {
-  const staging = mkdtempSync(join(tmpdir(), 'mallee-backup-'));
+  const manifest: BackupManifest = {
+    format: 'mallee-backup/1',
+    cloud: about.cloud,
+    region: about.region,
+    createdAt: about.createdAt.toISOString(),
+    files: parts.map(({ component, engine, fileName, sizeBytes, sha256 }) => ({
+      component,
+      engine,
+      fileName,
+      sizeBytes,
+      sha256,
+    })),
+    consistency: 'each file is a consistent online copy; the clc database was copied first, then Walrus metadata',
+  };
+  writeFileSync(join(dir, manifestName), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  closeSync(openSync(temporary, 'w', 0o600));
   try {
-    const files = parts.map(({ bytes, ...entry }): BackupFileEntry => {
-      writeSecretFile(join(staging, entry.fileName), bytes);
-      return {
-        component: entry.component,
-        engine: entry.engine,
-        fileName: entry.fileName,
-        sizeBytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-      };
-    });
-    const manifest: BackupManifest = {
-      format: 'mallee-backup/1',
-      cloud: about.cloud,
-      region: about.region,
-      createdAt: about.createdAt.toISOString(),
-      files,
-      consistency: 'each file is a consistent online copy; the clc database was copied first, then Walrus metadata',
-    };
-    writeFileSync(join(staging, manifestName), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
-    const archive = join(staging, 'backup.tgz');
-    await execa('tar', ['-czf', archive, '-C', staging, manifestName, ...files.map((file) => file.fileName)]);
-    writeSecretFile(path, readFileSync(archive));
-    return manifest;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
+    await execa('tar', ['-czf', temporary, '-C', dir, manifestName, ...parts.map((part) => part.fileName)]);
+    const fd = openSync(temporary, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
+  return manifest;
 }
 
 /** Unpacks a backup into a temporary folder and checks every file against the manifest. */
@@ -86,8 +105,7 @@ export async function openBackup(file: string): Promise<{ dir: string; manifest:
       throw new CliError('invalidConfig', `${path} is in format ${manifest.format}, which this cloudctl cannot read.`);
     }
     for (const entry of manifest.files) {
-      const bytes = readFileSync(join(dir, entry.fileName));
-      if (createHash('sha256').update(bytes).digest('hex') !== entry.sha256) {
+      if ((await sha256OfFile(join(dir, entry.fileName))) !== entry.sha256) {
         throw new CliError('invalidConfig', `${entry.fileName} in ${path} is damaged (checksum differs).`);
       }
     }

@@ -4,7 +4,7 @@ import { CliError } from '../cli/cli-error.js';
 import { hypervisorUris, localDown, localLayout, localUp, type LocalHypervisor } from '../local/local-cloud.js';
 import { openInstalledCloud, type InstalledCloudOptions } from '../operations/installed-cloud.js';
 import { installedRestoreTarget } from '../operations/installed-restore.js';
-import { writeFileAtomically } from '../util/secret-file.js';
+import { copyFileAtomically } from '../util/secret-file.js';
 import type { BackupFileEntry, BackupManifest } from './backup-archive.js';
 import { backupMessages } from './backup-messages.js';
 import { resolveCloudPath } from './cloud-file.js';
@@ -77,7 +77,7 @@ function localRestoreTarget(dir: string): RestoreTarget {
             const destination = destinations[entry.component];
             progress(backupMessages.puttingInPlace(entry.fileName, 'this machine'));
             for (const suffix of ['-wal', '-shm']) rmSync(`${destination}${suffix}`, { force: true });
-            writeFileAtomically(destination, readFileSync(fileOf(entry)), 0o600);
+            copyFileAtomically(fileOf(entry), destination, 0o600);
             steps.push(`restored ${entry.fileName} to ${destination}`);
           }
           return steps;

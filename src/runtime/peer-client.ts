@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ServiceConfig } from './service-config.js';
@@ -86,4 +87,30 @@ export function callPeer(
     outgoing.on('error', reject);
     outgoing.end(options.body);
   });
+}
+
+/**
+ * A GET to another component whose answer is streamed, not collected: for files too large to hold in memory. Resolves
+ * with the response as soon as its headers arrive; `idleMs` ends a transfer that stops moving (not one that is long).
+ */
+export function openPeerStream(url: string, tls: PeerTls, options: { idleMs?: number } = {}): Promise<IncomingMessage> {
+  const idleMs = options.idleMs ?? 60_000;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'GET', ...peerTlsOptions(tls), timeout: idleMs }, resolve);
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`${url} sent nothing for ${idleMs / 1000} s`)));
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+/** The peer's own words from a non-SOAP answer: a Mallee daemon's JSON error, or the start of whatever it sent. */
+export function peerExplanation(body: unknown): string {
+  if (typeof body !== 'string' || body.trim() === '') return '';
+  try {
+    const { error, message } = JSON.parse(body) as { error?: string; message?: string };
+    if (message) return `: ${error ? `${error}: ` : ''}${message}`;
+  } catch {
+    // Not JSON: quoted as it came.
+  }
+  return `: ${body.slice(0, 200)}`;
 }

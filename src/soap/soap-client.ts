@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientSSLSecurity, createClientAsync, type Client } from 'soap';
-import { peerTlsOptions, type PeerTls } from '../runtime/peer-client.js';
+import { peerExplanation, peerTlsOptions, type PeerTls } from '../runtime/peer-client.js';
 
 /** A SOAP fault from a Mallee component, with the code and correlation id its detail carries. */
 export class SoapFaultError extends Error {
@@ -89,16 +89,4 @@ function toTransportError(error: unknown): Error {
     return new SoapTransportError(answered ? `${error.message}: ${answered}` : error.message, code, status);
   }
   return new SoapTransportError(answered ?? `no SOAP answer: ${String(error)}`, code, status);
-}
-
-/** The peer's own words from a non-SOAP answer: a Mallee daemon's JSON error, or the start of whatever it sent. */
-function peerExplanation(body: unknown): string {
-  if (typeof body !== 'string' || body.trim() === '') return '';
-  try {
-    const { error, message } = JSON.parse(body) as { error?: string; message?: string };
-    if (message) return `: ${error ? `${error}: ` : ''}${message}`;
-  } catch {
-    // Not JSON: quoted as it came.
-  }
-  return `: ${body.slice(0, 200)}`;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -15,6 +15,22 @@ export function writeFileAtomically(path: string, contents: string | Uint8Array,
   const fd = openSync(temporary, 'w', mode);
   try {
     writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(temporary, mode);
+  renameSync(temporary, path);
+}
+
+/** `writeFileAtomically` of a file's contents, copied by the kernel rather than read into memory. */
+export function copyFileAtomically(source: string, path: string, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  closeSync(openSync(temporary, 'w', mode));
+  copyFileSync(source, temporary);
+  const fd = openSync(temporary, 'r');
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);

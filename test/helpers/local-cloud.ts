@@ -44,6 +44,7 @@ export async function startLocalCloud(t: Test, hypervisor: 'test' | 'qemu' = 'te
   const up = await runCli('cloudctl', ['local', 'up', '--dir', dir, '--hypervisor', hypervisor, '--json']);
   if (up.code !== 0) throw new Error(`cloudctl local up failed (${up.code}): ${up.stderr}`);
   const cloud = JSON.parse(readFileSync(join(dir, 'cloud.json'), 'utf8')) as CloudFile;
+  const endpoints = () => (JSON.parse(readFileSync(join(dir, 'cloud.json'), 'utf8')) as CloudFile).endpoints;
   const agent = new Agent({ ca: readFileSync(cloud.caBundle), keepAlive: true });
   t.teardown(() => agent.destroy());
   const clientConfig = (endpoint: string, credentials: Credentials = cloud.credentials) => ({
@@ -57,10 +58,11 @@ export async function startLocalCloud(t: Test, hypervisor: 'test' | 'qemu' = 'te
     dir,
     cloud,
     admin: cloud.credentials,
-    ec2: (credentials) => new EC2Client(clientConfig(cloud.endpoints.ec2, credentials)),
-    s3: (credentials) => new S3Client({ ...clientConfig(cloud.endpoints.s3, credentials), forcePathStyle: true }),
-    iam: (credentials) => new IAMClient(clientConfig(cloud.endpoints.iam, credentials)),
-    sts: (credentials) => new STSClient(clientConfig(cloud.endpoints.sts, credentials)),
+    // Endpoints as cloud.json gives them now: a restart or a restore brings the cloud back on new ports.
+    ec2: (credentials) => new EC2Client(clientConfig(endpoints().ec2, credentials)),
+    s3: (credentials) => new S3Client({ ...clientConfig(endpoints().s3, credentials), forcePathStyle: true }),
+    iam: (credentials) => new IAMClient(clientConfig(endpoints().iam, credentials)),
+    sts: (credentials) => new STSClient(clientConfig(endpoints().sts, credentials)),
     awsEnv: (credentials) => ({
       AWS_CONFIG_FILE: join(dir, 'aws-config'),
       AWS_CA_BUNDLE: cloud.caBundle,

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
-import type { BackupPart } from '../../../services/clc/cloud-backup.js';
+import { BackupStaging } from '../../../services/clc/cloud-backup.js';
 import { setCloudProperty } from '../../../services/clc/models/cloud-properties.js';
 import { ScheduledBackups } from '../../../services/clc/scheduled-backups.js';
-import { openBackup } from '../../../src/cloud/backup-archive.js';
+import { openBackup, type BackupFileEntry } from '../../../src/cloud/backup-archive.js';
 import { openDatabase } from '../../../src/db/open-database.js';
 import { temporaryDir } from '../../helpers/cli.js';
 
@@ -22,19 +22,42 @@ let clock = Date.parse('2026-12-04T10:00:00.000Z');
 let failWith: string | undefined;
 let taken = 0;
 
-function part(component: BackupPart['component'], fileName: string, text: string): BackupPart {
+function part(
+  stagingDir: string,
+  component: BackupFileEntry['component'],
+  fileName: string,
+  text: string,
+): BackupFileEntry {
   const bytes = Buffer.from(text);
+  writeFileSync(join(stagingDir, fileName), bytes);
   return {
     component,
     engine: 'sqlite',
     fileName,
     sizeBytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    data: bytes.toString('base64'),
   };
 }
 
 const backupsDir = join(dir, 'data', 'backups');
+// The clc's own staging: each backup is taken into a folder of its own, archived, then discarded.
+const stagingRoot = join(dir, 'data', 'backup-staging');
+const staging = new BackupStaging(
+  stagingRoot,
+  (stagingDir) => {
+    if (failWith) return Promise.reject(new Error(failWith));
+    taken++;
+    return Promise.resolve({
+      createdAt: new Date(clock),
+      parts: [
+        part(stagingDir, 'clc', 'clc.sqlite', `clc ${taken}`),
+        part(stagingDir, 'walrus', 'walrus.sqlite', `walrus ${taken}`),
+      ],
+    });
+  },
+  { now: () => clock },
+);
+const stagedLeft = () => (existsSync(stagingRoot) ? readdirSync(stagingRoot) : []);
 const scheduled = () =>
   new ScheduledBackups({
     db,
@@ -42,14 +65,7 @@ const scheduled = () =>
     defaultDir: backupsDir,
     log: pino({ level: 'silent' }),
     now: () => clock,
-    take: () => {
-      if (failWith) return Promise.reject(new Error(failWith));
-      taken++;
-      return Promise.resolve({
-        createdAt: new Date(clock),
-        parts: [part('clc', 'clc.sqlite', `clc ${taken}`), part('walrus', 'walrus.sqlite', `walrus ${taken}`)],
-      });
-    },
+    staging,
   });
 const set = (name: string, value: string) => setCloudProperty(db, { name, value, operator: 'test' });
 const archives = () =>
@@ -106,6 +122,7 @@ t.test('every hour, keeping 2: due times and rotation', async (t) => {
     ['scheduled-20261204T110000000Z.tgz', 'scheduled-20261204T120000000Z.tgz'],
     'three taken, the oldest removed',
   );
+  t.same(stagedLeft(), [], 'each staged copy is discarded once archived');
   const described = await schedule.describe();
   t.same(
     described.backups.map((backup) => backup.createdAt),
@@ -130,6 +147,7 @@ t.test('a failure is shown and retried one interval later', async (t) => {
   failWith = 'Walrus at https://x refused its metadata backup';
   await schedule.runDue();
   t.match(await schedule.describe(), { lastError: failWith, lastErrorAt: new Date(clock) });
+  t.same(stagedLeft(), [], 'a failed backup leaves nothing staged');
   failWith = undefined;
   clock += 60_000;
   await schedule.runDue();
@@ -151,4 +169,26 @@ t.test('another folder, and off again', async (t) => {
   await schedule.runDue();
   t.equal(readdirSync(elsewhere).length, 1, 'nothing more once off');
   t.ok(existsSync(manualBackup), 'files that are not scheduled archives are never rotated away');
+});
+
+t.test('staged backups: fetched by id and file name only, discarded once, expired after an hour', async (t) => {
+  const staged = await staging.stage();
+  t.match(staging.file(staged.backupId, 'walrus.sqlite'), {
+    fileName: 'walrus.sqlite',
+    sizeBytes: staged.parts[1]!.sizeBytes,
+  });
+  t.ok(existsSync(staging.file(staged.backupId, 'clc.sqlite')!.path));
+  t.equal(staging.file(staged.backupId, '../clc.sqlite'), undefined, 'only the files the backup lists');
+  t.equal(staging.file('0'.repeat(24), 'clc.sqlite'), undefined, 'an unknown backup has no files');
+  t.ok(staging.discard(staged.backupId));
+  t.notOk(staging.discard(staged.backupId), 'discarding twice finds nothing the second time');
+  t.equal(staging.file(staged.backupId, 'clc.sqlite'), undefined);
+  t.same(stagedLeft(), []);
+
+  const abandoned = await staging.stage();
+  clock += hour + 1;
+  const next = await staging.stage();
+  t.equal(staging.file(abandoned.backupId, 'clc.sqlite'), undefined, 'one never discarded expires after an hour');
+  t.same(stagedLeft(), [next.backupId]);
+  staging.discard(next.backupId);
 });
