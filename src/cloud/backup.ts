@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CliError } from '../cli/cli-error.js';
@@ -8,6 +9,7 @@ import { adminCall, adminCertificateName, asList } from './admin-client.js';
 import { openBackup, writeBackupArchive, type BackupFileEntry, type BackupManifest } from './backup-archive.js';
 import { backupMessages } from './backup-messages.js';
 import { downloadBackupFile } from './backup-transfer.js';
+import { writeSecretFile } from '../util/secret-file.js';
 import type { CloudFile } from './cloud-file.js';
 import { runRestore, type RestoreRunOptions } from './restore-run.js';
 import { restoreTargetFor } from './restore-targets.js';
@@ -17,11 +19,39 @@ export interface CreatedBackup {
   manifest: BackupManifest;
 }
 
-/** What `CreateBackup` answers: the backup's files are fetched after it, one by one. */
-interface StagedBackupAnswer {
-  backupId: string;
+/**
+ * What `CreateBackup` answers: the backup's id, its files to fetch one by one after it. A clc from before streamed
+ * backups (met by `cloudctl upgrade`, which backs up the cloud it is about to upgrade) has no id and puts each file's
+ * bytes in the answer, in base64.
+ */
+export interface CreateBackupAnswer {
+  backupId?: string;
   createdAt: Date;
-  parts: BackupFileEntry | BackupFileEntry[];
+  parts: BackupPartAnswer | BackupPartAnswer[];
+}
+
+type BackupPartAnswer = BackupFileEntry & { data?: string | Buffer };
+
+/** Puts one file of the backup at `destination`: fetched from the clc, or written from the answer of an older clc. */
+export async function fetchBackupPart(
+  cloud: CloudFile,
+  answer: CreateBackupAnswer,
+  part: BackupPartAnswer,
+  destination: string,
+): Promise<void> {
+  let sha256: string;
+  if (part.data !== undefined) {
+    const bytes = Buffer.isBuffer(part.data) ? part.data : Buffer.from(part.data, 'base64');
+    writeSecretFile(destination, bytes);
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  } else {
+    const url = `${cloud.endpoints.admin}/backups/${answer.backupId}/${encodeURIComponent(part.fileName)}`;
+    const tls = PkiStore.open(cloud.pkiDir).hostCredentials(adminCertificateName);
+    ({ sha256 } = await downloadBackupFile(url, tls, destination, part.fileName).catch((error: Error) => {
+      throw new CliError('failure', `${error.message}.`);
+    }));
+  }
+  if (sha256 !== part.sha256) throw new CliError('failure', `${part.fileName} arrived damaged (checksum differs).`);
 }
 
 /**
@@ -38,7 +68,7 @@ export async function createBackup(cloud: CloudFile, cloudPath: string, output?:
   };
   // A named archive that is there already is refused before the clc takes a backup for nothing.
   if (output !== undefined) refuseExisting(resolve(output));
-  const answer = await adminCall<StagedBackupAnswer>(cloud, 'CreateBackup');
+  const answer = await adminCall<CreateBackupAnswer>(cloud, 'CreateBackup');
   try {
     const createdAt = new Date(answer.createdAt);
     const path = resolve(
@@ -49,19 +79,8 @@ export async function createBackup(cloud: CloudFile, cloudPath: string, output?:
     mkdirSync(dirname(path), { recursive: true });
     const staging = mkdtempSync(join(dirname(path), '.mallee-backup-'));
     try {
-      const tls = PkiStore.open(cloud.pkiDir).hostCredentials(adminCertificateName);
       const parts = asList(answer.parts);
-      for (const part of parts) {
-        const url = `${cloud.endpoints.admin}/backups/${answer.backupId}/${encodeURIComponent(part.fileName)}`;
-        const fetched = await downloadBackupFile(url, tls, join(staging, part.fileName), part.fileName).catch(
-          (error: Error) => {
-            throw new CliError('failure', `${error.message}.`);
-          },
-        );
-        if (fetched.sha256 !== part.sha256) {
-          throw new CliError('failure', `${part.fileName} arrived damaged (checksum differs).`);
-        }
-      }
+      for (const part of parts) await fetchBackupPart(cloud, answer, part, join(staging, part.fileName));
       const manifest = await writeBackupArchive(
         path,
         { cloud: cloud.name, region: cloud.region, createdAt },
@@ -73,7 +92,9 @@ export async function createBackup(cloud: CloudFile, cloudPath: string, output?:
       rmSync(staging, { recursive: true, force: true });
     }
   } finally {
-    await adminCall(cloud, 'DiscardBackup', { backupId: answer.backupId }).catch(() => undefined);
+    if (answer.backupId !== undefined) {
+      await adminCall(cloud, 'DiscardBackup', { backupId: answer.backupId }).catch(() => undefined);
+    }
   }
 }
 

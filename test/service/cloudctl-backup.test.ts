@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
-import { adminCall, type AdminAccount } from '../../src/cloud/admin-client.js';
+import { adminCall, adminCertificateName, type AdminAccount } from '../../src/cloud/admin-client.js';
 import { openBackup } from '../../src/cloud/backup-archive.js';
+import { downloadBackupFile } from '../../src/cloud/backup-transfer.js';
 import type { CreatedBackup, RestoredBackup } from '../../src/cloud/backup.js';
 import { readCloudFile } from '../../src/cloud/cloud-file.js';
 import { localLayout, type LocalDaemon } from '../../src/local/local-cloud.js';
+import { PkiStore } from '../../src/pki/pki-store.js';
 import { projectRoot, runCli, runCommand, temporaryDir } from '../helpers/cli.js';
 import { startLocalCloud } from '../helpers/local-cloud.js';
 
@@ -155,4 +157,10 @@ t.test('a backup of metadata larger than a process should hold is streamed: memo
     t.same(existsSync(staging) ? readdirSync(staging) : [], [], `${each.name} keeps no staged copy`);
   }
   t.same(readdirSync(join(output, '..')), ['large.tgz'], 'only the archive beside it');
+  // A discarded backup's files are gone from the admin endpoint too.
+  const url = `${current().endpoints.admin}/backups/${'0'.repeat(24)}/walrus.sqlite`;
+  const adminTls = PkiStore.open(current().pkiDir).hostCredentials(adminCertificateName);
+  await t.rejects(downloadBackupFile(url, adminTls, join(output, '..', 'x'), 'walrus.sqlite'), {
+    message: 'walrus.sqlite: the peer answered HTTP 404: NoSuchBackup: no such backup file (discarded, or expired)',
+  });
 });
