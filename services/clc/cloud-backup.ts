@@ -59,7 +59,10 @@ async function backupClcDatabase(database: CloudBackupSource['database'], dir: s
 async function fetchWalrusMetadata(walrusUrl: string, tls: PeerTls, dir: string): Promise<BackupFileEntry> {
   const url = new URL('/internal/metadata-backup', walrusUrl).toString();
   const what = `Walrus's metadata backup from ${walrusUrl}`;
-  const { sizeBytes, sha256 } = await downloadBackupFile(url, tls, join(dir, 'walrus.sqlite'), what);
+  // Walrus copies its database before the first byte comes (the checksum goes first): for a large one, minutes.
+  const { sizeBytes, sha256 } = await downloadBackupFile(url, tls, join(dir, 'walrus.sqlite'), what, {
+    idleMs: 15 * 60_000,
+  });
   return { component: 'walrus', engine: 'sqlite', fileName: 'walrus.sqlite', sizeBytes, sha256 };
 }
 

@@ -42,8 +42,9 @@ export async function downloadBackupFile(
   tls: PeerTls,
   destination: string,
   what: string,
+  options: { idleMs?: number } = {},
 ): Promise<BackupFileFacts> {
-  const response = await openPeerStream(url, tls);
+  const response = await openPeerStream(url, tls, options);
   if (response.statusCode !== 200) {
     let body = '';
     for await (const chunk of response) if (body.length < 2000) body += String(chunk);
