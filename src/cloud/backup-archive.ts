@@ -88,11 +88,23 @@ export async function writeBackupArchive(
   return manifest;
 }
 
+/**
+ * Where a backup is unpacked: beside the archive (its disk had room for it, and /tmp is often a small tmpfs), or in
+ * the temporary folder when the archive's folder is read-only (a mounted backup volume).
+ */
+function unpackingDir(archive: string): string {
+  try {
+    return mkdtempSync(join(dirname(archive), '.mallee-restore-'));
+  } catch {
+    return mkdtempSync(join(tmpdir(), 'mallee-restore-'));
+  }
+}
+
 /** Unpacks a backup into a temporary folder and checks every file against the manifest. */
 export async function openBackup(file: string): Promise<{ dir: string; manifest: BackupManifest; close(): void }> {
   const path = resolve(file);
   if (!existsSync(path)) throw new CliError('notFound', `No backup file at ${path}.`);
-  const dir = mkdtempSync(join(tmpdir(), 'mallee-restore-'));
+  const dir = unpackingDir(path);
   const close = () => rmSync(dir, { recursive: true, force: true });
   try {
     await execa('tar', ['-xzf', path, '-C', dir]).catch((error: Error) => {

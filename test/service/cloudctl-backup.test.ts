@@ -144,10 +144,6 @@ t.test('a backup of metadata larger than a process should hold is streamed: memo
     `cloudctl's peak memory: ${(measured.maxRss / 2 ** 20).toFixed(0)} MiB, ${(cloudctlGrew / 2 ** 20).toFixed(0)} MiB over a plain call`,
   );
 
-  // The archive is whole: every file matches the manifest's checksum.
-  const opened = await openBackup(output);
-  t.teardown(opened.close);
-  t.equal(statSync(join(opened.dir, 'walrus.sqlite')).size, walrusFile.sizeBytes);
   // Nothing is left behind: the copies staged on the clc and on Walrus are gone, and so is cloudctl's folder.
   for (const each of watched) {
     const staging = join(
@@ -157,6 +153,11 @@ t.test('a backup of metadata larger than a process should hold is streamed: memo
     t.same(existsSync(staging) ? readdirSync(staging) : [], [], `${each.name} keeps no staged copy`);
   }
   t.same(readdirSync(join(output, '..')), ['large.tgz'], 'only the archive beside it');
+  // The archive is whole: every file matches the manifest's checksum (unpacked beside it, not in a small /tmp).
+  const opened = await openBackup(output);
+  t.teardown(opened.close);
+  t.equal(statSync(join(opened.dir, 'walrus.sqlite')).size, walrusFile.sizeBytes);
+  t.equal(join(opened.dir, '..'), join(output, '..'));
   // A discarded backup's files are gone from the admin endpoint too.
   const url = `${current().endpoints.admin}/backups/${'0'.repeat(24)}/walrus.sqlite`;
   const adminTls = PkiStore.open(current().pkiDir).hostCredentials(adminCertificateName);
