@@ -29,6 +29,11 @@ export interface ServiceConfig {
   peers?: Partial<Record<ComponentName, string | string[]>>;
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownGraceSeconds?: number;
+  /**
+   * How long a client may send nothing while its request's body is still due (default 60): then it is answered
+   * RequestTimeout, as S3 does. A request as a whole has no deadline: a large upload takes what its link needs.
+   */
+  requestIdleSeconds?: number;
   logLevel?: string;
   /** Component-specific settings (credentials of the first admin, database URL ...). */
   settings?: Record<string, unknown>;

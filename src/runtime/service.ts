@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { requireCloudPeer } from './peer-auth.js';
@@ -169,8 +169,14 @@ export async function startService(
     requestCert: true,
     rejectUnauthorized: false,
     maxHeaderSize: maxHeaderBytes,
+    // No deadline for a whole request (Node's default is five minutes, body included): a 5 GiB PUT over a slow link
+    // takes what it takes. A client that goes silent mid-body is what ends one (`watchSilence`).
+    requestTimeout: 0,
   });
+  const silence = silenceWatch(component, log);
+  server.setTimeout((config.requestIdleSeconds ?? 60) * 1000, silence.onSilence);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    silence.watch(request, response);
     const serve = instance.serve;
     if (!serve || isRuntimePath(request.method, request.url)) {
       app(request, response);
@@ -225,6 +231,52 @@ export async function startService(
     return closing;
   };
   return { server, port, url, log, shutdown };
+}
+
+/** S3's words when a client stops sending the body it announced. */
+export const requestIdleMessage =
+  'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
+
+/**
+ * Watches each connection for silence while a request's body is still due: after `requestIdleSeconds` with nothing,
+ * the request is answered 400 RequestTimeout in the component's dialect and the connection closes (the handler sees
+ * its body end early and keeps nothing, as when a client disconnects). Once the whole request is in, silence is the
+ * server's own work or a client reading slowly: no timeout then.
+ */
+function silenceWatch(component: ComponentDefinition, log: Logger) {
+  const current = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
+  const onSilence = (socket: Socket) => {
+    const exchange = current.get(socket);
+    // Between requests (or before the first): nothing to answer, the connection just goes.
+    if (!exchange || exchange.response.writableFinished) {
+      socket.destroy();
+      return;
+    }
+    if (exchange.request.complete) return;
+    const { response } = exchange;
+    if (response.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const requestId = String(response.getHeader('x-mallee-request-id') ?? randomUUID());
+    const summary = { status: 400, code: 'RequestTimeout', message: requestIdleMessage, requestId };
+    const document = component.clientErrorDocument?.(summary) ?? {
+      contentType: 'text/plain; charset=utf-8',
+      body: `${summary.code}: ${summary.message}\n`,
+    };
+    log.info({ requestId }, 'request body stalled: answered RequestTimeout');
+    response.on('finish', () => socket.destroy());
+    response.writeHead(400, {
+      'content-type': document.contentType,
+      'content-length': Buffer.byteLength(document.body),
+      connection: 'close',
+    });
+    response.end(document.body);
+  };
+  const watch = (request: IncomingMessage, response: ServerResponse) => {
+    current.set(request.socket, { request, response });
+  };
+  return { watch, onSilence };
 }
 
 async function closeGracefully(

@@ -39,7 +39,11 @@ export interface TestWalrus {
  * A clc and a walrus daemon (from dist/: `npm run build` first) sharing a test CA, walrus asking the clc for keys.
  * Both stop when the test ends.
  */
-export async function startWalrus(t: Test, settings: WalrusSettings = {}): Promise<TestWalrus> {
+export async function startWalrus(
+  t: Test,
+  settings: WalrusSettings = {},
+  runtime: Pick<ServiceConfig, 'requestIdleSeconds'> = {},
+): Promise<TestWalrus> {
   const pki = await createTestPki();
   const region = 'mallee-test-1';
   const admin = generateAccessKey();
@@ -55,6 +59,7 @@ export async function startWalrus(t: Test, settings: WalrusSettings = {}): Promi
     region,
     peers: { clc: clc.url },
     settings: { ...settings },
+    ...runtime,
   });
   const agent = new Agent({ ca: readFileSync(pki.caBundle), keepAlive: true, maxSockets: 32 });
   t.teardown(() => agent.destroy());
