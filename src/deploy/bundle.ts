@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   createReadStream,
   existsSync,
+  lstatSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -14,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { malleePackage } from '../runtime/package-root.js';
 import { writeFileAtomically } from '../util/secret-file.js';
+import { compareVersions } from '../util/versions.js';
 import { pruneBundleCache, recordedReleaseTarballs } from './bundle-cache.js';
 
 /**
@@ -24,6 +26,8 @@ import { pruneBundleCache, recordedReleaseTarballs } from './bundle-cache.js';
 export interface Bundle {
   /** Hash of everything that goes in: names the release folder on hosts and the cached tarball. */
   hash: string;
+  /** What a host needs to run it (absent for a tarball taken as it was given, whose insides are not read). */
+  runtime?: RuntimePlatform;
   /** The tarball on the installer side (it may not exist yet in a dry run). */
   tarball: string;
   /** sha256 of the tarball's bytes, checked on each host after the copy; absent until packed. */
@@ -118,6 +122,7 @@ export function bundleIdentity(root = malleePackage().root): Bundle {
     hash: id,
     tarball,
     sha256: existsSync(`${tarball}.sha256`) ? readFileSync(`${tarball}.sha256`, 'utf8').trim() : undefined,
+    runtime: runtimePlatform(root),
   };
 }
 
@@ -182,4 +187,73 @@ export async function packBundle(
     rmSync(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * What a host must be to run the bundle: the bundle carries the installer's own Node runtime and the native addons
+ * its packages were built with here (better-sqlite3, the libvirt binding), so a host needs this machine's CPU
+ * architecture and a GNU C library at least as new as the newest any of those binaries asks for. A host that is not
+ * is found before anything is deployed, not by a daemon that cannot start.
+ */
+export interface RuntimePlatform {
+  /** As `uname -m` names it: x86_64, aarch64 ... */
+  machine: string;
+  /** The oldest glibc every shipped binary runs on, `2.34`. */
+  glibc: string;
+}
+
+/** Node's names for architectures, as `uname -m` prints them. */
+const unameMachines: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le' };
+
+const glibcVersionNeed = /GLIBC_(\d+\.\d+(?:\.\d+)?)/g;
+
+let cached: { root: string; platform: RuntimePlatform } | undefined;
+
+/** The platform the bundle of the project at `root` needs (found once per process: the addons are read for it). */
+export function runtimePlatform(root = malleePackage().root): RuntimePlatform {
+  if (cached?.root === root) return cached.platform;
+  const versions = [nodeGlibc()];
+  for (const addon of nativeAddons(root)) versions.push(...glibcNeedsOf(readFileSync(addon)));
+  const platform = {
+    machine: unameMachines[process.arch] ?? process.arch,
+    glibc: versions.filter((version) => version !== undefined).reduce(newerVersion, '2.17'),
+  };
+  cached = { root, platform };
+  return platform;
+}
+
+/** The glibc versions a binary's dynamic symbols are bound to (`GLIBC_2.34` in its version needs). */
+export function glibcNeedsOf(binary: Buffer): string[] {
+  return [...new Set([...binary.toString('latin1').matchAll(glibcVersionNeed)].map((match) => match[1]!))];
+}
+
+function newerVersion(a: string, b: string): string {
+  return compareVersions(a, b) >= 0 ? a : b;
+}
+
+/** The glibc this Node was built against: the oldest it runs on (absent on a musl build). */
+function nodeGlibc(): string | undefined {
+  const header = (process.report.getReport() as { header?: { glibcVersionCompiler?: string } }).header;
+  return header?.glibcVersionCompiler;
+}
+
+/** Every `.node` file in the packages the bundle carries. */
+function nativeAddons(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      const stat = lstatSync(path);
+      if (stat.isFile() && name.endsWith('.node')) found.push(path);
+      else if (stat.isDirectory()) visit(path);
+    }
+  };
+  for (const entry of hostPackages(root)) visit(join(root, entry));
+  return found;
 }

@@ -43,6 +43,13 @@ function bootColumn(facts: HostFacts): string {
   return facts.bootStarter === 'none' ? `nothing (PID 1: ${facts.pid1 ?? '?'})` : facts.bootStarter;
 }
 
+/** `x86_64 glibc 2.36`: what decides whether the bundle's binaries run there. */
+function platformText(platform: HostFacts['platform']): string | undefined {
+  if (!platform) return undefined;
+  const libc = platform.libc.name === 'glibc' ? `glibc ${platform.libc.version}` : platform.libc.name;
+  return `${platform.machine} ${libc}`;
+}
+
 function row(facts: HostFacts): string[] {
   const host = facts.name === facts.address ? facts.address : `${facts.name} (${facts.address})`;
   if (!facts.reachable) return [host, '-', '-', '-', '-', '-', '-', '-', '-', '-', hostProblems(facts).join('; ')];
@@ -54,7 +61,7 @@ function row(facts: HostFacts): string[] {
     : 'no';
   return [
     host,
-    facts.os?.prettyName ?? '?',
+    [facts.os?.prettyName ?? '?', platformText(facts.platform)].filter(Boolean).join(', '),
     String(facts.cores ?? '?'),
     facts.memoryMiB ? gib(facts.memoryMiB.total) : '?',
     facts.virtualization ?? '?',

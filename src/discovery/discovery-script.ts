@@ -27,6 +27,7 @@ export const sectionNames = [
   'user',
   'sudo',
   'package-manager',
+  'platform',
 ] as const;
 export type SectionName = (typeof sectionNames)[number];
 export type Sections = Partial<Record<SectionName, string>>;
@@ -59,6 +60,8 @@ export function discoveryScript(dataDir: string): string {
     // -n: a sudo that wants a password or a terminal fails at once instead of waiting.
     sudo: 'if [ "$(id -u)" != 0 ]; then sudo -n true 2>&1 </dev/null; echo "exit=$?"; fi',
     'package-manager': 'command -v apt-get dnf 2>/dev/null',
+    // The CPU architecture, then the C library: `glibc 2.36` from getconf; musl has no getconf for it, ldd says so.
+    platform: 'uname -m; getconf GNU_LIBC_VERSION 2>/dev/null || ldd --version 2>&1 | head -n 1',
   };
   // A non-root user's PATH often lacks the sbin folders where ip and libvirtd live.
   const path = 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH';

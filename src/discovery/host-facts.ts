@@ -36,4 +36,6 @@ export interface HostFacts {
   /** The SSH user is root, or sudo works without a password or terminal. */
   root?: { user: string; viaSudo: boolean; works: boolean; problem?: string };
   packageManager?: 'apt-get' | 'dnf';
+  /** `uname -m`, and the C library: glibc with its version, musl, or one not recognised. */
+  platform?: { machine: string; libc: { name: 'glibc'; version: string } | { name: 'musl' | 'unknown' } };
 }

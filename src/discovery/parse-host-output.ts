@@ -237,6 +237,17 @@ export function parsePackageManager(text: string): HostFacts['packageManager'] {
   return undefined;
 }
 
+/** The `platform` section: `uname -m`, then `glibc 2.36` (getconf) or ldd's first line (`musl libc (x86_64)`). */
+export function parsePlatform(text: string): HostFacts['platform'] {
+  const [machine, libcLine = ''] = text.split('\n').map((line) => line.trim());
+  if (!machine) return undefined;
+  // getconf's `glibc 2.36`, or ldd's `ldd (Debian GLIBC 2.36-9+deb12u4) 2.36` where getconf is missing.
+  const glibc =
+    /^glibc\s+(\d+\.\d+(?:\.\d+)?)/i.exec(libcLine) ?? /(?:glibc|gnu libc).*\s(\d+\.\d+)\s*$/i.exec(libcLine);
+  if (glibc) return { machine, libc: { name: 'glibc', version: glibc[1]! } };
+  return { machine, libc: { name: /musl/i.test(libcLine) ? 'musl' : 'unknown' } };
+}
+
 /** Host clock minus ours at the midpoint of the exchange: the network delay each way cancels out (as in NTP). */
 export function clockOffsetSeconds(
   localBeforeMs: number,
@@ -276,6 +287,7 @@ export function factsFromSections(
     ...bootOf(text('pid1')),
     root: parseRoot(host.name, text('user'), text('sudo')),
     packageManager: parsePackageManager(text('package-manager')),
+    platform: parsePlatform(text('platform')),
   };
 }
 

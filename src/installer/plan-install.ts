@@ -6,6 +6,7 @@ import { loadCloudConfig } from '../config/load-cloud-config.js';
 import type { CloudConfig, HostConfig } from '../config/types.js';
 import { allInOneHypervisors, type AllInOneHypervisor } from '../deploy/all-in-one.js';
 import { openInstallOperator } from '../deploy/install-input.js';
+import { runtimePlatform } from '../deploy/bundle.js';
 import { defaultKnownHostsFile } from '../discovery/discover-inventory.js';
 import { discoverHosts } from '../discovery/discover-host.js';
 import type { HostFacts } from '../discovery/host-facts.js';
@@ -88,6 +89,7 @@ export async function planInstall(flags: PlanInstallFlags, say: (text: string) =
   let placement: Placement = placeComponents(facts, {
     cloudName: flags.name ?? 'mallee',
     inventory: inventory.hosts,
+    runtime: runtimePlatform(),
     ...(flags.hypervisor === 'test' && { hypervisor: allInOneHypervisors.test }),
   });
   if (interactive) {

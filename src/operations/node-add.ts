@@ -1,3 +1,4 @@
+import { runtimePlatform } from '../deploy/bundle.js';
 import { resolve } from 'node:path';
 import type { ListrRendererValue } from 'listr2';
 import { CliError } from '../cli/cli-error.js';
@@ -67,7 +68,16 @@ export interface AddNodeResult {
 }
 
 /** Placement's problems that stop a host from running an nc; the rest concern components a node does not run. */
-const blocking = new Set<PlacementProblemCode>(['unreachable', 'no-sudo', 'low-memory', 'low-disk', 'clock-skew']);
+const blocking = new Set<PlacementProblemCode>([
+  'unreachable',
+  'no-sudo',
+  'low-memory',
+  'low-disk',
+  'clock-skew',
+  'wrong-architecture',
+  'old-glibc',
+  'unknown-libc',
+]);
 
 /** The host the node goes on: the cloud's host at that address, or a new one reached as the flags say. */
 function hostFor(cloud: CloudConfig, request: AddNodeRequest): HostConfig {
@@ -109,6 +119,7 @@ function problemsOf(facts: HostFacts, cloud: CloudConfig, entry: NodeEntry, repa
     cloudName: cloud.name,
     dataDir: cloud.dataDir,
     inventory: [{ name: host.name, address: host.address, dataDir: host.dataDir }],
+    runtime: runtimePlatform(),
   });
   const problems = placement.problems.filter((problem) => blocking.has(problem.code));
   const simulated = entry.hypervisor.startsWith('test:');

@@ -1,6 +1,7 @@
 import { componentDefaults } from '../config/component-defaults.js';
 import type { ComponentName, ComponentYaml, HostYaml, ZoneYaml } from '../config/types.js';
 import type { HostFacts } from '../discovery/host-facts.js';
+import { compareVersions } from '../util/versions.js';
 import {
   blockStorageGiB,
   canReach,
@@ -60,7 +61,7 @@ export function computePlacement(facts: HostFacts[], options: PlacementOptions, 
   const profiles = considered
     .filter((host) => host.reachable)
     .map((host) => profileHost(host, facts.indexOf(host), inventory.get(host.name), options.dataDir));
-  for (const profile of profiles) checkHost(profile, limits, report);
+  for (const profile of profiles) checkHost(profile, limits, report, options.runtime);
 
   const cloud: Placement['cloud'] = {
     name: options.cloudName ?? 'mallee',
@@ -180,8 +181,14 @@ type Report = (
   host?: string,
 ) => void;
 
-function checkHost(profile: HostProfile, limits: PlacementLimits, report: Report): void {
+function checkHost(
+  profile: HostProfile,
+  limits: PlacementLimits,
+  report: Report,
+  runtime: PlacementOptions['runtime'],
+): void {
   const { facts, name } = profile;
+  if (runtime && facts.platform) checkPlatform(name, facts.platform, runtime, report);
   if (facts.root && !facts.root.works)
     report('error', 'noSudo', problemTexts.noSudo(name, facts.root.user, facts.root.problem), name);
   if (facts.memoryMiB && facts.memoryMiB.total < limits.minMemoryMiB) {
@@ -198,6 +205,22 @@ function checkHost(profile: HostProfile, limits: PlacementLimits, report: Report
   const offset = facts.clockOffsetSeconds;
   if (offset !== undefined && Math.abs(offset) > limits.maxClockSkewSeconds) {
     report('error', 'clockSkew', problemTexts.clockSkew(name, offset, limits.maxClockSkewSeconds), name);
+  }
+}
+
+/** The host can run the bundle: the same CPU architecture as the installer, glibc new enough for its binaries. */
+function checkPlatform(
+  name: string,
+  platform: NonNullable<HostFacts['platform']>,
+  runtime: NonNullable<PlacementOptions['runtime']>,
+  report: Report,
+): void {
+  if (platform.machine !== runtime.machine) {
+    report('error', 'wrongArchitecture', problemTexts.wrongArchitecture(name, platform.machine, runtime.machine), name);
+  } else if (platform.libc.name !== 'glibc') {
+    report('error', 'unknownLibc', problemTexts.unknownLibc(name, platform.libc.name, runtime.glibc), name);
+  } else if (compareVersions(platform.libc.version, runtime.glibc) < 0) {
+    report('error', 'oldGlibc', problemTexts.oldGlibc(name, platform.libc.version, runtime.glibc), name);
   }
 }
 

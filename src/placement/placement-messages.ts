@@ -103,6 +103,18 @@ export const problemTexts = {
     message: `${host}'s clock is ${Math.abs(Math.round(offsetSeconds))} s ${offsetSeconds > 0 ? 'ahead of' : 'behind'} this machine's (more than ${maxSeconds} s): components would refuse each other's signatures and certificates`,
     fix: `Synchronise ${host}'s clock with NTP (install and start chrony or systemd-timesyncd), then run the installer again.`,
   }),
+  wrongArchitecture: (host: string, machine: string, needed: string): Text => ({
+    message: `${host} is ${machine}; the bundle's Node runtime and native modules are built for ${needed} (this machine's)`,
+    fix: `To install ${machine} hosts, run faststart on a machine that is ${machine} too; or exclude ${host}.`,
+  }),
+  oldGlibc: (host: string, found: string, needed: string): Text => ({
+    message: `${host} has glibc ${found}; the bundle's Node runtime and native modules need glibc ${needed} or newer`,
+    fix: `Upgrade ${host} to a release with glibc ${needed} or newer (Debian 12, Ubuntu 22.04, RHEL 9 and later have it), or exclude it.`,
+  }),
+  unknownLibc: (host: string, libc: string, needed: string): Text => ({
+    message: `${host} has ${libc === 'musl' ? 'musl' : 'no C library discovery could name'}, not glibc; the bundle's Node runtime and native modules need glibc ${needed} or newer`,
+    fix: `Use a glibc-based distribution on ${host} (Debian, Ubuntu, RHEL and their kin), or exclude it.`,
+  }),
   noKvm: (host: string): Text => ({
     message: `no KVM on ${host}: instances will run under software emulation`,
     fix: `If ${host}'s CPU has VT-x or AMD-V, enable it in the firmware and load kvm_intel or kvm_amd; otherwise instances still run, only slower.`,
@@ -133,6 +145,9 @@ export const problemCodeOf: Record<keyof typeof problemTexts, PlacementProblemCo
   lowDisk: 'low-disk',
   portInUse: 'port-in-use',
   clockSkew: 'clock-skew',
+  wrongArchitecture: 'wrong-architecture',
+  oldGlibc: 'old-glibc',
+  unknownLibc: 'unknown-libc',
   noKvm: 'no-kvm',
   noBootStart: 'no-boot-start',
   noRoute: 'no-route',

@@ -1,3 +1,4 @@
+import type { RuntimePlatform } from '../deploy/bundle.js';
 import type { CloudYaml, ComponentName, HostYaml } from '../config/types.js';
 import type { HostFacts } from '../discovery/host-facts.js';
 
@@ -16,6 +17,8 @@ export interface PlacementOptions {
   storageControllers?: boolean;
   /** Limits behind the memory, disk and clock problems. */
   limits?: Partial<PlacementLimits>;
+  /** What a host needs to run the bundle (deploy/runtime-platform.ts); absent: not checked. */
+  runtime?: RuntimePlatform;
 }
 
 export interface PlacementLimits {
@@ -42,6 +45,9 @@ export const placementProblemCodes = [
   'low-disk',
   'port-in-use',
   'clock-skew',
+  'wrong-architecture',
+  'old-glibc',
+  'unknown-libc',
   'no-kvm',
   'no-boot-start',
   'no-route',

@@ -6,6 +6,7 @@ import type { Test } from 'tap';
 import { generateAccessKey } from '../../src/cloud/credentials.js';
 import { runCommand } from './cli.js';
 import type { WalrusSettings } from '../../services/walrus/component.js';
+import type { ServiceConfig } from '../../src/runtime/service-config.js';
 import {
   awsCliEnv,
   createAccountAt,

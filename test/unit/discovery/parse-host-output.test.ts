@@ -17,6 +17,7 @@ import {
   parseMeminfo,
   parseOsRelease,
   parsePackageManager,
+  parsePlatform,
   parseQemu,
   parseRoot,
   parseVirtualization,
@@ -49,6 +50,7 @@ t.test('a whole captured run on a Debian 12 machine (2 cores, no KVM, not system
     bootStarter: 'none',
     root: { user: 'root', viaSudo: false, works: true },
     packageManager: 'apt-get',
+    platform: { machine: 'x86_64', libc: { name: 'glibc', version: '2.36' } },
   });
   t.same(facts.interfaces, [
     {
@@ -220,6 +222,19 @@ t.test('libvirt, qemu, package manager', async (t) => {
   t.equal(parsePackageManager('/usr/bin/dnf'), 'dnf');
   t.equal(parsePackageManager('/usr/bin/apt-get\n'), 'apt-get');
   t.equal(parsePackageManager(''), undefined);
+});
+
+t.test('platform: the CPU architecture and the C library, from getconf or ldd', async (t) => {
+  t.same(parsePlatform('x86_64\nglibc 2.36'), { machine: 'x86_64', libc: { name: 'glibc', version: '2.36' } });
+  t.same(parsePlatform('aarch64\nglibc 2.31\n'), { machine: 'aarch64', libc: { name: 'glibc', version: '2.31' } });
+  t.same(
+    parsePlatform('x86_64\nldd (Debian GLIBC 2.36-9+deb12u4) 2.36'),
+    { machine: 'x86_64', libc: { name: 'glibc', version: '2.36' } },
+    'ldd where getconf is missing',
+  );
+  t.same(parsePlatform('x86_64\nmusl libc (x86_64)'), { machine: 'x86_64', libc: { name: 'musl' } }, 'Alpine');
+  t.same(parsePlatform('riscv64\n'), { machine: 'riscv64', libc: { name: 'unknown' } });
+  t.equal(parsePlatform(''), undefined, 'nothing said: nothing known');
 });
 
 t.test('root: root itself, sudo that works, sudo that wants a password, no sudo at all', async (t) => {

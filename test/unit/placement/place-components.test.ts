@@ -311,6 +311,42 @@ t.test('clock skew over 5 s either way is an error; under it is fine', async (t)
   t.match(placement.problems[0]?.fix, /NTP/);
 });
 
+t.test("a host the bundle's binaries cannot run on: another CPU, an older glibc, musl", async (t) => {
+  const runtime = { machine: 'x86_64', glibc: '2.34' };
+  const glibc = (version: string) => ({ machine: 'x86_64', libc: { name: 'glibc' as const, version } });
+  let hosts = withChanges(threeHostsOneSubnet(), 'h1', { platform: glibc('2.36') });
+  hosts = withChanges(hosts, 'h2', { platform: { machine: 'aarch64', libc: { name: 'glibc', version: '2.36' } } });
+  hosts = withChanges(hosts, 'h3', { platform: glibc('2.31') });
+  const placement = placeComponents(hosts, { runtime });
+  t.strictSame(
+    placement.problems.map((problem) => `${problem.code} ${problem.host}: ${problem.message}`),
+    [
+      "wrong-architecture h2: h2 is aarch64; the bundle's Node runtime and native modules are built for x86_64 (this machine's)",
+      "old-glibc h3: h3 has glibc 2.31; the bundle's Node runtime and native modules need glibc 2.34 or newer",
+    ],
+  );
+  t.equal(
+    placement.problems[0]?.fix,
+    'To install aarch64 hosts, run faststart on a machine that is aarch64 too; or exclude h2.',
+  );
+  t.match(placement.problems[1]?.fix, /Upgrade h3 to a release with glibc 2.34 or newer/);
+  t.ok(
+    placement.problems.every((problem) => problem.severity === 'error'),
+    'each stops the install before anything is deployed',
+  );
+
+  const alpine = withChanges(threeHostsOneSubnet(), 'h1', { platform: { machine: 'x86_64', libc: { name: 'musl' } } });
+  t.strictSame(problemSummary(placeComponents(alpine, { runtime })), ['error unknown-libc h1']);
+  t.strictSame(
+    problemSummary(
+      placeComponents(withChanges(threeHostsOneSubnet(), 'h1', { platform: glibc('2.34.1') }), { runtime }),
+    ),
+    [],
+    'the same version, or newer in its third part, is enough',
+  );
+  t.strictSame(problemSummary(placeComponents(hosts)), [], 'without a runtime to compare with, nothing is checked');
+});
+
 t.test('no sudo, too little memory and too little disk, with a fix each', async (t) => {
   let hosts = withChanges(threeHostsOneSubnet(), 'h1', {
     root: { user: 'deploy', viaSudo: true, works: false, problem: 'sudo: a password is required' },
