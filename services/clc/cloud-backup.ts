@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import type { BackupFileEntry } from '../../src/cloud/backup-archive.js';
-import { downloadBackupFile, sha256OfFile } from '../../src/cloud/backup-transfer.js';
+import { downloadBackupFile } from '../../src/cloud/backup-transfer.js';
 import { splitPostgresUrl } from '../../src/db/postgres-password.js';
 import type { PeerTls } from '../../src/runtime/peer-client.js';
+import { sha256OfFile } from '../../src/util/file-hash.js';
 
 export interface CloudBackupSource {
   /** The clc's SQLite file, or a PostgreSQL URL (dumped with `pg_dump`, which must be on the clc host). */

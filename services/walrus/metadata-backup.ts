@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import SqliteDatabase from 'better-sqlite3';
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import { backupHeaders, sha256OfFile } from '../../src/cloud/backup-transfer.js';
+import { backupHeaders } from '../../src/cloud/backup-transfer.js';
+import { sha256OfFile } from '../../src/util/file-hash.js';
 
 /** Where the clc asks for a copy of Walrus's metadata when it makes a backup, below the runtime's mTLS `/internal`. */
 export const metadataBackupPath = '/metadata-backup';

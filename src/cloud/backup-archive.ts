@@ -1,20 +1,10 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CliError } from '../cli/cli-error.js';
-import { sha256OfFile } from './backup-transfer.js';
+import { sha256OfFile } from '../util/file-hash.js';
+import { finishAtomically, startAtomically } from '../util/secret-file.js';
 
 /**
  * The backup archive: a `.tgz` of the clc's database and Walrus's metadata with `manifest.json` listing each file and
@@ -69,18 +59,10 @@ export async function writeBackupArchive(
     consistency: 'each file is a consistent online copy; the clc database was copied first, then Walrus metadata',
   };
   writeFileSync(join(dir, manifestName), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  closeSync(openSync(temporary, 'w', 0o600));
+  const temporary = startAtomically(path, 0o600);
   try {
     await execa('tar', ['-czf', temporary, '-C', dir, manifestName, ...parts.map((part) => part.fileName)]);
-    const fd = openSync(temporary, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
+    finishAtomically(temporary, path, 0o600);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;

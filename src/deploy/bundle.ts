@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  lstatSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  mkdirSync,
-} from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { malleePackage } from '../runtime/package-root.js';
+import { sha256OfFile } from '../util/file-hash.js';
 import { writeFileAtomically } from '../util/secret-file.js';
 import { compareVersions } from '../util/versions.js';
 import { pruneBundleCache, recordedReleaseTarballs } from './bundle-cache.js';
@@ -126,12 +117,6 @@ export function bundleIdentity(root = malleePackage().root): Bundle {
   };
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /**
  * Packs the bundle of the built project at `root` (this installation's own by default) unless the cache already has
  * it; the checksum file beside it is the commit point. Aborting `signal` stops the packing and removes its temp file.
@@ -173,7 +158,7 @@ export async function packBundle(
       ],
       { cancelSignal: signal },
     );
-    const sha256 = await sha256File(temporary);
+    const sha256 = await sha256OfFile(temporary);
     renameSync(temporary, bundle.tarball);
     writeFileAtomically(`${bundle.tarball}.sha256`, `${sha256}\n`);
     // A new bundle comes with every build installed: old ones go, but never one a cloud here still records.

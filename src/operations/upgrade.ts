@@ -5,7 +5,8 @@ import { CliError } from '../cli/cli-error.js';
 import { renderTable } from '../cli/table.js';
 import { confirmOrRefuse } from '../cli/confirm.js';
 import { createBackup } from '../cloud/backup.js';
-import { packBundle, sha256File, type Bundle } from '../deploy/bundle.js';
+import { packBundle, type Bundle } from '../deploy/bundle.js';
+import { sha256OfFile } from '../util/file-hash.js';
 import { readAdminCredentials } from '../deploy/cloud-home.js';
 import { writeInstallRecord } from '../deploy/uninstall.js';
 import type { PlannedDaemon } from '../deploy/daemon-plan.js';
@@ -49,7 +50,7 @@ export async function releaseFrom(path?: string): Promise<Release> {
   if (existsSync(full) && statSync(full).isFile()) {
     const listed = await execa('tar', ['-xOf', full, 'package.json'], { reject: false });
     if (listed.exitCode === 0) {
-      const sha256 = await sha256File(full);
+      const sha256 = await sha256OfFile(full);
       return { bundle: { hash: sha256.slice(0, 16), tarball: full, sha256 }, version: versionIn(listed.stdout, full) };
     }
   }

@@ -23,12 +23,19 @@ export function writeFileAtomically(path: string, contents: string | Uint8Array,
   renameSync(temporary, path);
 }
 
-/** `writeFileAtomically` of a file's contents, copied by the kernel rather than read into memory. */
-export function copyFileAtomically(source: string, path: string, mode = 0o644): void {
+/**
+ * The first half of replacing `path` with a file written some other way (a copy, a program's output): its temporary
+ * sibling, created with `mode` so its bytes are never readable by others. `finishAtomically` puts it in place.
+ */
+export function startAtomically(path: string, mode: number): string {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   closeSync(openSync(temporary, 'w', mode));
-  copyFileSync(source, temporary);
+  return temporary;
+}
+
+/** Flushes the written temporary file to disk and renames it over `path`: a crash leaves the old file or the new. */
+export function finishAtomically(temporary: string, path: string, mode: number): void {
   const fd = openSync(temporary, 'r');
   try {
     fsyncSync(fd);
@@ -37,4 +44,11 @@ export function copyFileAtomically(source: string, path: string, mode = 0o644): 
   }
   chmodSync(temporary, mode);
   renameSync(temporary, path);
+}
+
+/** `writeFileAtomically` of a file's contents, copied by the kernel rather than read into memory. */
+export function copyFileAtomically(source: string, path: string, mode = 0o644): void {
+  const temporary = startAtomically(path, mode);
+  copyFileSync(source, temporary);
+  finishAtomically(temporary, path, mode);
 }
