@@ -2,11 +2,13 @@ import type { Credential, CredentialLookup } from '../../src/aws/auth/index.js';
 import { callPeer, type PeerTls } from '../../src/runtime/peer-client.js';
 import { s3Errors } from './s3-errors.js';
 
-/** The part of the clc's principal Walrus uses: whose account a key belongs to. */
+/** The part of the clc's principal Walrus uses: whose account a key belongs to, and which user holds it. */
 export interface WalrusPrincipal {
   accountId: string;
   accountName: string;
   arn: string;
+  /** An IAM user's unique id (`AIDA...`); absent for the account's root identity. */
+  userId?: string;
 }
 
 export interface ClcCredentialLookupOptions {
@@ -67,6 +69,7 @@ export class ClcCredentialLookup implements CredentialLookup<WalrusPrincipal> {
           accountId: body.principal.accountId,
           accountName: body.principal.accountName,
           arn: body.principal.arn,
+          ...(body.principal.userId !== undefined && { userId: body.principal.userId }),
         },
       };
     } else if (answer.status !== 404) {

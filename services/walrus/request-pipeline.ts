@@ -326,7 +326,11 @@ function requestFacts(
       signatureVersion: method.startsWith('sigv4') ? 'AWS4-HMAC-SHA256' : 'AWS',
     }),
     ...(authenticated && {
-      principal: { accountId: authenticated.principal.accountId, arn: authenticated.principal.arn },
+      principal: {
+        accountId: authenticated.principal.accountId,
+        arn: authenticated.principal.arn,
+        ...(authenticated.principal.userId !== undefined && { userId: authenticated.principal.userId }),
+      },
     }),
     amzHeaders,
     query,

@@ -1,4 +1,4 @@
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -300,6 +300,45 @@ t.test('policy variables confine each IAM user of the account to a home of their
     ]),
     [{ status: 200 }, { status: 200 }, { status: 403, code: 'AccessDenied' }, { status: 403, code: 'AccessDenied' }],
   );
+
+  // aws:userid is the caller's unique id: alice's AIDA..., the account's own id for its root identity.
+  const aliceId = (await iam.send(new GetUserCommand({ UserName: 'alice' }))).User?.UserId ?? '';
+  t.match(aliceId, /^AIDA/);
+  const onlyAlice = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DropsForAliceAndTheAccountOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: 'arn:aws:s3:::drops/*',
+        Condition: { StringNotEquals: { 'aws:userid': [aliceId, '000000000000'] } },
+      },
+      {
+        Sid: 'AnyoneElseMayTry',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: 'arn:aws:s3:::drops/*',
+      },
+    ],
+  };
+  const stranger = await cloud.newAccount('drop-stranger');
+  t.match(
+    await boto3Calls(cloud.admin, [
+      ['create_bucket', { Bucket: 'drops' }],
+      ['put_bucket_policy', { Bucket: 'drops', Policy: JSON.stringify(onlyAlice) }],
+      ['put_object', { Bucket: 'drops', Key: 'by-root', Body: 'root' }],
+    ]),
+    [{ status: 200 }, { status: 200 }, { status: 200 }],
+  );
+  t.match(await boto3Calls(alice, [['put_object', { Bucket: 'drops', Key: 'by-alice', Body: 'alice' }]]), [
+    { status: 200 },
+  ]);
+  t.match(await boto3Calls(stranger, [['put_object', { Bucket: 'drops', Key: 'by-stranger', Body: 'no' }]]), [
+    { status: 403, code: 'AccessDenied' },
+  ]);
 });
 
 t.test("objects' tags decide under s3:ExistingObjectTag; the TLS version is the connection's", async (t) => {

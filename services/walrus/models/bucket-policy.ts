@@ -29,7 +29,7 @@ export interface RequestFacts {
   /** `AWS4-HMAC-SHA256` or `AWS` (signature version 2). */
   signatureVersion?: string;
   /** The signer: its account and ARN (`arn:aws:iam::ID:root` or a user's); absent for an anonymous request. */
-  principal?: { accountId: string; arn: string };
+  principal?: { accountId: string; arn: string; userId?: string };
   /** The request's `x-amz-*` headers, by lower-case name. */
   amzHeaders: Readonly<Record<string, string>>;
   /** The query parameters conditions can name: `prefix`, `delimiter`, `max-keys`, `versionId`. */
@@ -665,6 +665,9 @@ export function factValues(facts: RequestFacts, key: string): string[] | undefin
       return [!principal ? 'Anonymous' : principal.arn.endsWith(':root') ? 'Account' : 'User'];
     case 'aws:username':
       return one(principal && /:user\/(?:.*\/)?([^/]+)$/.exec(principal.arn)?.[1]);
+    case 'aws:userid':
+      // As IAM fills it in: a user's unique id, the account's id for its root identity.
+      return one(principal && (principal.userId ?? principal.accountId));
     case 's3:authtype':
       return one(facts.authType);
     case 's3:signatureversion':
