@@ -61,6 +61,9 @@ export const walrusHandlers: QueryHandlers<S3Operations, WalrusContext> = {
 
 const s3Namespace = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** Where S3 answers a success its model does not name (so 200 by the model) with another status, as S3 does. */
+const statusBeyondModel: Partial<Record<string, number>> = { PutBucketPolicy: 204, PutBucketTagging: 204 };
+
 /** Root elements of S3's response documents, which the model leaves unnamed. */
 const rootElements: Readonly<Record<string, string>> = {
   ListBuckets: 'ListAllMyBucketsResult',
@@ -237,6 +240,7 @@ export function createWalrusPipeline(options: WalrusPipelineOptions): WalrusRequ
         xmlNamespace: s3Namespace,
       });
       if (operation === 'GetObject' && output?.ContentRange !== undefined) answer.status = 206;
+      answer.status = statusBeyondModel[operation] ?? answer.status;
       closeUnlessBodyRead(request, response);
       response.statusCode = answer.status;
       for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);

@@ -210,6 +210,11 @@ t.test('bucket tags: the aws CLI v1 and v2 set, read and delete them; the JS SDK
   );
   const theirs = await boto3Calls(other, [['put_bucket_tagging', { Bucket: 'settings', Tagging: { TagSet: [] } }]]);
   t.match(theirs, [{ status: 403, code: 'AccessDenied' }], 'another account cannot tag the bucket');
+  const ours = await boto3Calls(cloud.admin, [
+    ['put_bucket_tagging', { Bucket: 'settings', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }],
+    ['delete_bucket_tagging', { Bucket: 'settings' }],
+  ]);
+  t.match(ours, [{ status: 204 }, { status: 204 }], 'both answered 204 No Content, as S3 does');
   const refused = await s3.send(new GetBucketPolicyCommand({ Bucket: 'settings' })).catch((error: unknown) => error);
   t.ok(refused instanceof S3ServiceException && refused.name === 'NoSuchBucketPolicy', 'the JS SDK sees S3 error');
 });
